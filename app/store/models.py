@@ -1,0 +1,206 @@
+"""Database tables (SQLModel). Every row that belongs to a 911 center carries ``agency_id``.
+
+Schema changes go through Alembic (``app/store/migrations``); ``create_all`` is only
+used for throwaway test databases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# A constraint naming convention so Alembic migrations are stable on every backend.
+SQLModel.metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ROLES = ("trainee", "trainer", "supervisor", "admin")
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC timestamp (stored the same way on SQLite and PostgreSQL)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _json() -> Any:
+    return Field(default=None, sa_column=Column(JSON))
+
+
+class Agency(SQLModel, table=True):
+    """A 911 center: its dispatch model and its changes to the default protocol."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(index=True, unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    dispatch_model: str = Field(default="call_center_led", max_length=32)
+    protocol_overrides: dict | None = _json()
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    username: str = Field(unique=True, index=True, max_length=64)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=255)
+    is_active: bool = Field(default=True)
+    # Login throttling: failures inside the current one-hour window.
+    failed_logins: int = Field(default=0)
+    failure_window_start: dt.datetime | None = None
+    next_login_allowed_at: dt.datetime | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ScenarioVersion(SQLModel, table=True):
+    """One version of a scenario. A version that has attempts is never changed."""
+
+    __table_args__ = (
+        UniqueConstraint("agency_id", "scenario_key", "version"),
+        Index("ix_scenarioversion_lookup", "agency_id", "is_current", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    scenario_key: str = Field(max_length=128, index=True)
+    version: int = Field(default=1)
+    is_current: bool = Field(default=True)
+    status: str = Field(default="published", max_length=16)  # draft | published | retired
+    source: str = Field(default="bank", max_length=16)  # bank | authored | generated
+    title: str = Field(max_length=300)
+    module: str = Field(max_length=64)
+    call_type: str = Field(max_length=64)  # the expert's final code
+    disqualifiers: str = Field(default="", max_length=128)  # comma-separated, for filtering
+    difficulty: int = Field(default=1)
+    channel: str = Field(default="911", max_length=32)
+    twin_group: str | None = Field(default=None, max_length=64, index=True)
+    yaml_text: str
+    data: dict | None = _json()
+    content_hash: str = Field(max_length=64)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Attempt(SQLModel, table=True):
+    """A trainee's answer to one scenario version, with its grade and timeline."""
+
+    __table_args__ = (
+        Index("ix_attempt_agency_submitted", "agency_id", "status", "submitted_at"),
+        Index("ix_attempt_user", "user_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    scenario_version_id: int = Field(foreign_key="scenarioversion.id", index=True)
+    exam_id: int | None = Field(default=None, foreign_key="exam.id", index=True)
+    mode: str = Field(default="standard", max_length=16)  # guided | standard | timed | exam
+    model: str = Field(default="call_center_led", max_length=32)
+    status: str = Field(default="in_progress", max_length=16)  # in_progress | submitted
+    idempotency_key: str = Field(unique=True, max_length=64)
+    started_at: dt.datetime = Field(default_factory=utcnow)
+    submitted_at: dt.datetime | None = None
+    events: list | None = _json()  # [{"t": seconds, "kind": "ask"|"mark"|..., "value": ...}]
+    answer: dict | None = _json()
+    grade: dict | None = _json()
+    # Denormalised from the grade so analytics runs as SQL over a million rows.
+    score: int | None = None
+    passed: bool | None = None
+    unsafe: bool | None = None
+    over_routed: bool | None = None
+    seconds: float | None = None
+    disposition: str | None = Field(default=None, max_length=40)
+    expert_disposition: str | None = Field(default=None, max_length=40)
+    call_type: str | None = Field(default=None, max_length=64)
+    missed_disqualifiers: str | None = Field(default=None, max_length=128)
+    over_disqualifiers: str | None = Field(default=None, max_length=128)
+    twin_group: str | None = Field(default=None, max_length=64)
+    twin_variant: str | None = Field(default=None, max_length=8)
+
+
+class LessonProgress(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("user_id", "module"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    module: str = Field(max_length=64)
+    lesson_read_at: dt.datetime | None = None
+    check_score: int | None = None
+    check_passed: bool = Field(default=False)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Exam(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    track: str = Field(max_length=64)
+    status: str = Field(default="in_progress", max_length=16)  # in_progress | completed
+    plan: list | None = _json()  # scenario version ids, in order
+    started_at: dt.datetime = Field(default_factory=utcnow)
+    finished_at: dt.datetime | None = None
+    score: int | None = None
+    passed: bool | None = None
+    result: dict | None = _json()
+    signed_off_by: int | None = Field(default=None, foreign_key="user.id")
+    signed_off_at: dt.datetime | None = None
+
+
+class Certificate(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    exam_id: int | None = Field(default=None, foreign_key="exam.id")
+    track: str = Field(max_length=64)
+    code: str = Field(unique=True, index=True, max_length=32)
+    issued_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    revoked_reason: str | None = Field(default=None, max_length=500)
+    revoked_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only, hash-chained log of certification events (triggers refuse changes)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    event: str = Field(max_length=40)
+    subject: str = Field(max_length=200)
+    payload: dict | None = _json()
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
+class ReviewNote(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    attempt_id: int = Field(foreign_key="attempt.id", index=True)
+    author_id: int = Field(foreign_key="user.id")
+    text: str = Field(max_length=4000)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class CalibrationKey(SQLModel, table=True):
+    """One trainer's blind key for a scenario version (expert calibration)."""
+
+    __table_args__ = (UniqueConstraint("scenario_version_id", "trainer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    scenario_version_id: int = Field(foreign_key="scenarioversion.id", index=True)
+    trainer_id: int = Field(foreign_key="user.id")
+    key: dict | None = _json()  # {"disqualifiers": [...], "call_type": ..., "disposition": ...}
+    created_at: dt.datetime = Field(default_factory=utcnow)

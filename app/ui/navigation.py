@@ -1,0 +1,124 @@
+"""Role-based navigation: which pages each role gets in the menu.
+
+The menu only helps people find their pages; each page checks access itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from app.services.access import Actor
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str
+    title: str
+    icon: str
+    section: str
+    roles: frozenset[str]
+
+
+def _p(file: str, title: str, icon: str, section: str, *roles: str) -> PageSpec:
+    return PageSpec(file, title, icon, section, frozenset(roles))
+
+
+PAGES: list[PageSpec] = [
+    _p("trainee_home.py", "My training", ":material/school:", "Training", "trainee"),
+    _p("trainee_call.py", "Take a call", ":material/call:", "Training", "trainee"),
+    _p(
+        "lessons.py",
+        "Lessons",
+        ":material/menu_book:",
+        "Training",
+        "trainee",
+        "trainer",
+        "supervisor",
+    ),
+    _p("trainee_exam.py", "Certification exam", ":material/verified:", "Training", "trainee"),
+    _p("trainee_history.py", "My attempts", ":material/history:", "Training", "trainee"),
+    _p("trainer_bank.py", "Scenario bank", ":material/library_books:", "Authoring", "trainer"),
+    _p("trainer_editor.py", "Edit scenario", ":material/edit_note:", "Authoring", "trainer"),
+    _p("trainer_import.py", "Import / export", ":material/upload_file:", "Authoring", "trainer"),
+    _p("trainer_generator.py", "Generate calls", ":material/auto_awesome:", "Authoring", "trainer"),
+    _p("trainer_calibration.py", "Calibration", ":material/balance:", "Quality", "trainer"),
+    _p(
+        "trainer_items.py",
+        "Item analysis",
+        ":material/query_stats:",
+        "Quality",
+        "trainer",
+        "supervisor",
+    ),
+    _p("trainer_protocol.py", "Agency protocol", ":material/rule:", "Quality", "trainer", "admin"),
+    _p("supervisor_dashboard.py", "Cohort", ":material/groups:", "Supervision", "supervisor"),
+    _p("supervisor_errors.py", "Error profile", ":material/warning:", "Supervision", "supervisor"),
+    _p(
+        "supervisor_equity.py",
+        "Equity audit",
+        ":material/diversity_3:",
+        "Supervision",
+        "supervisor",
+    ),
+    _p(
+        "supervisor_trainee.py",
+        "Trainee review",
+        ":material/person_search:",
+        "Supervision",
+        "supervisor",
+    ),
+    _p(
+        "supervisor_certs.py",
+        "Certifications",
+        ":material/workspace_premium:",
+        "Supervision",
+        "supervisor",
+        "admin",
+    ),
+    _p("admin_users.py", "Users", ":material/manage_accounts:", "Administration", "admin"),
+    _p(
+        "account.py",
+        "Account",
+        ":material/account_circle:",
+        "Account",
+        "trainee",
+        "trainer",
+        "supervisor",
+        "admin",
+    ),
+]
+
+
+def pages_for(role: str | None) -> list[PageSpec]:
+    return [p for p in PAGES if role in p.roles]
+
+
+def build_navigation(actor: Actor | None):
+    """The st.navigation object for this actor (login and verification when logged out)."""
+    if actor is None:
+        return st.navigation(
+            [
+                st.Page(
+                    "app_pages/login.py", title="Log in", icon=":material/login:", default=True
+                ),
+                st.Page(
+                    "app_pages/verify.py",
+                    title="Verify a certificate",
+                    icon=":material/verified_user:",
+                ),
+            ]
+        )
+    sections: dict[str, list] = {}
+    for index, spec in enumerate(pages_for(actor.role)):
+        page = st.Page(
+            f"app_pages/{spec.file}", title=spec.title, icon=spec.icon, default=index == 0
+        )
+        sections.setdefault(spec.section, []).append(page)
+    sections.setdefault("Account", []).append(
+        st.Page(
+            "app_pages/verify.py", title="Verify a certificate", icon=":material/verified_user:"
+        )
+    )
+    return st.navigation(sections)
