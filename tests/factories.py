@@ -29,7 +29,10 @@ def make_world() -> World:
     with write_session() as session:
         for slug, model in (("a", "call_center_led"), ("b", "external_hotline")):
             agency = create_agency(
-                session=session, slug=f"agency-{slug}", name=f"Agency {slug.upper()}", dispatch_model=model
+                session=session,
+                slug=f"agency-{slug}",
+                name=f"Agency {slug.upper()}",
+                dispatch_model=model,
             )
             world.agencies[slug] = agency.id
             for role in ("trainee", "trainer", "supervisor", "admin"):

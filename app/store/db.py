@@ -41,7 +41,7 @@ def _safe_url(url: str) -> str:
 def _make_engine(url: str, *, immediate: bool) -> Engine:
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise DatabaseUnavailable(
             "DATABASE_URL is not a valid database URL "
             "(expected e.g. sqlite:///data/app.db or postgresql+psycopg://user@host/db)"
@@ -52,7 +52,13 @@ def _make_engine(url: str, *, immediate: bool) -> Engine:
         )
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseUnavailable(
+                    f"cannot create the folder for the SQLite database {parsed.database}: "
+                    f"{exc.strerror}"
+                ) from None
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine, immediate=immediate)
         return engine

@@ -27,8 +27,8 @@ ROLES = ("trainee", "trainer", "supervisor", "admin")
 
 
 def utcnow() -> dt.datetime:
-    """Naive UTC timestamp (stored the same way on SQLite and PostgreSQL)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Timezone-aware UTC timestamp (SQLModel stores UTC on SQLite and PostgreSQL)."""
+    return dt.datetime.now(dt.UTC)
 
 
 def _json() -> Any:

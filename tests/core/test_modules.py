@@ -147,12 +147,12 @@ def test_no_answers_scores_zero():
 
 
 def test_bools_and_unknown_ids_are_not_answers():
-    module = MODULES[0]
-    first = module.questions[0]
-    answers = {first.id: bool(first.correct) if first.correct in (0, 1) else True, "nope": 0}
-    result = score_check(module, answers)
-    assert result.per_question[first.id] is False
-    assert "nope" not in result.per_question
+    # True == 1 in Python; a bool must still not count as choosing option 1.
+    qs = (Question("q1", "multiple_choice", "p", ("a", "b", "c"), 1, "e", "x"),)
+    module = Module("m", "t", 1, 1, "s", ("o",), "x", qs)
+    result = score_check(module, {"q1": True, "nope": 1})
+    assert result.per_question == {"q1": False}
+    assert score_check(module, {"q1": 1}).per_question == {"q1": True}
 
 
 @st.composite

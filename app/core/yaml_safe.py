@@ -1,0 +1,296 @@
+"""Safe, bounded YAML reading that remembers the line of every key.
+
+Hostile input is refused quickly and nothing is ever constructed from a tag:
+
+- files over ``MAX_BYTES`` are refused before the parser sees them;
+- the text must be UTF-8 (a leading BOM is allowed);
+- the node tree is composed with ``yaml.SafeLoader`` (never ``yaml.load`` with another
+  loader), counting alias nodes, all nodes and nesting depth while composing, so an alias
+  bomb or a very deep document stops early;
+- only the standard YAML tags for text, numbers, booleans, null, timestamps, sequences
+  and mappings are accepted; any other tag (``!!python/...``, ``!foo``, ``!!set``,
+  ``!!binary``...) is refused; merge keys (``<<``) are refused;
+- while converting nodes to plain Python values the total number of values produced is
+  capped too, so aliases that fan out cannot blow up memory or time.
+
+:func:`load_yaml` returns a :class:`YamlDocument`: the plain value plus, for every path
+(a tuple of mapping keys and list indexes), the line of the key (or list item), the line
+of the value, and the original text of plain scalars that YAML 1.1 read as something
+other than text (so ``answer: No`` can be given back as the text ``"No"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+MAX_BYTES = 256 * 1024
+MAX_ALIASES = 50
+MAX_DEPTH = 30
+MAX_NODES = 20_000
+MAX_VALUES = 50_000
+
+Path = tuple  # a tuple of str keys and int indexes
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {
+    _TAG + "str",
+    _TAG + "int",
+    _TAG + "float",
+    _TAG + "bool",
+    _TAG + "null",
+    _TAG + "timestamp",
+    _TAG + "value",
+}
+_SEQ_TAG = _TAG + "seq"
+_MAP_TAG = _TAG + "map"
+_MERGE_TAG = _TAG + "merge"
+
+
+class YamlError(Exception):
+    """The text is not acceptable YAML; ``line`` is 1-based (0 when no line applies)."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class YamlIssue:
+    """A problem found while converting that does not stop the reading (e.g. a duplicate key)."""
+
+    line: int
+    message: str
+    fatal: bool = False
+
+
+@dataclass
+class YamlDocument:
+    value: Any
+    key_lines: dict[Path, int] = field(default_factory=dict)
+    value_lines: dict[Path, int] = field(default_factory=dict)
+    plain_text: dict[Path, str] = field(default_factory=dict)
+    issues: list[YamlIssue] = field(default_factory=list)
+
+    def line(self, path: Path) -> int:
+        """Line of the key at ``path``, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path:
+            if path in self.key_lines:
+                return self.key_lines[path]
+            path = path[:-1]
+        return self.key_lines.get((), 1)
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that stops composing when a limit is passed."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+        self._nodes = 0
+
+    def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise YamlError(
+                    event.start_mark.line + 1,
+                    f"too many aliases (more than {MAX_ALIASES}); write the values out",
+                )
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise YamlError(event.start_mark.line + 1, f"too many YAML values (over {MAX_NODES})")
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise YamlError(event.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _line_of_offset(text: str | bytes, offset: int) -> int:
+    newline = b"\n" if isinstance(text, bytes) else "\n"
+    return text[:offset].count(newline) + 1
+
+
+def decode_text(raw: bytes | str) -> str:
+    """UTF-8 text of ``raw`` after the size check; raises :class:`YamlError`."""
+    if isinstance(raw, str):
+        if len(raw) > MAX_BYTES or len(raw.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+            raise YamlError(0, f"file is larger than {MAX_BYTES // 1024} KiB")
+        return raw[1:] if raw.startswith("\ufeff") else raw
+    if len(raw) > MAX_BYTES:
+        raise YamlError(0, f"file is larger than {MAX_BYTES // 1024} KiB")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise YamlError(_line_of_offset(raw, exc.start), "file is not UTF-8 text") from None
+
+
+def _compose(text: str) -> Node | None:
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _yaml_error(exc: Exception, text: str) -> YamlError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        parts = [p for p in (exc.context, exc.problem) if p]
+        detail = ", ".join(parts) if parts else "cannot be read"
+        if "expected a single document" in detail:
+            detail = "a scenario file holds exactly one YAML document"
+        return YamlError(line, f"invalid YAML: {detail}")
+    if isinstance(exc, yaml.reader.ReaderError):
+        return YamlError(
+            _line_of_offset(text, exc.position),
+            f"invalid YAML: character {exc.character!r} is not allowed",
+        )
+    return YamlError(1, f"invalid YAML: {exc}")
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _tag_name(tag: str) -> str:
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+
+
+class _Converter:
+    def __init__(self) -> None:
+        self.doc = YamlDocument(value=None)
+        self._constructor = yaml.constructor.SafeConstructor()  # reads scalars only
+        self._values = 0
+        self._fatal = False
+
+    def _issue(self, line: int, message: str, fatal: bool = False) -> None:
+        self.doc.issues.append(YamlIssue(line, message, fatal))
+        self._fatal = self._fatal or fatal
+
+    def convert(self, node: Node, path: Path, depth: int) -> Any:
+        self._values += 1
+        if self._values > MAX_VALUES:
+            raise YamlError(node.start_mark.line + 1, "aliases expand to too much data")
+        if depth > MAX_DEPTH:
+            raise YamlError(
+                node.start_mark.line + 1,
+                f"nesting deeper than {MAX_DEPTH} levels (an alias may refer to itself)",
+            )
+        line = node.start_mark.line + 1
+        self.doc.value_lines.setdefault(path, line)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        if isinstance(node, SequenceNode):
+            if node.tag != _SEQ_TAG:
+                self._issue(line, f"tag {_tag_name(node.tag)} is not allowed", fatal=True)
+                return None
+            items = []
+            for index, child in enumerate(node.value):
+                child_path = (*path, index)
+                self.doc.key_lines.setdefault(child_path, child.start_mark.line + 1)
+                items.append(self.convert(child, child_path, depth + 1))
+            return items
+        if isinstance(node, MappingNode):
+            if node.tag != _MAP_TAG:
+                self._issue(line, f"tag {_tag_name(node.tag)} is not allowed", fatal=True)
+                return None
+            result: dict[str, Any] = {}
+            first_line: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key_line = key_node.start_mark.line + 1
+                if not isinstance(key_node, ScalarNode):
+                    self._issue(key_line, "a key must be plain text, not a list or mapping")
+                    continue
+                if key_node.tag == _MERGE_TAG:
+                    self._issue(key_line, "merge keys (<<) are not supported; write the keys out")
+                    continue
+                if key_node.tag not in _SCALAR_TAGS:
+                    self._issue(key_line, f"tag {_tag_name(key_node.tag)} is not allowed", True)
+                    continue
+                key = self._scalar(key_node, None)
+                if not isinstance(key, str):
+                    shown = key_node.value
+                    self._issue(key_line, f"key '{_short(shown)}' must be text (put it in quotes)")
+                    continue
+                if key in first_line:
+                    self._issue(
+                        key_line,
+                        f"duplicate key '{_short(key)}' (first at line {first_line[key]})",
+                    )
+                first_line[key] = key_line
+                child_path = (*path, key)
+                self.doc.key_lines[child_path] = key_line
+                self.doc.value_lines.pop(child_path, None)
+                result[key] = self.convert(value_node, child_path, depth + 1)
+            return result
+        raise YamlError(line, "invalid YAML node")  # pragma: no cover - PyYAML has 3 kinds
+
+    def _scalar(self, node: ScalarNode, path: Path | None) -> Any:
+        tag = node.tag
+        line = node.start_mark.line + 1
+        if tag not in _SCALAR_TAGS:
+            self._issue(line, f"tag {_tag_name(tag)} is not allowed", fatal=True)
+            return None
+        if tag in (_TAG + "timestamp", _TAG + "value"):
+            return node.value  # dates are kept as the text written
+        try:
+            value = self._constructor.construct_object(node, deep=True)
+        except Exception:  # noqa: BLE001 - any bad scalar is a plain problem
+            self._issue(line, f"value '{_short(node.value)}' is not a valid {_tag_name(tag)}")
+            return None
+        if path is not None and not isinstance(value, str) and node.style is None:
+            self.doc.plain_text[path] = node.value
+        return value
+
+
+def load_yaml(raw: bytes | str) -> YamlDocument:
+    """Read one YAML document safely; raises :class:`YamlError` for unusable input.
+
+    Problems that do not make the document unreadable (a duplicate key, a key that is
+    not text) are returned in ``issues``; an issue with ``fatal=True`` (a refused tag)
+    means the value must not be used.
+    """
+    text = decode_text(raw)
+    try:
+        node = _compose(text)
+    except YamlError:
+        raise
+    except RecursionError:
+        raise YamlError(1, f"nesting deeper than {MAX_DEPTH} levels") from None
+    except Exception as exc:  # noqa: BLE001 - every parser failure becomes one line
+        raise _yaml_error(exc, text) from None
+    converter = _Converter()
+    if node is None:
+        raise YamlError(1, "file is empty")
+    converter.doc.key_lines[()] = node.start_mark.line + 1
+    try:
+        converter.doc.value = converter.convert(node, (), 0)
+    except RecursionError:
+        raise YamlError(1, f"nesting deeper than {MAX_DEPTH} levels") from None
+    return converter.doc
+
+
+def safe_load(raw: bytes | str) -> Any:
+    """Plain value of a YAML text with the same limits; raises :class:`YamlError`.
+
+    The first issue (duplicate key, refused tag...) is raised too.
+    """
+    doc = load_yaml(raw)
+    if doc.issues:
+        issue = doc.issues[0]
+        raise YamlError(issue.line, issue.message)
+    return doc.value

@@ -1,0 +1,144 @@
+"""Real-browser tests: a real ``streamlit run`` server and Debian's Chromium.
+
+``playwright install`` cannot download browsers here, so pytest-playwright is
+pointed at /usr/bin/chromium. The server gets its own SQLite database, seeded by
+``python -m app demo`` with a known DEMO_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+DEMO_PASSWORD = "browser-test-passphrase"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Debian's chromium is not installed")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(base_url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as resp:
+                if resp.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("streamlit did not become healthy")
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    env: dict
+    accounts: dict[str, str] = field(default_factory=dict)
+
+    def wait_idle(self, page) -> None:
+        """Wait until Streamlit has finished running the script (never sleeps)."""
+        page.wait_for_selector(
+            "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=30_000
+        )
+
+    def login(self, page, username: str) -> None:
+        page.goto(self.base_url)
+        self.wait_idle(page)
+        page.get_by_label("User name").fill(username)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
+        self.wait_idle(page)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """A seeded Streamlit server on a free loopback port for the whole test session."""
+    data = tmp_path_factory.mktemp("live")
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{data / 'live.db'}",
+        DATA_DIR=str(data),
+        AUDIO_CACHE_DIR=str(data / "audio"),
+        DEMO_PASSWORD=DEMO_PASSWORD,
+        APP_ENV="test",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "app", "demo"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app/streamlit_app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+    ]
+    log = open(data / "streamlit.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_healthy(base_url, proc)
+        ARTIFACTS.mkdir(exist_ok=True)
+        from app.cli.demo import DEMO_USERS
+
+        yield LiveServer(base_url, env, {u[1]: DEMO_PASSWORD for u in DEMO_USERS})
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

@@ -1,0 +1,101 @@
+"""Accounts: password policy, login, throttling (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.core import passwords
+from app.errors import AccessDenied, UserError
+from app.services import accounts
+from app.services.accounts import LOGIN_FAILED, LoginFailed, authenticate
+from app.store.models import utcnow
+from tests.factories import PASSWORD
+
+
+def test_policy_length_limits_and_blocklist():
+    assert passwords.password_problem("short") is not None
+    assert passwords.password_problem("x" * 64) is None  # 64 characters allowed
+    assert passwords.password_problem("x" * 129) is not None
+    assert passwords.password_problem("password1") is not None  # common
+    assert passwords.password_problem("Qwerty123") is not None
+    assert len(passwords.common_passwords()) >= 10_000
+
+
+@given(st.text(min_size=8, max_size=64).filter(lambda s: s.lower() not in passwords.common_passwords()))
+def test_no_composition_rules(candidate):
+    # Any 8..64 character password that is not common is accepted: no class rules.
+    assert passwords.password_problem(candidate) is None
+
+
+def test_hash_is_argon2id():
+    hashed = passwords.hash_password("a long enough secret")
+    assert hashed.startswith("$argon2id$")
+    assert passwords.verify_password(hashed, "a long enough secret")
+    assert not passwords.verify_password(hashed, "another secret!")
+
+
+def test_login_ok_and_same_message_for_unknown_user(database, world):
+    actor = authenticate(username="trainee-a", password=PASSWORD)
+    assert actor.role == "trainee" and actor.agency_id == world.agencies["a"]
+    with pytest.raises(LoginFailed) as wrong:
+        authenticate(username="trainee-a", password="not the password")
+    with pytest.raises(LoginFailed) as unknown:
+        authenticate(username="nobody-here", password="not the password")
+    assert str(wrong.value) == str(unknown.value) == LOGIN_FAILED
+
+
+def test_over_long_password_is_refused_quickly(database, world):
+    with pytest.raises(LoginFailed, match="too long"):
+        authenticate(username="trainee-a", password="x" * 10_000)
+
+
+def test_throttling_grows_and_resets(database, world):
+    start = utcnow()
+    for i in range(5):
+        with pytest.raises(LoginFailed, match="Wrong"):
+            authenticate(username="trainer-a", password="bad guess", now=start + dt.timedelta(seconds=i))
+    # The fifth failure set a delay: even the right password waits.
+    with pytest.raises(LoginFailed, match="Try again"):
+        authenticate(username="trainer-a", password=PASSWORD, now=start + dt.timedelta(seconds=4.5))
+    # After the delay the real user gets in, and the counter resets.
+    actor = authenticate(username="trainer-a", password=PASSWORD, now=start + dt.timedelta(seconds=30))
+    assert actor.username == "trainer-a"
+
+
+def test_at_most_100_failures_an_hour_then_free_again(database, world):
+    start = utcnow()
+    now = start
+    failures = 0
+    while failures < 150:
+        try:
+            authenticate(username="admin-a", password="bad guess", now=now)
+        except LoginFailed as exc:
+            if "Wrong" in str(exc):
+                failures += 1
+            else:
+                now += dt.timedelta(minutes=1)
+                if now > start + dt.timedelta(hours=1):
+                    break
+                continue
+        now += dt.timedelta(seconds=1)
+    assert failures <= 100
+    later = start + dt.timedelta(hours=2, minutes=30)
+    assert authenticate(username="admin-a", password=PASSWORD, now=later).role == "admin"
+
+
+def test_admin_manages_only_own_agency(database, world):
+    users = accounts.list_users(actor=world["admin-a"])
+    assert {u["username"] for u in users} == {"trainee-a", "trainer-a", "supervisor-a", "admin-a"}
+    with pytest.raises(AccessDenied):
+        accounts.list_users(actor=world["supervisor-a"])
+    other = world["trainee-b"].user_id
+    with pytest.raises(UserError):
+        accounts.set_active(actor=world["admin-a"], user_id=other, active=False)
+    new_id = accounts.admin_create_user(
+        actor=world["admin-a"], username="newbie", display_name="New", role="trainee", password=PASSWORD
+    )
+    assert accounts.load_actor(new_id).agency_id == world.agencies["a"]
