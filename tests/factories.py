@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import functools
+
+from app.core.passwords import hash_password
 from app.services.access import Actor
-from app.services.accounts import actor_for, create_agency, create_user
+from app.services.accounts import actor_for, create_agency
 from app.store.db import write_session
+from app.store.models import User
 
 PASSWORD = "correct horse battery staple"
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +27,12 @@ class World:
         return self.actors[name]
 
 
+@functools.cache
+def password_hash() -> str:
+    """PASSWORD hashed once per test process (argon2 is slow on purpose)."""
+    return hash_password(PASSWORD)
+
+
 def make_world() -> World:
     """Agencies 'a' (call_center_led) and 'b' (external_hotline), a user of each role in each."""
     world = World()
@@ -36,13 +46,14 @@ def make_world() -> World:
             )
             world.agencies[slug] = agency.id
             for role in ("trainee", "trainer", "supervisor", "admin"):
-                user = create_user(
-                    session=session,
+                user = User(
                     agency_id=agency.id,
                     username=f"{role}-{slug}",
                     display_name=f"{role.title()} {slug.upper()}",
                     role=role,
-                    password=PASSWORD,
+                    password_hash=password_hash(),
                 )
+                session.add(user)
+                session.flush()
                 world.actors[f"{role}-{slug}"] = actor_for(user)
     return world

@@ -1,0 +1,459 @@
+"""Grading: how a trainee's answer compares with a scenario's expert key.
+
+:func:`grade` is a pure function of (scenario, answer, dispatch model, protocol). The
+weights, severities and compliance levels are documented for trainers in
+``content/grading.md``; they follow the shape of IAED's AQUA review (a score per
+category, deviations rated critical / major / moderate / minor, and a compliance level).
+
+Scoring, in points out of 100 (the five ``parts`` are each 0..1)::
+
+    score = round_half_up(30*questions + 25*disqualifiers + 10*call_type
+                          + 30*disposition + 5*time - penalties), at least 0
+
+- questions: share of the required questions asked (1 when none are required);
+- disqualifiers: share of the four disqualifier judgements that match the key;
+- call_type: 1 when the final code matches, else 0;
+- disposition: best route 1, an acceptable route 0.5, any other (or unavailable) route 0;
+- time: 1 within the target (or no time given), 0.5 up to 1.5 x the target, else 0;
+- penalties: 10 points for sending police the call did not need (``over_routed``),
+  2 for a wrong priority (``wrong_priority``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+from app.core.protocol import (
+    DISPOSITIONS,
+    DISQUALIFIERS,
+    POLICE_DISPOSITIONS,
+    Protocol,
+    load_protocol,
+)
+from app.errors import UserError
+
+PASS_MARK = 80
+DEFAULT_MODEL = "call_center_led"
+WEIGHTS: Mapping[str, int] = {
+    "questions": 30,
+    "disqualifiers": 25,
+    "call_type": 10,
+    "disposition": 30,
+    "time": 5,
+}
+ACCEPTABLE_CREDIT = Fraction(1, 2)
+SLOW_FACTOR = Fraction(3, 2)  # up to this multiple of the target: half the time credit
+PENALTIES: Mapping[str, int] = {"over_routed": 10, "wrong_priority": 2}
+LEVELS = ((95, "high"), (85, "compliant"), (75, "partial"), (60, "low"), (0, "non-compliant"))
+SEVERITIES = ("critical", "major", "moderate", "minor")
+CRITICAL_CODES = ("unsafe_dispatch",)
+ERROR_CODES = (
+    "missed_question",
+    "missed_disqualifier",
+    "over_disqualified",
+    "wrong_call_type",
+    "wrong_priority",
+    "wrong_disposition",
+    "suboptimal_disposition",
+    "over_routed",
+    "unavailable_route",
+    "slow",
+)
+ANSWER_KEYS = ("questions", "disqualifiers", "call_type", "priority", "disposition", "seconds")
+REQUIRED_ANSWER_KEYS = ("questions", "disqualifiers", "call_type", "disposition")
+ROUTE_KEYS = ("disposition", "acceptable", "unsafe", "rationale")
+
+
+class GradingError(UserError):
+    """The answer or the dispatch model cannot be graded; one plain line."""
+
+
+# ----------------------------------------------------------------------------- answers
+
+
+def answer_problems(answer: Any, protocol: Protocol | None = None) -> list[tuple[str | None, str]]:
+    """(key, message) for everything wrong with an answer's shape; [] when usable."""
+    protocol = protocol or load_protocol()
+    if not isinstance(answer, Mapping):
+        return [(None, "an answer must be a mapping of keys")]
+    found: list[tuple[str | None, str]] = []
+    for key in answer:
+        if key not in ANSWER_KEYS:
+            found.append((key, f"unknown answer key {key!r} (allowed: {', '.join(ANSWER_KEYS)})"))
+    for key in REQUIRED_ANSWER_KEYS:
+        if key not in answer:
+            found.append((None, f"answer is missing {key!r}"))
+    for key in ("questions", "disqualifiers"):
+        if key not in answer:
+            continue
+        value = answer[key]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            found.append((key, f"{key} must be a list of codes (text)"))
+        elif key == "disqualifiers":
+            for code in value:
+                if code not in DISQUALIFIERS:
+                    found.append(
+                        (key, f"unknown disqualifier {code!r} (one of: {', '.join(DISQUALIFIERS)})")
+                    )
+    if "call_type" in answer:
+        value = answer["call_type"]
+        if not isinstance(value, str) or not value:
+            found.append(("call_type", "call_type must be a call type code (text)"))
+        elif value not in protocol.call_types:
+            found.append(("call_type", f"unknown call type {value!r}"))
+    if "disposition" in answer:
+        value = answer["disposition"]
+        if not isinstance(value, str) or value not in DISPOSITIONS:
+            found.append(
+                ("disposition", f"disposition must be one of: {', '.join(DISPOSITIONS)}")
+            )
+    if answer.get("priority") is not None:
+        value = answer["priority"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
+            found.append(("priority", "priority must be a whole number 1..4"))
+    if answer.get("seconds") is not None:
+        value = answer["seconds"]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            found.append(("seconds", "seconds must be a number of seconds, 0 or more"))
+    return found
+
+
+def validate_answer(answer: Any, protocol: Protocol | None = None) -> list[str]:
+    """Plain-words problems with an answer's shape; an empty list means it can be graded."""
+    return [message for _, message in answer_problems(answer, protocol)]
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+def _check_model(model: str, protocol: Protocol) -> None:
+    if model not in protocol.models:
+        raise GradingError(
+            f"unknown dispatch model {model!r} (one of: {', '.join(protocol.models)})"
+        )
+
+
+def effective_key(
+    scenario: Mapping, model: str = DEFAULT_MODEL, protocol: Protocol | None = None
+) -> dict:
+    """The expert key under ``model``: the ``by_model`` entry's keys replace the defaults."""
+    _check_model(model, protocol or load_protocol())
+    expert = dict(scenario.get("expert") or {})
+    override = (expert.pop("by_model", None) or {}).get(model) or {}
+    key = {
+        "disqualifiers": list(expert.get("disqualifiers") or []),
+        "call_type": expert.get("call_type"),
+        "priority": expert.get("priority"),
+        "disposition": expert.get("disposition"),
+        "acceptable": list(expert.get("acceptable") or []),
+        "unsafe": list(expert.get("unsafe") or []),
+        "required_questions": list(expert.get("required_questions") or []),
+        "time_target_seconds": expert.get("time_target_seconds"),
+        "evidence": dict(expert.get("evidence") or {}),
+        "rationale": expert.get("rationale"),
+    }
+    for name in ROUTE_KEYS:
+        if name in override and override[name] is not None:
+            value = override[name]
+            key[name] = list(value) if isinstance(value, list | tuple) else value
+    key["model"] = model
+    return key
+
+
+def expert_answer(
+    scenario: Mapping, model: str = DEFAULT_MODEL, protocol: Protocol | None = None
+) -> dict:
+    """The answer an expert gives under ``model``; it grades 100 with no errors."""
+    key = effective_key(scenario, model, protocol)
+    answer = {
+        "questions": list(dict.fromkeys(key["required_questions"])),
+        "disqualifiers": list(dict.fromkeys(key["disqualifiers"])),
+        "call_type": key["call_type"],
+        "disposition": key["disposition"],
+    }
+    if key["priority"] is not None:
+        answer["priority"] = key["priority"]
+    if key["time_target_seconds"] is not None:
+        answer["seconds"] = key["time_target_seconds"]
+    return answer
+
+
+# ----------------------------------------------------------------------------- grading
+
+
+def _exchanges(scenario: Mapping) -> dict[str, dict]:
+    found = {}
+    for exchange in (scenario.get("call") or {}).get("exchanges") or []:
+        if isinstance(exchange, Mapping):
+            ident = exchange.get("ask") or exchange.get("id")
+            if isinstance(ident, str):
+                found.setdefault(ident, dict(exchange))
+    return found
+
+
+def _question_text(ident: str, exchanges: Mapping, protocol: Protocol) -> str:
+    exchange = exchanges.get(ident) or {}
+    return str(exchange.get("question") or protocol.question_text(ident)).strip()
+
+
+def _level(score: int, critical: list[str]) -> str:
+    if critical:
+        return "non-compliant"
+    for threshold, name in LEVELS:
+        if score >= threshold:
+            return name
+    return LEVELS[-1][1]  # pragma: no cover - the last threshold is 0
+
+
+def _round_half_up(value: Fraction) -> int:
+    return math.floor(value + Fraction(1, 2))
+
+
+def grade(
+    scenario: Mapping,
+    answer: Mapping,
+    model: str = DEFAULT_MODEL,
+    protocol: Protocol | None = None,
+    *,
+    pass_mark: int = PASS_MARK,
+) -> dict:
+    """Grade ``answer`` against ``scenario`` (a validated scenario dict) under ``model``.
+
+    Raises :class:`GradingError` for an unknown model or an answer of the wrong shape.
+    """
+    protocol = protocol or load_protocol()
+    problems = validate_answer(answer, protocol)
+    if problems:
+        raise GradingError(f"answer is not valid: {problems[0]}")
+    key = effective_key(scenario, model, protocol)
+    call = scenario.get("call") or {}
+    exchanges = _exchanges(scenario)
+    deviations: list[dict] = []
+    errors: list[str] = []
+    critical: list[str] = []
+    penalty = 0
+
+    def deviate(code: str, severity: str, category: str, subject: Any, message: str) -> None:
+        deviations.append(
+            {
+                "code": code,
+                "severity": severity,
+                "category": category,
+                "subject": subject,
+                "message": message,
+            }
+        )
+        if severity == "critical":
+            critical.append(code)
+        else:
+            errors.append(code)
+
+    evidence = {q: d for d, q in key["evidence"].items() if d in key["disqualifiers"]}
+
+    # questions
+    asked = set(answer["questions"])
+    required = list(dict.fromkeys(key["required_questions"]))
+    missed_questions = [q for q in required if q not in asked]
+    parts: dict[str, Fraction] = {}
+    parts["questions"] = (
+        Fraction(len(required) - len(missed_questions), len(required)) if required else Fraction(1)
+    )
+    for qid in missed_questions:
+        text = _question_text(qid, exchanges, protocol)
+        message = f'You did not ask "{text}" ({qid}). This question is required on this call.'
+        severity = "moderate"
+        if qid in evidence:
+            severity = "major"
+            label = protocol.disqualifiers[evidence[qid]].label
+            message += f" Its answer reveals a disqualifier: {label.lower()}."
+        deviate("missed_question", severity, "questions", qid, message)
+
+    # disqualifiers
+    expected = set(key["disqualifiers"])
+    marked = set(answer["disqualifiers"])
+    missed = [d for d in DISQUALIFIERS if d in expected and d not in marked]
+    extra = [d for d in DISQUALIFIERS if d in marked and d not in expected]
+    parts["disqualifiers"] = Fraction(len(DISQUALIFIERS) - len(missed) - len(extra), 4)
+    for code in missed:
+        info = protocol.disqualifiers[code]
+        ident = key["evidence"].get(code)
+        exchange = exchanges.get(ident) if ident else None
+        if exchange and exchange.get("answer"):
+            text = _question_text(ident, exchanges, protocol)
+            said = str(exchange["answer"]).strip()
+            message = (
+                f"You did not mark '{code}' ({info.label.lower()}): asked \"{text}\", "
+                f'the caller said: "{said}"'
+            )
+        else:
+            message = f"You did not mark '{code}': {info.description}"
+        deviate("missed_disqualifier", "major", "disqualifiers", code, message)
+    for code in extra:
+        info = protocol.disqualifiers[code]
+        deviate(
+            "over_disqualified",
+            "moderate",
+            "disqualifiers",
+            code,
+            f"You marked '{code}' ({info.label.lower()}), but nothing the caller said shows it. "
+            "A crime alone, or a worry without facts, is not a disqualifier.",
+        )
+
+    # call type and priority
+    call_type = answer["call_type"]
+    parts["call_type"] = Fraction(1 if call_type == key["call_type"] else 0)
+    if call_type != key["call_type"]:
+        deviate(
+            "wrong_call_type",
+            "moderate",
+            "call_type",
+            call_type,
+            f"You coded the call {call_type} ({protocol.call_type_label(call_type)}); "
+            f"the right code is {key['call_type']} ({protocol.call_type_label(key['call_type'])}).",
+        )
+    priority = answer.get("priority")
+    if key["priority"] is not None and priority is not None and priority != key["priority"]:
+        penalty += PENALTIES["wrong_priority"]
+        deviate(
+            "wrong_priority",
+            "minor",
+            "call_type",
+            priority,
+            f"You gave priority {priority}; this call is priority {key['priority']}.",
+        )
+
+    # route
+    disposition = answer["disposition"]
+    best = key["disposition"]
+    acceptable = set(key["acceptable"])
+    unsafe = set(key["unsafe"])
+    label = protocol.disposition_label(disposition)
+    best_label = protocol.disposition_label(best)
+    available = protocol.available_dispositions(model, call.get("time"), call.get("context"))
+    if disposition in unsafe or (disposition == "community_responder" and expected):
+        if disposition == "community_responder" and expected:
+            listed = ", ".join(d for d in DISQUALIFIERS if d in expected)
+            reason = (
+                f"You sent community responders alone although this call has a disqualifier "
+                f"({listed}). An unarmed team must not go to it alone."
+            )
+        else:
+            reason = f"Sending {label.lower()} is unsafe on this call."
+        deviate("unsafe_dispatch", "critical", "disposition", disposition, reason)
+    police_needed = best in POLICE_DISPOSITIONS or bool(acceptable & POLICE_DISPOSITIONS)
+    if disposition not in available:
+        parts["disposition"] = Fraction(0)
+        model_label = protocol.models[model].label
+        when = ""
+        if disposition == "external_hotline" and disposition in protocol.models[model].dispositions:
+            when = " at the time of this call (the hotline is closed)"
+        deviate(
+            "unavailable_route",
+            "major",
+            "disposition",
+            disposition,
+            f"{label} is not available under the {model_label} model{when}. "
+            f"The best route here is {best_label.lower()}.",
+        )
+    elif disposition == best:
+        parts["disposition"] = Fraction(1)
+    elif disposition in acceptable:
+        parts["disposition"] = ACCEPTABLE_CREDIT
+        deviate(
+            "suboptimal_disposition",
+            "minor",
+            "disposition",
+            disposition,
+            f"{label} is acceptable, but {best_label.lower()} is the best route for this call.",
+        )
+    elif disposition in POLICE_DISPOSITIONS and not police_needed:
+        parts["disposition"] = Fraction(0)
+        penalty += PENALTIES["over_routed"]
+        deviate(
+            "over_routed",
+            "major",
+            "disposition",
+            disposition,
+            f"You sent police ({label.lower()}), but this call does not need them. "
+            f"The best route is {best_label.lower()}.",
+        )
+    else:
+        parts["disposition"] = Fraction(0)
+        deviate(
+            "wrong_disposition",
+            "major",
+            "disposition",
+            disposition,
+            f"{label} is not a right route for this call. The best route is {best_label.lower()}.",
+        )
+
+    # time
+    seconds = answer.get("seconds")
+    target = key["time_target_seconds"]
+    parts["time"] = Fraction(1)
+    if seconds is not None and target is not None and seconds > target:
+        slow_ok = Fraction(seconds) <= SLOW_FACTOR * target
+        parts["time"] = Fraction(1, 2) if slow_ok else Fraction(0)
+        deviate(
+            "slow",
+            "minor" if slow_ok else "moderate",
+            "time",
+            seconds,
+            f"You took {seconds:g} seconds; the target for this call is {target} seconds.",
+        )
+
+    raw = sum((WEIGHTS[name] * parts[name] for name in WEIGHTS), Fraction(0)) - penalty
+    score = max(0, min(100, _round_half_up(raw)))
+    return {
+        "scenario": scenario.get("id"),
+        "version": scenario.get("version"),
+        "model": model,
+        "score": score,
+        "passed": score >= pass_mark and not critical,
+        "critical": critical,
+        "errors": errors,
+        "parts": {name: round(float(parts[name]), 4) for name in WEIGHTS},
+        "level": _level(score, critical),
+        "deviations": deviations,
+        "pass_mark": pass_mark,
+    }
+
+
+def check_matches(result: Mapping, expect: Mapping) -> list[str]:
+    """How a grade differs from a check's ``expect`` ([] when it matches).
+
+    ``score`` is exact; ``passed`` a bool; ``critical`` a bool (any critical at all) or a
+    list (the same set of codes); ``errors`` a list (the same set of codes).
+    """
+    differences = []
+    if "score" in expect and result["score"] != expect["score"]:
+        differences.append(f"score {expect['score']} but it grades {result['score']}")
+    if "passed" in expect and result["passed"] != expect["passed"]:
+        want = "true" if expect["passed"] else "false"
+        got = "true" if result["passed"] else "false"
+        differences.append(f"passed: {want} but it grades passed: {got}")
+    if "critical" in expect:
+        want = expect["critical"]
+        if isinstance(want, bool):
+            if bool(result["critical"]) != want:
+                differences.append(
+                    f"critical: {'true' if want else 'false'} but it grades critical: "
+                    f"{result['critical'] or 'none'}"
+                )
+        elif set(want) != set(result["critical"]):
+            differences.append(
+                f"critical {sorted(set(want))} but it grades {sorted(set(result['critical']))}"
+            )
+    if "errors" in expect and set(expect["errors"]) != set(result["errors"]):
+        differences.append(
+            f"errors {sorted(set(expect['errors']))} but it grades {sorted(set(result['errors']))}"
+        )
+    return differences

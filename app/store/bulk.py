@@ -1,0 +1,671 @@
+"""Fast synthetic data for benchmarks: a million graded attempts in a couple of minutes.
+
+:func:`build_dataset` fills one agency with synthetic scenarios, trainees and
+submitted attempts whose denormalised analytics columns agree with their
+``grade``/``answer``/``events`` JSON. It writes through the raw DB-API
+connection in large batches (``executemany`` on SQLite, ``COPY`` on
+PostgreSQL) inside a few transactions, and hashes the one shared password
+once. The numbers are random but shaped like a training cohort: most
+trainees improve, a few are stuck or inactive, some send eligible calls to
+police out of hesitancy, some send community responders alone to calls with
+a disqualifier, and a few carry a bias between counterfactual twin calls.
+
+Grades here are a fast stand-in for ``app.core.grading.grade`` with the same
+contract (score 0..100, passed iff score >= 80 and nothing critical,
+``unsafe_dispatch``, ``missed_disqualifier``, ``over_disqualified``,
+``over_routed``); they are for load, not for teaching.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.errors import NotFound
+from app.store.db import get_engine, is_sqlite
+from app.store.models import utcnow
+
+Progress = Callable[[int, int], None]
+
+DISQUALIFIERS = ("weapon", "threat", "medical", "police_only")
+POLICE_ROUTES = frozenset({"police", "community_responder_with_police"})
+ELIGIBLE_TYPES = (
+    "WELFARE_CHECK",
+    "MENTAL_HEALTH",
+    "SUICIDAL_IDEATION",
+    "INTOXICATED_PERSON",
+    "UNHOUSED_PERSON",
+    "TRESPASS",
+    "DISTURBANCE",
+    "NEIGHBOR_DISPUTE",
+    "NOISE_COMPLAINT",
+    "SUSPICIOUS_PERSON",
+    "PANHANDLING",
+    "JUVENILE_PROBLEM",
+    "NEEDLE_PICKUP",
+    "LOW_ACUITY_MEDICAL",
+    "LIFT_ASSIST",
+)
+VIOLENT_TYPES = ("ASSAULT", "DOMESTIC_VIOLENCE", "WEAPONS", "BURGLARY_IN_PROGRESS", "ROBBERY")
+MEDICAL_TYPES = ("OVERDOSE", "CARDIAC_BREATHING", "TRAFFIC_INJURY")
+MODULES = (
+    "community-responders",
+    "dispatch-models",
+    "eligible-call-types",
+    "disqualifiers",
+    "real-time-screening",
+    "crime-is-not-a-disqualifier",
+    "conflict-calls",
+    "transfers-and-handoffs",
+    "tandem-and-referrals",
+    "hesitancy-and-over-policing",
+    "call-taker-skills",
+)
+QUESTION_FOR = {"weapon": "weapons", "threat": "threats", "medical": "medical"}
+BATCH = 50_000
+SPAN_DAYS = 180
+TWIN_SHARE = 0.10  # share of scenarios that belong to a counterfactual twin pair
+TWIN_ATTEMPT_SHARE = 0.06  # share of each trainee's attempts spent on twin pairs
+SQLITE_DT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+@dataclass
+class BulkSummary:
+    agency_id: int
+    scenarios: int = 0
+    trainees: int = 0
+    attempts: int = 0
+    twin_pairs: int = 0
+    supervisor: str = ""
+    password: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Scenario:
+    """The parts of a synthetic scenario key that grading and simulation need."""
+
+    key: str
+    call_type: str
+    group: str
+    disqualifiers: tuple[str, ...]
+    disposition: str
+    acceptable: tuple[str, ...]
+    unsafe: tuple[str, ...]
+    required: tuple[str, ...]
+    target: int
+    twin_group: str | None = None
+    twin_variant: str | None = None
+
+
+# --- scenarios ---------------------------------------------------------------------------
+
+
+def _make_scenarios(rng: np.random.Generator, count: int, run: str) -> list[_Scenario]:
+    scenarios: list[_Scenario] = []
+    n_twin = int(count * TWIN_SHARE) // 2 * 2
+    for i in range(count):
+        key = f"bulk-{run}-{i:05d}"
+        twin = i < n_twin
+        roll = rng.random()
+        if twin or roll < 0.55:  # eligible, nothing disqualifying: the twin pairs live here
+            call_type = ELIGIBLE_TYPES[rng.integers(len(ELIGIBLE_TYPES))]
+            dq: tuple[str, ...] = ()
+        elif roll < 0.75:  # eligible type but a disqualifier comes out when screened
+            call_type = ELIGIBLE_TYPES[rng.integers(len(ELIGIBLE_TYPES))]
+            dq = (DISQUALIFIERS[rng.choice(4, p=[0.35, 0.25, 0.25, 0.15])],)
+        elif roll < 0.9:
+            call_type = VIOLENT_TYPES[rng.integers(len(VIOLENT_TYPES))]
+            dq = ("weapon",) if rng.random() < 0.5 else ("threat",)
+            if rng.random() < 0.15:
+                dq = ("threat", "weapon")
+        else:
+            call_type = MEDICAL_TYPES[rng.integers(len(MEDICAL_TYPES))]
+            dq = ("medical",)
+        group = "eligible" if call_type in ELIGIBLE_TYPES else "not_eligible"
+        if not dq:
+            if call_type in ("MENTAL_HEALTH", "SUICIDAL_IDEATION") and rng.random() < 0.3:
+                disposition, acceptable = "transfer_988", ("community_responder",)
+            else:
+                disposition, acceptable = "community_responder", ()
+            unsafe: tuple[str, ...] = ()
+        elif set(dq) & {"weapon", "threat", "police_only"}:
+            if rng.random() < 0.6:
+                disposition, acceptable = "police", ("community_responder_with_police",)
+            else:
+                disposition, acceptable = "community_responder_with_police", ("police",)
+            unsafe = ("community_responder",)
+        else:
+            disposition, acceptable = "ems", ("community_responder_with_ems",)
+            unsafe = ("community_responder",)
+        required = ("weapons", "threats", "medical")
+        if "police_only" in dq:
+            required += ("entry",)
+        twin_group = f"tw-{run}-{i // 2:05d}" if twin else None
+        variant = ("a", "b")[i % 2] if twin else None
+        if twin and i % 2 == 1:  # a twin is the same call: copy the key of variant a
+            a = scenarios[-1]
+            call_type, dq, disposition = a.call_type, a.disqualifiers, a.disposition
+            acceptable, unsafe, required = a.acceptable, a.unsafe, a.required
+        target = int(rng.choice([60, 75, 90, 120]))
+        scenarios.append(
+            _Scenario(
+                key,
+                call_type,
+                group,
+                dq,
+                disposition,
+                acceptable,
+                unsafe,
+                required,
+                target,
+                twin_group,
+                variant,
+            )
+        )
+    return scenarios
+
+
+def _scenario_data(s: _Scenario) -> dict:
+    """A scenario dict in the contract's shape (enough to replay and show the key)."""
+    tags = ["synthetic"]
+    if s.twin_group:
+        tags += [f"twin:{s.twin_group}", f"twin-variant:{s.twin_variant}"]
+    exchanges = [{"ask": q, "answer": "Synthetic answer."} for q in s.required]
+    return {
+        "format": 1,
+        "id": s.key,
+        "version": 1,
+        "title": f"Synthetic {s.call_type.replace('_', ' ').lower()} call",
+        "module": "real-time-screening",
+        "difficulty": 2,
+        "tags": tags,
+        "call": {
+            "channel": "911",
+            "time": "14:00",
+            "initial_call_type": s.call_type,
+            "location": "Synthetic location",
+            "caller": {"role": "caller", "relation": "stranger"},
+            "opening": "Synthetic opening line for load testing.",
+            "exchanges": exchanges,
+        },
+        "expert": {
+            "disqualifiers": list(s.disqualifiers),
+            "call_type": s.call_type,
+            "disposition": s.disposition,
+            "acceptable": list(s.acceptable),
+            "unsafe": list(s.unsafe),
+            "required_questions": list(s.required),
+            "time_target_seconds": s.target,
+            "rationale": "Synthetic scenario for benchmarks.",
+        },
+    }
+
+
+# --- trainees and attempts ---------------------------------------------------------------
+
+
+def _attempt_counts(rng: np.random.Generator, trainees: int, attempts: int) -> np.ndarray:
+    weights = rng.lognormal(0.0, 0.7, trainees)
+    counts = np.floor(weights / weights.sum() * attempts).astype(np.int64)
+    short = attempts - int(counts.sum())
+    if short > 0:
+        np.add.at(counts, rng.choice(trainees, short, replace=True), 1)
+    # Fix any rounding overshoot by trimming the largest.
+    while counts.sum() > attempts:
+        counts[counts.argmax()] -= 1
+    return counts
+
+
+def _fmt_dt(value: dt.datetime, sqlite: bool):
+    return value.strftime(SQLITE_DT) if sqlite else value
+
+
+def _json_list(items: Iterable[str]) -> str:
+    return "[" + ", ".join(f'"{x}"' for x in items) + "]"
+
+
+class _AttemptMaker:
+    """Builds attempt rows (tuples in ATTEMPT_COLUMNS order) from vectorised random draws."""
+
+    def __init__(self, *, rng, scenarios, counts, now, agency_id, model, run, user_ids, sv_ids):
+        self.rng, self.scenarios, self.now = rng, scenarios, now
+        self.agency_id, self.model, self.run = agency_id, model, run
+        self.user_ids, self.sv_ids = user_ids, sv_ids
+        n_trainees = len(counts)
+        self.counts = counts
+        # Per-trainee traits.
+        self.p_miss = rng.uniform(0.05, 0.4, n_trainees)
+        self.p_over = rng.uniform(0.01, 0.12, n_trainees)
+        self.p_hes = rng.beta(1.5, 10.0, n_trainees)  # hesitancy: eligible -> police
+        self.p_ask = rng.uniform(0.75, 0.98, n_trainees)
+        self.p_type = rng.uniform(0.75, 0.97, n_trainees)
+        self.speed = rng.normal(np.log(45), 0.25, n_trainees)
+        stuck = rng.random(n_trainees) < 0.05
+        self.learn = np.where(stuck, 0.0, rng.uniform(0.3, 0.8, n_trainees))
+        self.bias = np.where(rng.random(n_trainees) < 0.03, rng.uniform(0.25, 0.5), 0.0)
+        inactive = rng.random(n_trainees) < 0.12
+        self.start_days = rng.uniform(20, SPAN_DAYS, n_trainees)
+        end = np.where(inactive, rng.uniform(15, 60, n_trainees), rng.uniform(0, 7, n_trainees))
+        self.end_days = np.minimum(end, self.start_days - 1)
+        self.twin_idx = [i for i, s in enumerate(scenarios) if s.twin_variant == "a"]
+        self.plain_idx = np.array(
+            [i for i, s in enumerate(scenarios) if s.twin_group is None], dtype=np.int64
+        )
+        self.pairs = 0
+
+    def trainee_plan(self, u: int) -> tuple[np.ndarray, np.ndarray]:
+        """Scenario indexes and submit times (days before now, descending) for trainee u."""
+        rng, n = self.rng, int(self.counts[u])
+        chosen = self.plain_idx[rng.integers(len(self.plain_idx), size=n)]
+        n_pairs = min(int(n * TWIN_ATTEMPT_SHARE / 2), len(self.twin_idx), n // 2)
+        if n_pairs:
+            slots = rng.choice(n, 2 * n_pairs, replace=False)
+            groups = rng.choice(len(self.twin_idx), n_pairs, replace=False)
+            first = np.array([self.twin_idx[g] for g in groups], dtype=np.int64)
+            flip = rng.random(n_pairs) < 0.5  # which variant comes first
+            chosen[slots[:n_pairs]] = first + flip
+            chosen[slots[n_pairs:]] = first + ~flip
+            self.pairs += n_pairs
+        days = np.sort(rng.uniform(self.end_days[u], self.start_days[u], n))[::-1]
+        return chosen, days
+
+    def rows(self, u: int, start_serial: int, sqlite: bool) -> list[tuple]:
+        rng, scenarios = self.rng, self.scenarios
+        chosen, days = self.trainee_plan(u)
+        n = len(chosen)
+        frac = np.arange(n) / max(n - 1, 1)
+        ease = 1.0 - self.learn[u] * frac  # error rates fall as the trainee practises
+        r = rng.random((n, 16))
+        secs = np.exp(rng.normal(self.speed[u] - 0.25 * self.learn[u] * frac, 0.35))
+        secs = np.clip(np.round(secs, 1), 8.0, 600.0)
+        out: list[tuple] = []
+        for k in range(n):
+            s = scenarios[int(chosen[k])]
+            e = ease[k]
+            rk = r[k]
+            key_dq = s.disqualifiers
+            missed = tuple(d for j, d in enumerate(key_dq) if rk[j] < self.p_miss[u] * e)
+            over: tuple[str, ...] = ()
+            if rk[4] < self.p_over[u] * e:
+                options = [d for d in DISQUALIFIERS if d not in key_dq]
+                over = (options[int(rk[5] * len(options))],)
+            marked = sorted((set(key_dq) - set(missed)) | set(over))
+            police_bias = self.bias[u] if s.twin_variant == "b" else 0.0
+            if set(marked) & {"weapon", "threat", "police_only"}:
+                disposition = s.disposition if s.disposition in POLICE_ROUTES else "police"
+            elif "medical" in marked:
+                disposition = "ems" if rk[6] < 0.7 else "community_responder_with_ems"
+            elif rk[6] < self.p_hes[u] * e + police_bias:
+                disposition = "police" if rk[7] < 0.7 else "community_responder_with_police"
+            elif s.disposition == "transfer_988" and rk[7] < 0.6:
+                disposition = "transfer_988"
+            else:
+                disposition = "community_responder"
+            call_type = s.call_type if rk[8] < self.p_type[u] + (1 - self.p_type[u]) * (1 - e) else (
+                ELIGIBLE_TYPES[int(rk[9] * len(ELIGIBLE_TYPES))]
+            )
+            asked = [q for j, q in enumerate(s.required) if rk[10 + j] < self.p_ask[u]]
+            sec = float(secs[k])
+            unsafe = disposition in s.unsafe or (disposition == "community_responder" and key_dq)
+            best_or_ok = (s.disposition, *s.acceptable)
+            over_routed = disposition in POLICE_ROUTES and not (set(best_or_ok) & POLICE_ROUTES)
+            q_part = len(set(asked) & set(s.required)) / len(s.required)
+            dq_part = max(0.0, 1.0 - 0.5 * (len(missed) + len(over)))
+            route_part = (
+                1.0 if disposition == s.disposition else 0.5 if disposition in s.acceptable else 0
+            )
+            type_part = 1.0 if call_type == s.call_type else 0.0
+            time_part = 1.0 if sec <= s.target else 0.5
+            score = round(
+                15 * q_part + 35 * dq_part + 30 * route_part + 10 * type_part + 10 * time_part
+            )
+            if over_routed:
+                score = max(0, score - 10)
+            passed = score >= 80 and not unsafe
+            errors = [f"missed_disqualifier:{d}" for d in missed]
+            errors += [f"over_disqualified:{d}" for d in over]
+            errors += [f"missed_question:{q}" for q in s.required if q not in asked]
+            if over_routed:
+                errors.append("over_routed")
+            if type_part == 0:
+                errors.append("wrong_call_type")
+            if time_part < 1:
+                errors.append("slow")
+            critical = '["unsafe_dispatch"]' if unsafe else "[]"
+            grade = (
+                f'{{"scenario": "{s.key}", "version": 1, "model": "{self.model}", '
+                f'"score": {score}, "passed": {"true" if passed else "false"}, '
+                f'"critical": {critical}, "errors": {_json_list(errors)}, '
+                f'"parts": {{"questions": {q_part:.3f}, "disqualifiers": {dq_part:.3f}, '
+                f'"call_type": {type_part:.1f}, "disposition": {route_part:.1f}, '
+                f'"time": {time_part:.1f}}}}}'
+            )
+            answer = (
+                f'{{"questions": {_json_list(asked)}, "disqualifiers": {_json_list(marked)}, '
+                f'"call_type": "{call_type}", "disposition": "{disposition}", "seconds": {sec}}}'
+            )
+            step = sec / (len(asked) + len(marked) + 3)
+            events, t = [], 0.0
+            for q in asked:
+                t += step
+                events.append(f'{{"t": {t:.1f}, "kind": "ask", "value": "{q}"}}')
+            for d in marked:
+                t += step
+                events.append(f'{{"t": {t:.1f}, "kind": "mark", "value": "{d}"}}')
+            events.append(f'{{"t": {t + step:.1f}, "kind": "call_type", "value": "{call_type}"}}')
+            events.append(f'{{"t": {sec:.1f}, "kind": "disposition", "value": "{disposition}"}}')
+            events.append(f'{{"t": {sec:.1f}, "kind": "submit", "value": null}}')
+            submitted = self.now - dt.timedelta(days=float(days[k]))
+            started = submitted - dt.timedelta(seconds=sec)
+            serial = start_serial + k
+            out.append(
+                (
+                    self.agency_id,
+                    self.user_ids[u],
+                    self.sv_ids[int(chosen[k])],
+                    None,
+                    "standard",
+                    self.model,
+                    "submitted",
+                    f"bulk-{self.run}-{serial:08d}",
+                    _fmt_dt(started, sqlite),
+                    _fmt_dt(submitted, sqlite),
+                    "[" + ", ".join(events) + "]",
+                    answer,
+                    grade,
+                    score,
+                    passed,
+                    bool(unsafe),
+                    over_routed,
+                    sec,
+                    disposition,
+                    s.disposition,
+                    call_type,
+                    ",".join(missed),
+                    ",".join(over),
+                    s.twin_group,
+                    s.twin_variant,
+                )
+            )
+        return out
+
+
+ATTEMPT_COLUMNS = (
+    "agency_id",
+    "user_id",
+    "scenario_version_id",
+    "exam_id",
+    "mode",
+    "model",
+    "status",
+    "idempotency_key",
+    "started_at",
+    "submitted_at",
+    "events",
+    "answer",
+    "grade",
+    "score",
+    "passed",
+    "unsafe",
+    "over_routed",
+    "seconds",
+    "disposition",
+    "expert_disposition",
+    "call_type",
+    "missed_disqualifiers",
+    "over_disqualifiers",
+    "twin_group",
+    "twin_variant",
+)
+SCENARIO_COLUMNS = (
+    "agency_id",
+    "scenario_key",
+    "version",
+    "is_current",
+    "status",
+    "source",
+    "title",
+    "module",
+    "call_type",
+    "disqualifiers",
+    "difficulty",
+    "channel",
+    "twin_group",
+    "yaml_text",
+    "data",
+    "content_hash",
+    "created_at",
+)
+USER_COLUMNS = (
+    "agency_id",
+    "username",
+    "display_name",
+    "role",
+    "password_hash",
+    "is_active",
+    "failed_logins",
+    "created_at",
+)
+LESSON_COLUMNS = (
+    "agency_id",
+    "user_id",
+    "module",
+    "lesson_read_at",
+    "check_score",
+    "check_passed",
+    "updated_at",
+)
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+class _Writer:
+    """Bulk inserts through the raw DB-API connection: executemany (SQLite) or COPY (PG)."""
+
+    def __init__(self, raw, sqlite: bool):
+        self.raw, self.sqlite = raw, sqlite
+
+    def begin(self) -> None:
+        if self.sqlite:
+            self.raw.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.raw.commit() if not self.sqlite else self.raw.execute("COMMIT")
+
+    def insert(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        cols = ", ".join(f'"{c}"' for c in columns)
+        if self.sqlite:
+            marks = ", ".join("?" for _ in columns)
+            self.raw.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)  # noqa: S608 - fixed names
+            return
+        with self.raw.cursor() as cur, cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def ids(self, table: str, column: str, values: list[str], agency_id: int) -> dict[str, int]:
+        """Map ``column`` values to ids for rows just written (one query)."""
+        sql = (
+            f'SELECT "{column}", id FROM "{table}" WHERE agency_id = '  # noqa: S608 - fixed names
+            + ("?" if self.sqlite else "%s")
+        )
+        cur = self.raw.cursor()
+        cur.execute(sql, (agency_id,))
+        wanted = set(values)
+        found = {k: i for k, i in cur.fetchall() if k in wanted}
+        cur.close()
+        return found
+
+
+def build_dataset(
+    *,
+    agency_id: int,
+    scenarios: int = 10_000,
+    trainees: int = 5_000,
+    attempts: int = 1_000_000,
+    seed: int = 0,
+    progress: Progress | None = None,
+    password: str | None = None,
+    now: dt.datetime | None = None,
+    url: str | None = None,
+) -> BulkSummary:
+    """Add synthetic scenarios, trainees (plus one supervisor) and submitted attempts.
+
+    Everything goes into agency ``agency_id`` (which must exist). The same seed gives
+    the same numbers; keys carry a random run token so the builder can run twice.
+    ``progress(done, total)`` is called as attempts are written.
+    """
+    from app.core.passwords import hash_password
+
+    rng = np.random.default_rng(seed)
+    now = now or utcnow()
+    run = secrets.token_hex(3)
+    engine = get_engine(write=True, url=url)
+    sqlite = is_sqlite(str(engine.url))
+    summary = BulkSummary(agency_id=agency_id)
+    timer = time.perf_counter()
+    password = password or f"bench-{secrets.token_urlsafe(12)}"
+    pw_hash = hash_password(password)  # once for every user
+
+    raw_conn = engine.raw_connection()
+    try:
+        raw = raw_conn.driver_connection
+        if sqlite:
+            raw.execute("PRAGMA synchronous=NORMAL")
+            raw.execute("PRAGMA cache_size=-400000")  # 400 MB of page cache for the load
+        writer = _Writer(raw, sqlite)
+        cur = raw.cursor()
+        cur.execute(
+            "SELECT dispatch_model FROM agency WHERE id = " + ("?" if sqlite else "%s"),
+            (agency_id,),
+        )
+        found = cur.fetchone()
+        cur.close()
+        if found is None:
+            raise NotFound(f"no agency with id {agency_id}")
+        model = found[0]
+        stamp = _fmt_dt(now, sqlite)
+
+        # Scenarios and users in one transaction.
+        writer.begin()
+        specs = _make_scenarios(rng, scenarios, run)
+        rows = []
+        for s in specs:
+            text = json.dumps(_scenario_data(s), sort_keys=True)
+            rows.append(
+                (
+                    agency_id,
+                    s.key,
+                    1,
+                    True,
+                    "published",
+                    "generated",
+                    f"Synthetic {s.call_type.replace('_', ' ').lower()} call",
+                    "real-time-screening",
+                    s.call_type,
+                    ",".join(sorted(s.disqualifiers)),
+                    2,
+                    "911",
+                    s.twin_group,
+                    text,
+                    text,
+                    hashlib.sha256(text.encode()).hexdigest(),
+                    stamp,
+                )
+            )
+        writer.insert("scenarioversion", SCENARIO_COLUMNS, rows)
+        sv_by_key = writer.ids("scenarioversion", "scenario_key", [s.key for s in specs], agency_id)
+        sv_ids = [sv_by_key[s.key] for s in specs]
+
+        names = _names(seed, trainees)
+        usernames = [f"bench-{run}-{i:05d}" for i in range(trainees)]
+        supervisor = f"bench-{run}-supervisor"
+        user_rows = [
+            (agency_id, u, names[i], "trainee", pw_hash, True, 0, stamp)
+            for i, u in enumerate(usernames)
+        ]
+        user_rows.append((agency_id, supervisor, "Bench Supervisor", "supervisor", pw_hash, True, 0, stamp))
+        writer.insert("user", USER_COLUMNS, user_rows)
+        by_name = writer.ids("user", "username", usernames, agency_id)
+        user_ids = [by_name[u] for u in usernames]
+        lesson_rows = []
+        for i, uid in enumerate(user_ids):
+            done = int(rng.binomial(len(MODULES), 0.85 if i % 7 else 0.4))
+            for m in MODULES[:done]:
+                lesson_rows.append((agency_id, uid, m, stamp, 90, True, stamp))
+        writer.insert("lessonprogress", LESSON_COLUMNS, lesson_rows)
+        writer.commit()
+        summary.scenarios, summary.trainees = len(specs), trainees
+        summary.supervisor, summary.password = supervisor, password
+        summary.seconds["setup"] = time.perf_counter() - timer
+
+        # Attempts, a few batches per transaction.
+        counts = _attempt_counts(rng, trainees, attempts)
+        maker = _AttemptMaker(
+            rng=rng,
+            scenarios=specs,
+            counts=counts,
+            now=now,
+            agency_id=agency_id,
+            model=model,
+            run=run,
+            user_ids=user_ids,
+            sv_ids=sv_ids,
+        )
+        done, batch = 0, []
+        writer.begin()
+        for u in range(trainees):
+            batch.extend(maker.rows(u, done + len(batch), sqlite))
+            if len(batch) >= BATCH:
+                writer.insert("attempt", ATTEMPT_COLUMNS, batch)
+                done += len(batch)
+                batch = []
+                if done % (BATCH * 5) == 0:
+                    writer.commit()
+                    writer.begin()
+                if progress:
+                    progress(done, attempts)
+        writer.insert("attempt", ATTEMPT_COLUMNS, batch)
+        done += len(batch)
+        writer.commit()
+        if progress:
+            progress(done, attempts)
+        summary.attempts, summary.twin_pairs = done, maker.pairs
+        summary.seconds["attempts"] = time.perf_counter() - timer - summary.seconds["setup"]
+        if sqlite:
+            raw.execute("ANALYZE")
+        else:
+            cur = raw.cursor()
+            cur.execute("ANALYZE")
+            cur.close()
+            raw.commit()
+    except BaseException:
+        try:
+            raw_conn.driver_connection.rollback()
+        except Exception:  # noqa: S110 - the original error matters more
+            pass
+        raise
+    finally:
+        raw_conn.close()
+    summary.seconds["total"] = time.perf_counter() - timer
+    return summary
+
+
+def _names(seed: int, count: int) -> list[str]:
+    from faker import Faker
+
+    fake = Faker()
+    fake.seed_instance(seed)
+    first = [fake.first_name() for _ in range(min(count, 400))]
+    last = [fake.last_name() for _ in range(min(count, 400))]
+    return [f"{first[i % len(first)]} {last[(i * 7 + i // len(first)) % len(last)]}" for i in range(count)]
