@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import functools
 
 from app.core.passwords import hash_password
 from app.services.access import Actor

@@ -1,5 +1,125 @@
-"""Placeholder: being built."""
+"""Lessons: read a training module and take its knowledge check."""
 
 import streamlit as st
 
-st.info("This page is being built.")
+from app.errors import UserError
+from app.services import lessons
+from app.ui.grade_card import plain
+from app.ui.session import page_actor
+
+actor = page_actor("lessons")
+
+SLUG = "lessons.slug"
+RESULT = "lessons.result"
+
+
+@st.cache_data(ttl=300, max_entries=32, show_spinner=False)
+def _lesson_content(slug: str) -> dict:
+    """The lesson text and questions (same for everyone; progress is read separately)."""
+    lesson = lessons.get_lesson(actor=actor, slug=slug)
+    return {k: lesson[k] for k in ("slug", "title", "minutes", "summary", "objectives", "markdown", "pass_mark", "questions")}
+
+
+def _status_icon(module: dict) -> str:
+    if module["check_passed"]:
+        return ":material/check_circle:"
+    if module["read"]:
+        return ":material/radio_button_partial:"
+    return ":material/radio_button_unchecked:"
+
+
+modules = lessons.list_modules(actor=actor)
+if not modules:
+    st.title("Lessons")
+    st.info("No lessons are installed yet.")
+    st.stop()
+
+by_slug = {m["slug"]: m for m in modules}
+if st.session_state.get(SLUG) not in by_slug:
+    first_open = next((m for m in modules if not m["check_passed"]), modules[0])
+    st.session_state[SLUG] = first_open["slug"]
+
+with st.sidebar:
+    st.radio(
+        "Lessons",
+        options=list(by_slug),
+        format_func=lambda s: f"{by_slug[s]['order']}. {by_slug[s]['title']}",
+        key=SLUG,
+    )
+
+module = by_slug[st.session_state[SLUG]]
+content = _lesson_content(module["slug"])
+
+st.title(content["title"])
+passed = sum(1 for m in modules if m["check_passed"])
+st.caption(
+    f"Lesson {module['order']} of {len(modules)} · about {content['minutes']} minutes · "
+    f"{passed} of {len(modules)} knowledge checks passed"
+)
+st.markdown(f"{_status_icon(module)} " + plain(content["summary"]))
+
+with st.container(border=True):
+    st.markdown("**By the end you can:**")
+    for objective in content["objectives"]:
+        st.markdown(f"- {plain(objective)}")
+
+# Lesson files are the platform's own content (reviewed in the repository): Markdown is
+# rendered, HTML never is.
+st.markdown(content["markdown"])
+
+if module["read"]:
+    st.success("You have read this lesson.", icon=":material/check:")
+elif st.button("I have read this lesson", icon=":material/done:", key="lessons.read"):
+    lessons.mark_read(actor=actor, slug=module["slug"])
+    st.rerun()
+
+st.divider()
+st.subheader("Knowledge check")
+st.caption(
+    f"{len(content['questions'])} questions · pass mark {content['pass_mark']} %"
+    + (f" · your best: {module['check_score']} %" if module["check_score"] is not None else "")
+)
+
+with st.form(f"check.{module['slug']}"):
+    for index, question in enumerate(content["questions"], start=1):
+        st.radio(
+            f"{index}. {question['prompt']}",
+            options=list(range(len(question["options"]))),
+            format_func=lambda i, q=question: q["options"][i],
+            index=None,
+            key=f"check.{module['slug']}.{question['id']}",
+        )
+    submitted = st.form_submit_button("Check my answers", type="primary")
+
+if submitted:
+    answers = {
+        q["id"]: st.session_state.get(f"check.{module['slug']}.{q['id']}")
+        for q in content["questions"]
+    }
+    try:
+        st.session_state[RESULT] = (
+            module["slug"],
+            lessons.submit_check(actor=actor, slug=module["slug"], answers=answers),
+        )
+    except UserError as exc:
+        st.error(plain(exc))
+    st.rerun()
+
+stored = st.session_state.get(RESULT)
+if stored and stored[0] == module["slug"]:
+    result = stored[1]
+    if result["passed"]:
+        st.success(f"You scored {result['score']} % and passed.", icon=":material/celebration:")
+    else:
+        st.warning(
+            f"You scored {result['score']} %; the pass mark is {result['pass_mark']} %. "
+            "Read the explanations, then try again.",
+            icon=":material/school:",
+        )
+    for index, item in enumerate(result["results"], start=1):
+        with st.container(border=True):
+            icon = ":material/check_circle:" if item["correct"] else ":material/cancel:"
+            st.markdown(f"{icon} **{index}. {plain(item['prompt'])}**")
+            if not item["correct"]:
+                st.markdown(f"Right answer: {plain(item['right_option'])}")
+            st.caption(plain(item["explanation"]))

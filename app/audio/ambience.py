@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import random
 from array import array
 
@@ -167,15 +168,13 @@ def mix(frames: bytes, kind: str | None, seed: int = 0) -> bytes:
     tail = array("h", bytes(2 * int(TAIL_SECONDS * SAMPLE_RATE)))
     voice = lead + voice + tail
     background = bed(kind)
-    size = len(background)
+    size, n = len(background), len(voice)
     offset = seed % size
-    out = array(
-        "h",
-        (
-            max(-32768, min(32767, v + background[(i + offset) % size]))
-            for i, v in enumerate(voice)
-        ),
-    )
+    under = background[offset:] + background * (n // size + 1)
+    total = list(map(operator.add, voice, under[:n]))  # C-speed sample-wise sum
+    if total and (max(total) > 32767 or min(total) < -32768):
+        total = [32767 if v > 32767 else -32768 if v < -32768 else v for v in total]
+    out = array("h", total)
     if not LITTLE_ENDIAN:
         out.byteswap()
     return out.tobytes()

@@ -101,7 +101,15 @@ def speech_available() -> tuple[bool, str]:
 
 
 class _Pyttsx3Engine:
-    """One pyttsx3 engine, used by one thread of one worker process."""
+    """One pyttsx3 engine, used by one thread of one worker process.
+
+    pyttsx3's espeak driver lets espeak-ng work on its own thread. Setting rate,
+    pitch or volume queues a command there; ``runAndWait`` cancels the clip it is
+    about to start when espeak-ng still reports itself busy (an empty or cut
+    file); and the first ``runAndWait`` returns before the clip is written. So
+    each render waits for espeak-ng to go idle after setting the voice, waits
+    for the end of the utterance, and checks the file.
+    """
 
     name = "pyttsx3"
 
@@ -109,25 +117,62 @@ class _Pyttsx3Engine:
         import pyttsx3  # loads libespeak-ng; only ever inside a worker
 
         self.engine = pyttsx3.init(driver)
+        self._idle = self._espeak_sync(driver)
         self.errors: list[BaseException] = []
+        self.finished = threading.Event()
+        self.completed = False
         # pyttsx3 reports failed commands (an unknown voice, ...) as events, not exceptions.
         self.engine.connect("error", self._on_error)
+        self.engine.connect("finished-utterance", self._on_finished)
+        # An empty first loop: later commands then run at once instead of being queued
+        # behind a loop start that would cancel them.
+        self.engine.runAndWait()
+        self._idle()
+
+    @staticmethod
+    def _espeak_sync(driver: str):
+        if driver != "espeak":
+            return lambda: None
+        from pyttsx3.drivers import _espeak
+
+        return _espeak.Synchronize  # blocks until espeak-ng has no work left
 
     def _on_error(self, name=None, exception=None) -> None:
         self.errors.append(exception or RuntimeError("unknown pyttsx3 error"))
 
-    def render(self, text: str, voice: dict, path: str, timeout: float) -> None:
+    def _on_finished(self, name=None, completed=True) -> None:
+        self.completed = bool(completed)
+        self.finished.set()
+
+    def _render_once(self, text: str, voice: dict, path: str, timeout: float) -> None:
+        self._idle()
         self.errors.clear()
+        self.finished.clear()
+        self.completed = False
         engine = self.engine
         engine.setProperty("voice", voice["voice"])
         engine.setProperty("rate", voice["rate"])
         engine.setProperty("pitch", voice["pitch"])
         engine.setProperty("volume", voice["volume"])
+        if self.errors:  # a voice espeak-ng does not know: do not speak in another one
+            raise SynthesisError(f"pyttsx3 failed: {self.errors[0]}")
+        self._idle()  # the parameters are applied before the clip starts
         engine.save_to_file(text, path)
-        with contextlib.redirect_stdout(io.StringIO()):  # "Audio saved to ..."
-            engine.runAndWait()
+        engine.runAndWait()
+        if not self.finished.wait(timeout):
+            raise SynthesisError("pyttsx3 did not finish the clip")
+        self._idle()
         if self.errors:
             raise SynthesisError(f"pyttsx3 failed: {self.errors[0]}")
+        if not self.completed:
+            raise BadWav("pyttsx3 stopped before the end of the clip")
+        check_wav(path)
+
+    def render(self, text: str, voice: dict, path: str, timeout: float) -> None:
+        try:
+            self._render_once(text, voice, path, timeout)
+        except BadWav:
+            self._render_once(text, voice, path, timeout)  # one more try in this worker
 
 
 class _ProgramEngine:

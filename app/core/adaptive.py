@@ -134,8 +134,11 @@ def choose(
 
 def least_recent(candidates: Sequence[Candidate], n: int) -> list[Candidate]:
     """The ``n`` candidates seen longest ago (never-seen ones count as oldest)."""
-    oldest = dt.datetime.min
-    return sorted(candidates, key=lambda c: (c.last_seen or oldest, c.times_seen, c.id))[:n]
+    def age(c: Candidate) -> tuple[float, int, int]:
+        seen = c.last_seen.timestamp() if c.last_seen is not None else float("-inf")
+        return (seen, c.times_seen, c.id)
+
+    return sorted(candidates, key=age)[:n]
 
 
 def weakest(profile: Profile) -> dict:

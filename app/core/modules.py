@@ -247,9 +247,7 @@ def load_module(folder: Path) -> Module:
     raw_questions = check["questions"]
     if not isinstance(raw_questions, list) or not raw_questions:
         raise ModuleFileError(f"{path}: 'knowledge_check.questions' must be a non-empty list")
-    questions = tuple(
-        _parse_question(raw, i, lesson, path) for i, raw in enumerate(raw_questions)
-    )
+    questions = tuple(_parse_question(raw, i, lesson, path) for i, raw in enumerate(raw_questions))
     ids = [q.id for q in questions]
     duplicate = next((qid for qid in ids if ids.count(qid) > 1), None)
     if duplicate is not None:

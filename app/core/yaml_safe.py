@@ -31,7 +31,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 MAX_BYTES = 256 * 1024
 MAX_ALIASES = 50
 MAX_DEPTH = 30
-MAX_NODES = 20_000
+MAX_NODES = 10_000
 MAX_VALUES = 50_000
 
 Path = tuple  # a tuple of str keys and int indexes

@@ -23,10 +23,11 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
-from app.core import adaptive, feedback
+from app.core import adaptive, feedback, grading
 from app.core.protocol import DISQUALIFIERS, DISPOSITIONS, Protocol, load_protocol
 from app.errors import AccessDenied, NotFound, UserError
 from app.services.access import Actor, require
+from app.settings import get_settings
 from app.store.db import read_session, write_session
 from app.store.models import (
     Agency,
@@ -73,14 +74,8 @@ def protocol_for(overrides: Mapping | None) -> Protocol:
     return _protocol_from_json(json.dumps(overrides or {}, sort_keys=True, default=str))
 
 
-def _grading():
-    from app.core import grading
-
-    return grading
-
-
-def _effective_key(scenario: dict, model: str) -> dict:
-    return _grading().effective_key(scenario, model)
+def _effective_key(scenario: dict, model: str, protocol: Protocol) -> dict:
+    return grading.effective_key(scenario, model, protocol)
 
 
 # ------------------------------------------------------------------ loading rows
@@ -442,7 +437,7 @@ def guided_hints(*, actor: Actor, attempt_id: int) -> list[str]:
     protocol = protocol_for(agency.protocol_overrides)
     return feedback.guided_hints(
         scenario,
-        key=_effective_key(scenario, attempt.model),
+        key=_effective_key(scenario, attempt.model, protocol),
         asked=_asked(attempt.events),
         marks=marks_from_events(attempt.events),
         protocol=protocol,
@@ -482,7 +477,7 @@ def clip_bytes(*, actor: Actor, attempt_id: int, item: str) -> bytes | None:
 # ------------------------------------------------------------------ submitting
 
 
-def _clean_answer(answer: Mapping, view_routes: list[str], protocol: Protocol) -> dict:
+def _clean_answer(answer: Mapping, protocol: Protocol) -> dict:
     if not isinstance(answer, Mapping):
         raise UserError("The answer is not readable.")
     call_type = answer.get("call_type")
@@ -509,10 +504,6 @@ def _clean_answer(answer: Mapping, view_routes: list[str], protocol: Protocol) -
     return clean
 
 
-def _error_codes(grade: Mapping) -> list[tuple[str, str | None]]:
-    return [(e["code"], e.get("detail")) for e in feedback.normalize_errors(grade.get("errors"))]
-
-
 def submit_attempt(
     *, actor: Actor, attempt_id: int, answer: Mapping, idempotency_key: str
 ) -> dict:
@@ -532,16 +523,16 @@ def submit_attempt(
     _require_open(attempt)
     scenario = version.data or {}
     protocol = protocol_for(agency.protocol_overrides)
-    clean = _clean_answer(answer, [], protocol)
+    clean = _clean_answer(answer, protocol)
     now = utcnow()
     seconds = max(0.0, round((now - attempt.started_at).total_seconds(), 1))
     full_answer = {**clean, "questions": _asked(attempt.events), "seconds": seconds}
-    grading = _grading()
-    grade = grading.grade(scenario, full_answer, attempt.model, protocol)
-    key = _effective_key(scenario, attempt.model)
+    grade = grading.grade(
+        scenario, full_answer, attempt.model, protocol, pass_mark=get_settings().pass_mark
+    )
+    key = _effective_key(scenario, attempt.model, protocol)
     expert_dq = set(key.get("disqualifiers") or [])
     marked = set(clean["disqualifiers"])
-    codes = _error_codes(grade)
     from app.services.bank import twin_info
 
     twin_group, twin_variant = twin_info(scenario)
@@ -553,7 +544,7 @@ def submit_attempt(
         "score": int(grade["score"]),
         "passed": bool(grade["passed"]),
         "unsafe": "unsafe_dispatch" in (grade.get("critical") or []),
-        "over_routed": any(code == "over_routed" for code, _ in codes),
+        "over_routed": "over_routed" in (grade.get("errors") or []),
         "seconds": seconds,
         "disposition": clean["disposition"],
         "expert_disposition": key.get("disposition"),
@@ -612,7 +603,7 @@ def review_attempt(*, actor: Actor, attempt_id: int) -> dict:
     protocol = protocol_for(agency.protocol_overrides)
     answer = attempt.answer or {}
     grade = attempt.grade or {}
-    key = _effective_key(scenario, attempt.model)
+    key = _effective_key(scenario, attempt.model, protocol)
     teaching = feedback.build_feedback(
         scenario, answer, grade, key=key, asked=answer.get("questions") or [], protocol=protocol
     )
@@ -876,6 +867,8 @@ def my_progress(*, actor: Actor) -> dict:
     modules = lessons.list_modules(actor=actor)
     with read_session() as session:
         history = _history(session, actor)
+        agency = session.get(Agency, actor.agency_id)
+    protocol = protocol_for(agency.protocol_overrides if agency else None)
     profile = adaptive.build_profile(history)
     scores = [h["score"] for h in history if h["score"] is not None]
     accuracy = {}
@@ -883,6 +876,7 @@ def my_progress(*, actor: Actor) -> dict:
         tries = profile.disqualifier_tries.get(code, 0)
         missed = profile.disqualifier_missed.get(code, 0)
         accuracy[code] = {
+            "label": protocol.disqualifiers[code].label,
             "tries": tries,
             "caught": tries - missed,
             "rate": (tries - missed) / tries if tries else None,
@@ -935,7 +929,7 @@ def _next_step(progress: dict) -> dict:
             "kind": "practice",
             "module": None,
             "text": "Practise more calls: you often miss the disqualifier "
-            + ", ".join(f"“{w}”" for w in weak)
+            + ", ".join(f"“{progress['disqualifier_accuracy'][w]['label'].lower()}”" for w in weak)
             + ". The next calls lean towards it.",
         }
     if progress["passed_calls"] < progress["practice_target"]:

@@ -96,6 +96,60 @@ class Attempt(SQLModel, table=True):
     __table_args__ = (
         Index("ix_attempt_agency_submitted", "agency_id", "status", "submitted_at"),
         Index("ix_attempt_user", "user_id", "status"),
+        # Covering indexes for the supervisor dashboards (app/services/review.py): each
+        # view reads one of them index-only instead of a million wide rows.
+        Index(
+            "ix_attempt_an_user",
+            "agency_id",
+            "status",
+            "user_id",
+            "submitted_at",
+            "passed",
+            "score",
+            "unsafe",
+            "over_routed",
+        ),
+        Index(
+            "ix_attempt_an_time",
+            "agency_id",
+            "status",
+            "submitted_at",
+            "user_id",
+            "passed",
+            "missed_disqualifiers",
+        ),
+        Index("ix_attempt_an_seconds", "agency_id", "status", "seconds", "submitted_at"),
+        Index(
+            "ix_attempt_an_route",
+            "agency_id",
+            "status",
+            "expert_disposition",
+            "disposition",
+            "unsafe",
+            "over_routed",
+            "submitted_at",
+        ),
+        Index(
+            "ix_attempt_an_dq",
+            "agency_id",
+            "status",
+            "missed_disqualifiers",
+            "over_disqualifiers",
+            "submitted_at",
+        ),
+        Index(
+            "ix_attempt_an_scenario", "agency_id", "status", "scenario_version_id", "submitted_at"
+        ),
+        Index(
+            "ix_attempt_an_twin",
+            "agency_id",
+            "twin_group",
+            "user_id",
+            "twin_variant",
+            "status",
+            "disposition",
+            "submitted_at",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

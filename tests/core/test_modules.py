@@ -184,9 +184,7 @@ def module_and_answers(draw):
         pass_mark=draw(st.integers(min_value=0, max_value=100)),
     )
     answers = {
-        q.id: draw(st.integers(min_value=-1, max_value=5))
-        for q in questions
-        if draw(st.booleans())
+        q.id: draw(st.integers(min_value=-1, max_value=5)) for q in questions if draw(st.booleans())
     }
     return module, answers
 
@@ -200,9 +198,7 @@ def test_score_is_rounded_share_correct_and_pass_follows_the_mark(data):
     assert result.score == _expected_score(right, len(module.questions))
     assert 0 <= result.score <= 100
     assert result.passed == (result.score >= module.pass_mark)
-    assert result.per_question == {
-        q.id: answers.get(q.id) == q.correct for q in module.questions
-    }
+    assert result.per_question == {q.id: answers.get(q.id) == q.correct for q in module.questions}
 
 
 def test_half_scores_round_up():

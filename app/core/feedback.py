@@ -1,0 +1,353 @@
+"""Teaching feedback on a graded call, and hints while a guided call is under way.
+
+Pure: no streamlit, no database. The grade (``app.core.grading.grade``) already says
+what went wrong and how badly; this module turns it into something a trainee can
+learn from: the expert key in words, the caller line that revealed each
+disqualifier, the questions that would have revealed what was missed, and a short
+"next time" tip per mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from app.core.protocol import DISQUALIFIERS, POLICE_DISPOSITIONS, Protocol
+
+SEVERITY_ORDER = {"critical": 0, "major": 1, "moderate": 2, "minor": 3}
+
+# One "next time" tip per deviation code, in the platform's own words.
+TIPS: Mapping[str, str] = {
+    "unsafe_dispatch": (
+        "Before sending an unarmed team on its own, be sure you have ruled out all four "
+        "disqualifiers: weapon, threat of violence, medical emergency and police-only need."
+    ),
+    "missed_disqualifier": (
+        "When an answer mentions a weapon, a threat, a medical problem or something only "
+        "police may do, mark it straight away, then choose the route."
+    ),
+    "over_disqualified": (
+        "Mark a disqualifier only for something the caller actually said. A crime on its "
+        "own (trespass, shoplifting, vandalism) does not rule out community responders."
+    ),
+    "missed_question": (
+        "Work through the screening questions on every call, even when the opening "
+        "sounds routine: the risky detail often comes only when you ask."
+    ),
+    "wrong_call_type": (
+        "Code the call for what is happening now, not for how it was first reported."
+    ),
+    "wrong_priority": "Set the priority from the risk you found in screening.",
+    "wrong_disposition": (
+        "Match the route to what you found: no disqualifier means community responders "
+        "(or your model's route for them); a disqualifier means police or EMS, alone or "
+        "with the team."
+    ),
+    "suboptimal_disposition": (
+        "Your route would work, but another one fits this call better; see the expert key."
+    ),
+    "over_routed": (
+        "Sending police to an eligible call out of habit is the over-policing error. When "
+        "screening finds no disqualifier, trust it and send the team."
+    ),
+    "unavailable_route": (
+        "Check which routes your dispatch model has, and whether the hotline is open at "
+        "the time of the call."
+    ),
+    "slow": "Ask the key questions early and decide once you have what you need.",
+}
+
+
+def normalize_errors(errors: Any) -> list[dict]:
+    """Errors as dicts {code, detail}: accepts codes, "code:detail" texts or dicts."""
+    out = []
+    for item in errors or []:
+        if isinstance(item, Mapping):
+            out.append({"code": str(item.get("code")), "detail": item.get("subject")})
+        else:
+            code, _, detail = str(item).partition(":")
+            out.append({"code": code, "detail": detail or None})
+    return out
+
+
+def _exchanges(scenario: Mapping) -> dict[str, Mapping]:
+    found: dict[str, Mapping] = {}
+    for exchange in (scenario.get("call") or {}).get("exchanges") or []:
+        if isinstance(exchange, Mapping):
+            ident = exchange.get("ask") or exchange.get("id")
+            if isinstance(ident, str):
+                found.setdefault(ident, exchange)
+    return found
+
+
+def _said(text: Any) -> str:
+    return " ".join(str(text or "").split())
+
+
+def question_text(ident: str, scenario: Mapping, protocol: Protocol) -> str:
+    """The words of a question: the protocol's, or the scenario's own."""
+    if ident in protocol.questions:
+        return protocol.questions[ident].text
+    exchange = _exchanges(scenario).get(ident) or {}
+    return _said(exchange.get("question")) or ident
+
+
+def _labelled(codes: Iterable[str], label) -> list[dict]:
+    return [{"code": c, "label": label(c)} for c in codes]
+
+
+def expert_summary(key: Mapping, protocol: Protocol) -> dict:
+    """The expert key in words (codes and labels)."""
+
+    def dq_label(code: str) -> str:
+        info = protocol.disqualifiers.get(code)
+        return info.label if info else code
+
+    return {
+        "disqualifiers": _labelled(
+            [d for d in DISQUALIFIERS if d in set(key.get("disqualifiers") or [])], dq_label
+        ),
+        "call_type": {
+            "code": key.get("call_type"),
+            "label": protocol.call_type_label(str(key.get("call_type") or "")),
+        },
+        "priority": key.get("priority"),
+        "disposition": {
+            "code": key.get("disposition"),
+            "label": protocol.disposition_label(str(key.get("disposition") or "")),
+        },
+        "acceptable": _labelled(key.get("acceptable") or [], protocol.disposition_label),
+        "unsafe": _labelled(key.get("unsafe") or [], protocol.disposition_label),
+        "time_target_seconds": key.get("time_target_seconds"),
+    }
+
+
+def evidence_lines(
+    scenario: Mapping,
+    key: Mapping,
+    *,
+    asked: Iterable[str],
+    marked: Iterable[str],
+    protocol: Protocol,
+) -> list[dict]:
+    """For each expert disqualifier: the caller line that revealed it (when the key says)."""
+    exchanges = _exchanges(scenario)
+    asked_set, marked_set = set(asked), set(marked)
+    evidence = key.get("evidence") or {}
+    lines = []
+    for code in DISQUALIFIERS:
+        if code not in set(key.get("disqualifiers") or []):
+            continue
+        ident = evidence.get(code)
+        exchange = exchanges.get(ident) if ident else None
+        info = protocol.disqualifiers.get(code)
+        lines.append(
+            {
+                "disqualifier": code,
+                "label": info.label if info else code,
+                "question_id": ident,
+                "question": question_text(ident, scenario, protocol) if ident else None,
+                "answer": _said(exchange.get("answer")) if exchange else None,
+                "asked": bool(ident and ident in asked_set),
+                "marked": code in marked_set,
+            }
+        )
+    return lines
+
+
+def revealing_questions(
+    scenario: Mapping, key: Mapping, *, asked: Iterable[str], marked: Iterable[str], protocol: Protocol
+) -> list[dict]:
+    """Questions that would have revealed what was missed.
+
+    The exchange that reveals each missed disqualifier (asked or not: an asked one means
+    the trainee heard it and did not act on it), then the required questions not asked.
+    Each item: {id, question, reason, asked}.
+    """
+    asked_set, marked_set = set(asked), set(marked)
+    evidence = key.get("evidence") or {}
+    items: list[dict] = []
+    seen: set[str] = set()
+    for code in DISQUALIFIERS:
+        if code not in set(key.get("disqualifiers") or []) or code in marked_set:
+            continue
+        ident = evidence.get(code)
+        if not ident or ident in seen:
+            continue
+        seen.add(ident)
+        info = protocol.disqualifiers.get(code)
+        label = (info.label if info else code).lower()
+        heard = ident in asked_set
+        items.append(
+            {
+                "id": ident,
+                "question": question_text(ident, scenario, protocol),
+                "reason": (
+                    f"You asked this, and the answer showed a {label}: listen for it."
+                    if heard
+                    else f"Its answer reveals a {label}."
+                ),
+                "asked": heard,
+            }
+        )
+    for ident in key.get("required_questions") or []:
+        if ident in asked_set or ident in seen:
+            continue
+        seen.add(ident)
+        items.append(
+            {
+                "id": ident,
+                "question": question_text(ident, scenario, protocol),
+                "reason": "A required screening question on this call.",
+                "asked": False,
+            }
+        )
+    return items
+
+
+def transcript(scenario: Mapping, *, asked: Iterable[str], protocol: Protocol) -> list[dict]:
+    """Every scripted exchange of the call, marked asked or not (for review after submission)."""
+    asked_set = set(asked)
+    return [
+        {
+            "id": ident,
+            "question": question_text(ident, scenario, protocol),
+            "answer": _said(exchange.get("answer")),
+            "asked": ident in asked_set,
+        }
+        for ident, exchange in _exchanges(scenario).items()
+    ]
+
+
+def deviations(grade: Mapping) -> list[dict]:
+    """The grade's deviations, worst first, each with a "next time" tip."""
+    items = []
+    for item in grade.get("deviations") or []:
+        items.append({**item, "tip": TIPS.get(item.get("code"), "")})
+    if not items:  # a grade without deviation detail: fall back to the bare codes
+        for code in list(grade.get("critical") or []) + list(grade.get("errors") or []):
+            entry = normalize_errors([code])[0]
+            items.append(
+                {
+                    "code": entry["code"],
+                    "severity": "critical" if code in (grade.get("critical") or []) else "major",
+                    "category": "",
+                    "subject": entry["detail"],
+                    "message": entry["code"].replace("_", " "),
+                    "tip": TIPS.get(entry["code"], ""),
+                }
+            )
+    return sorted(items, key=lambda d: SEVERITY_ORDER.get(d.get("severity"), 9))
+
+
+def summary(grade: Mapping) -> str:
+    """One sentence on the outcome."""
+    if grade.get("critical"):
+        return "Unsafe: this route would have put an unarmed team in danger."
+    if grade.get("passed"):
+        if not grade.get("errors"):
+            return "Spot on: you screened and routed this call like the expert."
+        return "Passed, with a few things to tighten up."
+    return "Not passed yet: see what to change below."
+
+
+def build_feedback(
+    scenario: Mapping,
+    answer: Mapping,
+    grade: Mapping,
+    *,
+    key: Mapping,
+    asked: Sequence[str] | None = None,
+    protocol: Protocol,
+) -> dict:
+    """Everything the review screen teaches from one graded call.
+
+    ``key`` is the effective expert key for the attempt's dispatch model
+    (``grading.effective_key``); ``asked`` the questions asked (default: the answer's).
+    """
+    asked = list(asked if asked is not None else answer.get("questions") or [])
+    marked = list(answer.get("disqualifiers") or [])
+    return {
+        "summary": summary(grade),
+        "deviations": deviations(grade),
+        "expert": expert_summary(key, protocol),
+        "rationale": _said(key.get("rationale")),
+        "evidence": evidence_lines(scenario, key, asked=asked, marked=marked, protocol=protocol),
+        "would_have_revealed": revealing_questions(
+            scenario, key, asked=asked, marked=marked, protocol=protocol
+        ),
+        "transcript": transcript(scenario, asked=asked, protocol=protocol),
+    }
+
+
+def guided_hints(
+    scenario: Mapping,
+    *,
+    key: Mapping,
+    asked: Sequence[str],
+    marks: Mapping,
+    protocol: Protocol,
+) -> list[str]:
+    """Hints for guided practice, judged on what the trainee has heard and marked so far.
+
+    A hint never names something the trainee has not yet heard from the caller, except
+    that once a route is chosen it may point at screening questions still to ask.
+    """
+    hints: list[str] = []
+    asked_set = set(asked)
+    expert_dq = set(key.get("disqualifiers") or [])
+    marked = set(marks.get("disqualifiers") or [])
+    disposition = marks.get("disposition")
+    evidence = key.get("evidence") or {}
+    heard = {
+        code: ident
+        for code, ident in evidence.items()
+        if code in expert_dq and ident in asked_set
+    }
+
+    def label(code: str) -> str:
+        info = protocol.disqualifiers.get(code)
+        return (info.label if info else code).lower()
+
+    if disposition == "community_responder" and heard:
+        ident = next(iter(heard.values()))
+        hints.append(
+            "Think again about sending community responders alone: the caller's answer to "
+            f"“{question_text(ident, scenario, protocol)}” rules it out."
+        )
+    for code, ident in heard.items():
+        if code not in marked:
+            hints.append(
+                f"The answer to “{question_text(ident, scenario, protocol)}” points to a "
+                f"disqualifier you have not marked: {label(code)}."
+            )
+    for code in DISQUALIFIERS:
+        if code in marked and code not in expert_dq:
+            hints.append(
+                f"You marked {label(code)}. What exactly did the caller say that shows it? "
+                "A crime, or a worry without facts, is not a disqualifier."
+            )
+    routes = {key.get("disposition"), *(key.get("acceptable") or [])}
+    if (
+        disposition in POLICE_DISPOSITIONS
+        and not expert_dq
+        and not routes & POLICE_DISPOSITIONS
+        and not marked
+    ):
+        hints.append(
+            "You have found no disqualifier, yet your route involves police. If screening "
+            "shows no weapon, threat, medical emergency or police-only need, an unarmed "
+            "team can take this call."
+        )
+    if disposition:
+        missing = [q for q in key.get("required_questions") or [] if q not in asked_set]
+        if missing:
+            texts = "; ".join(f"“{question_text(q, scenario, protocol)}”" for q in missing)
+            hints.append(f"Before you settle the route, ask: {texts}")
+    call_type = marks.get("call_type")
+    if disposition and call_type and call_type != key.get("call_type"):
+        hints.append(
+            f"Check the call type: does “{protocol.call_type_label(call_type)}” describe "
+            "what is happening now?"
+        )
+    return hints

@@ -1,0 +1,399 @@
+"""From a template to a scenario: draw the facts, then write the call around them.
+
+Two random streams per call keep counterfactual twins honest: the *structural* stream
+(facts, caller, place, every phrasing choice) and the *identity* stream (names,
+neighbourhood, family words, accent). A twin redraws only the identity.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from app.core.generator import speech
+from app.core.generator.facts import (
+    HOTLINE_CLOSED_AT_NIGHT,
+    RESPONDERS_UNAVAILABLE,
+    Facts,
+    draw_time,
+    is_night,
+    pick,
+)
+from app.core.generator.identity import Identity, faker
+from app.core.generator.rules import CallSetting, derive_key, disqualifiers_for, expert_answer
+from app.core.generator.templates import KIN_GENDER, Caller, Place, Template
+
+GROUP_MODULE = {
+    "conflict": "conflict-calls",
+    "behavioral_health": "transfers-and-handoffs",
+    "welfare": "eligible-call-types",
+    "violent": "disqualifiers",
+    "medical_emergency": "disqualifiers",
+    "fire": "disqualifiers",
+    "other": "real-time-screening",
+}
+QUESTION_ORDER = (
+    "address",
+    "callback",
+    "what_happened",
+    "description",
+    "relationship",
+    "location_inside",
+    "weapons",
+    "threats",
+    "suicide",
+    "medical",
+    "injuries",
+    "entry",
+    "evidence",
+    "substances",
+)
+STREET_SUFFIXES = (
+    "Street",
+    "Street",
+    "Avenue",
+    "Avenue",
+    "Road",
+    "Drive",
+    "Lane",
+    "Boulevard",
+    "Court",
+    "Place",
+    "Way",
+    "Terrace",
+)
+AREA_CODES = ("312", "415", "503", "206", "303", "612", "919", "541", "720", "213", "404", "617")
+PRONOUNS = {
+    "male": {"he": "he", "him": "him", "his": "his", "himself": "himself"},
+    "female": {"he": "she", "him": "her", "his": "her", "himself": "herself"},
+}
+HERRING_CHANCE = 0.6
+PRIOR_CALLS_CHANCE = 0.3
+_SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _tidy(text: str) -> str:
+    """One line, single spaces, each sentence starting with a capital letter."""
+    text = " ".join(text.split())
+    return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), text)
+
+
+@dataclass
+class Draft:
+    """Everything about one call except who the people are."""
+
+    template: Template
+    facts: Facts
+    caller: Caller
+    caller_gender: str
+    subject_gender: str
+    place: Place
+    title: str
+    opening: list[str]
+    exchanges: list[tuple[str, str | None, str]]  # (question id, own question text, raw answer)
+    values: dict[str, str]  # structural placeholder values (raw, may hold placeholders)
+    notes: dict[str, str]  # identity-free words for the rationale
+    prior_calls: str | None
+    final_call_type: str
+
+
+def _street(rng: random.Random) -> str:
+    if rng.random() < 0.2:
+        return f"{speech.ordinal_words(rng.randint(2, 49)).title()} {rng.choice(STREET_SUFFIXES)}"
+    return f"{faker().last_name()} {rng.choice(STREET_SUFFIXES)}"
+
+
+def draw_facts(rng: random.Random, template: Template, caller: Caller) -> Facts:
+    """The facts of one call, in proportion to the template's weights."""
+    w = template.weights
+    drawn = {
+        "weapon": pick(rng, w["weapon"]),
+        "threat": pick(rng, w["threat"]),
+        "medical": pick(rng, w["medical"]),
+        "entry": pick(rng, w["entry"]),
+        "evidence": pick(rng, w["evidence"]) == "yes",
+        "crime": pick(rng, w["crime"]),
+        "substances": pick(rng, w["substances"]),
+    }
+    time = draw_time(rng, template.hours)
+    channel = pick(rng, template.channels)
+    responders_available = rng.random() >= RESPONDERS_UNAVAILABLE
+    closed_draw = rng.random()
+    facts = Facts(
+        **drawn,
+        threat_target=template.threat_target,
+        third_party=caller.relation != "self",
+        time=time,
+        responders_available=responders_available,
+        hotline_open=False if is_night(time) and closed_draw < HOTLINE_CLOSED_AT_NIGHT else None,
+        channel=channel,
+        entry_relevant=template.entry_relevant,
+        evidence_relevant=template.evidence_relevant,
+    )
+    if template.ensure and not disqualifiers_for(facts):
+        fact, value = template.ensure
+        facts = replace(facts, **{fact: value == "yes" if fact == "evidence" else value})
+    return facts
+
+
+def _answer_variants(template: Template, question: str, facts: Facts, relation: str):
+    answers = template.answers[question]
+    if question == "relationship":
+        return answers[relation]
+    if isinstance(answers, Mapping):
+        value = {
+            "weapons": facts.weapon,
+            "threats": facts.threat,
+            "suicide": facts.threat,
+            "medical": facts.medical,
+            "injuries": facts.medical,
+            "entry": facts.entry,
+            "evidence": "yes" if facts.evidence else "no",
+            "substances": facts.substances,
+        }[question]
+        variants = answers.get(value)
+        if not variants:
+            raise KeyError(f"{template.path.name}: no answer for {question}={value}")
+        return variants
+    return answers
+
+
+def _questions(template: Template, facts: Facts, relation: str) -> list[str]:
+    wanted = {"address", "callback", "what_happened", "relationship", "weapons", "threats"}
+    wanted |= {"medical", "substances"}
+    if relation != "self":
+        wanted.add("description")
+    if "location_inside" in template.answers:
+        wanted.add("location_inside")
+    if template.threat_target == "self" or "suicide" in template.required_extra:
+        wanted.add("suicide")
+    if facts.medical != "none" or template.call_type in ("ASSAULT", "DOMESTIC_VIOLENCE"):
+        wanted.add("injuries")
+    if facts.entry_relevant or facts.entry != "not_needed":
+        wanted.add("entry")
+    if facts.evidence_relevant or facts.evidence:
+        wanted.add("evidence")
+    return [q for q in QUESTION_ORDER if q in wanted]
+
+
+def draft_call(template: Template, seed: int) -> Draft:
+    """Draw the facts and every phrasing choice of one call from ``seed``."""
+    rng = random.Random(seed)
+    fake = faker()
+    fake.seed_instance(seed)
+    callers = template.callers
+    caller = rng.choices(callers, weights=[c.weight for c in callers])[0]
+    facts = draw_facts(rng, template, caller)
+    place = rng.choice(template.places)
+
+    caller_gender = caller.gender if caller.gender != "any" else rng.choice(("male", "female"))
+    if caller.relation == "self":
+        subject_gender = caller_gender
+    elif caller.kin in KIN_GENDER:
+        subject_gender = KIN_GENDER[caller.kin]
+    elif template.subject_gender in ("male", "female"):
+        subject_gender = template.subject_gender
+    else:
+        subject_gender = rng.choice(("male", "female"))
+
+    # Weapon item: what it is and where, from the list for its state.
+    notes: dict[str, str] = {}
+    values: dict[str, str] = {}
+    state = facts.weapon if facts.weapon != "absent" else "out_of_reach"
+    item = rng.choice(template.items[state])
+    values["weapon_item"] = item["item"]
+    values["weapon_where"] = item.get("where", "")
+    if facts.weapon != "absent":
+        notes["weapon"] = item["note"]
+        if item.get("firearm"):
+            facts = replace(facts, firearm=True)
+    values["threat_when"] = rng.choice(template.threat_when)
+    notes["threat_when"] = values["threat_when"]
+    values["crime"] = rng.choice(template.crimes) if template.crimes else "nothing"
+    if facts.crime == "minor":
+        notes["crime"] = values["crime"]
+    values["age"] = rng.choice(template.ages)
+    values["clothing"] = rng.choice(template.clothing)
+    values["ref"] = rng.choice(caller.refs)
+    values["place"] = rng.choice(place.here)
+
+    number = rng.randint(100, 9899) if rng.random() < 0.85 else rng.randint(10, 99)
+    street = _street(rng)
+    cross = _street(rng)
+    values["street"] = street
+    values["cross"] = cross
+    values["address"] = f"{speech.house_number_words(number)} {street}"
+    values["address_digits"] = f"{number} {street}"
+    area, line = rng.choice(AREA_CODES), f"01{rng.randrange(100):02d}"
+    values["phone"] = speech.phone_words(area, "555", line)
+    values["phone_digits"] = speech.phone_digits(area, "555", line)
+    values["time"] = speech.time_words(facts.time)
+    hour = int(facts.time[:2])
+    values["now"] = (
+        "tonight"
+        if hour >= 18 or hour < 4
+        else ("this morning" if hour < 12 else "this afternoon")
+    )
+
+    opening: list[str] = []
+    for group in template.opening:
+        if group == "@crime":
+            if facts.crime == "minor" and template.crime_openings:
+                opening.append(rng.choice(template.crime_openings))
+        elif group == "@herring":
+            if template.herrings and rng.random() < HERRING_CHANCE:
+                opening.append(rng.choice(template.herrings))
+        else:
+            opening.append(rng.choice(group))
+
+    exchanges: list[tuple[str, str | None, str]] = []
+    for question in _questions(template, facts, caller.relation):
+        variants = _answer_variants(template, question, facts, caller.relation)
+        exchanges.append((question, None, rng.choice(variants)))
+    for extra in template.extra:
+        exchanges.append((extra["id"], extra["question"], rng.choice(extra["answer"])))
+
+    prior = None
+    if template.prior_calls and rng.random() < PRIOR_CALLS_CHANCE:
+        prior = rng.choice(template.prior_calls)
+
+    final = template.final_clear if not disqualifiers_for(facts) else template.final_disqualified
+    return Draft(
+        template=template,
+        facts=facts,
+        caller=caller,
+        caller_gender=caller_gender,
+        subject_gender=subject_gender,
+        place=place,
+        title=rng.choice(template.titles),
+        opening=opening,
+        exchanges=exchanges,
+        values=values,
+        notes=notes,
+        prior_calls=prior,
+        final_call_type=final,
+    )
+
+
+def _context(draft: Draft, identity: Identity) -> dict[str, str]:
+    pron = PRONOUNS[draft.subject_gender]
+    nouns = draft.template.nouns[draft.subject_gender]
+    kin_word = draft.caller.kin
+    kin_word = identity.kin.get(kin_word, kin_word)
+    ctx = {
+        "he": pron["he"],
+        "He": _cap(pron["he"]),
+        "him": pron["him"],
+        "Him": _cap(pron["him"]),
+        "his": pron["his"],
+        "His": _cap(pron["his"]),
+        "himself": pron["himself"],
+        "man": nouns["man"],
+        "Man": _cap(nouns["man"]),
+        "guy": nouns["guy"],
+        "kin_word": kin_word,
+        "kin": f"my {kin_word}",
+        "name": identity.subject_first,
+        "caller_first": identity.caller_first,
+        "caller_name": f"{identity.caller_first} {identity.caller_last}",
+        "neighborhood": identity.neighborhood,
+    }
+    values = draft.values
+    for key in (
+        "street",
+        "cross",
+        "address",
+        "address_digits",
+        "phone",
+        "time",
+        "now",
+        "threat_when",
+        "crime",
+        "weapon_item",
+    ):
+        ctx[key] = values[key]
+    # Values that may themselves hold placeholders are filled in two steps.
+    for key in ("weapon_where", "age", "clothing", "ref", "place"):
+        ctx[key] = values[key].format_map(ctx)
+    ctx["Ref"] = _cap(ctx["ref"])
+    return ctx
+
+
+def voice_hint(age: str, gender: str, accent: str) -> str:
+    """The caller's voice for speech: "adult_female", or with an accent "adult_female_spanish"."""
+    base = f"{age}_{gender}"
+    return f"{base}_{accent}" if accent else base
+
+
+def render(draft: Draft, identity: Identity, setting: CallSetting) -> tuple[dict, dict]:
+    """The scenario's ``call`` mapping and its ``expert`` key for one identity."""
+    ctx = _context(draft, identity)
+    t = draft.template
+    caller = {
+        "role": draft.caller.role,
+        "relation": draft.caller.relation,
+        "voice": voice_hint(draft.caller.age, draft.caller_gender, identity.accent),
+    }
+    exchanges = []
+    for question, own_text, raw in draft.exchanges:
+        answer = _tidy(raw.format_map(ctx))
+        if own_text is None:
+            exchanges.append({"ask": question, "answer": answer})
+        else:
+            exchanges.append(
+                {"id": question, "question": _tidy(own_text.format_map(ctx)), "answer": answer}
+            )
+    context: dict = {"responders_available": draft.facts.responders_available}
+    if draft.facts.hotline_open is False:
+        context["hotline_open"] = False
+    context["ambience"] = draft.place.ambience
+    if draft.prior_calls:
+        context["prior_calls"] = _tidy(draft.prior_calls.format_map(ctx))
+    call = {
+        "channel": draft.facts.channel,
+        "time": draft.facts.time,
+        "initial_call_type": t.call_type,
+        "location": _tidy(draft.place.location.format_map(ctx)),
+        "caller": caller,
+        "opening": _tidy(" ".join(part.format_map(ctx) for part in draft.opening)),
+        "exchanges": exchanges,
+        "context": context,
+    }
+    expert = derive_key(draft.facts, setting)
+    return call, expert
+
+
+def difficulty_for(draft: Draft) -> int:
+    facts = draft.facts
+    level = draft.template.difficulty
+    if facts.weapon == "out_of_reach" or facts.threat == "past":
+        level += 1  # a red herring the trainee must see through
+    if not facts.responders_available or facts.hotline_open is False:
+        level += 1
+    if facts.crime == "minor" and not disqualifiers_for(facts):
+        level += 1  # tempting to over-police
+    return max(1, min(5, level))
+
+
+def checks_for(expert: dict) -> list[dict]:
+    """Sample answers the key must grade as stated: the expert passes under every model."""
+    answer = expert_answer(expert)
+    checks: list[dict] = [{"answer": answer, "expect": {"passed": True, "score": 100}}]
+    if expert["disqualifiers"]:
+        unsafe = dict(answer, disposition="community_responder")
+        checks.append({"answer": unsafe, "expect": {"passed": False}})
+    for model in expert.get("by_model") or {}:
+        checks.append(
+            {
+                "answer": expert_answer(expert, model),
+                "model": model,
+                "expect": {"passed": True, "score": 100},
+            }
+        )
+    return checks

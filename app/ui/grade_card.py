@@ -1,0 +1,164 @@
+"""The grade card: what a trainee sees after submitting a call.
+
+Draws a review dict from ``app.services.practice.review_attempt``. Every text that a
+trainer wrote (rationale, caller lines, labels) goes through :func:`plain`, so it is
+shown as written and never interpreted as HTML or Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+import streamlit as st
+
+SEVERITY_STYLE = {
+    "critical": ("Critical", "red", ":material/dangerous:"),
+    "major": ("Major", "orange", ":material/error:"),
+    "moderate": ("Moderate", "yellow", ":material/warning:"),
+    "minor": ("Minor", "gray", ":material/info:"),
+}
+LEVEL_LABELS = {
+    "high": "High compliance",
+    "compliant": "Compliant",
+    "partial": "Partial compliance",
+    "low": "Low compliance",
+    "non-compliant": "Non-compliant",
+}
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """Text made inert for st.markdown: Markdown, directives and HTML shown as typed."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text or "").split()))
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    total = int(round(value))
+    return f"{total // 60}:{total % 60:02d}"
+
+
+def render_grade_card(review: Mapping, *, key_prefix: str = "grade") -> None:
+    """Score, compliance, pass/fail, each deviation, the expert key and what to learn."""
+    grade = review.get("grade") or {}
+    teaching = review.get("feedback") or {}
+    expert = teaching.get("expert") or {}
+    answer = review.get("answer") or {}
+    labels = review.get("answer_labels") or {}
+    score = grade.get("score", 0)
+    passed = bool(grade.get("passed"))
+    target = expert.get("time_target_seconds")
+
+    with st.container(border=True):
+        cols = st.columns(4)
+        cols[0].metric("Score", f"{score} / 100", help=f"Pass mark {grade.get('pass_mark', 80)}")
+        cols[1].metric("Result", "Passed" if passed else "Not passed")
+        cols[2].metric(
+            "Compliance",
+            LEVEL_LABELS.get(grade.get("level"), str(grade.get("level") or "—")),
+            help="How closely you followed the screening protocol, from high to non-compliant.",
+        )
+        cols[3].metric(
+            "Time on the call",
+            _seconds(review.get("seconds")),
+            help=f"Target {_seconds(target)}" if target else None,
+        )
+        message = plain(teaching.get("summary", ""))
+        if grade.get("critical"):
+            st.error(message, icon=":material/dangerous:")
+        elif passed:
+            st.success(message, icon=":material/check_circle:")
+        else:
+            st.warning(message, icon=":material/school:")
+
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.subheader("What to work on")
+        deviations = teaching.get("deviations") or []
+        if not deviations:
+            st.write("Nothing: every part of your answer matched the expert.")
+        for item in deviations:
+            label, color, icon = SEVERITY_STYLE.get(
+                item.get("severity"), ("Note", "gray", ":material/info:")
+            )
+            with st.container(border=True):
+                st.badge(label, color=color, icon=icon)
+                st.markdown(plain(item.get("message")))
+                if item.get("tip"):
+                    st.caption(plain("Next time: " + item["tip"]))
+
+        revealing = teaching.get("would_have_revealed") or []
+        if revealing:
+            st.subheader("Questions that would have told you")
+            for item in revealing:
+                st.markdown(f"- **{plain(item['question'])}** — {plain(item['reason'])}")
+
+    with right:
+        st.subheader("The expert's answer")
+        st.table(_comparison(expert, answer, labels))
+        if expert.get("acceptable"):
+            st.caption(
+                plain(
+                    "Also acceptable (partial credit): "
+                    + ", ".join(a["label"] for a in expert["acceptable"])
+                )
+            )
+        if teaching.get("rationale"):
+            with st.container(border=True):
+                st.markdown("**Why**")
+                st.markdown(plain(teaching["rationale"]))
+        evidence = teaching.get("evidence") or []
+        if evidence:
+            st.markdown("**What the caller said**")
+            for line in evidence:
+                with st.container(border=True):
+                    mark = "you marked it" if line["marked"] else "you did not mark it"
+                    st.markdown(f"**{plain(line['label'])}** · {plain(mark)}")
+                    if line.get("answer"):
+                        heard = "you asked" if line["asked"] else "you did not ask"
+                        st.caption(plain(f"{line['question']} ({heard})"))
+                        st.markdown(f"> {plain(line['answer'])}")
+
+    with st.expander("The whole call, line by line"):
+        st.markdown(f"**Caller:** {plain(review.get('opening'))}")
+        for line in teaching.get("transcript") or []:
+            asked = "" if line["asked"] else " *(not asked)*"
+            st.markdown(f"**You:** {plain(line['question'])}{asked}")
+            st.markdown(f"**Caller:** {plain(line['answer'])}")
+
+    notes = review.get("notes") or []
+    if notes:
+        st.subheader("Notes from your supervisor")
+        for note in notes:
+            with st.container(border=True):
+                when = note.get("created_at")
+                stamp = when.strftime("%d %b %Y") if hasattr(when, "strftime") else ""
+                st.caption(plain(f"{note['author']} · {stamp}"))
+                st.markdown(plain(note["text"]))
+
+
+def _comparison(expert: Mapping, answer: Mapping, labels: Mapping) -> pd.DataFrame:
+    def dq(items: list) -> str:
+        return ", ".join(items) if items else "None"
+
+    rows = {
+        "Disqualifiers": (
+            dq([d["label"] for d in expert.get("disqualifiers") or []]),
+            dq(list(labels.get("disqualifiers") or [])),
+        ),
+        "Call type": ((expert.get("call_type") or {}).get("label"), labels.get("call_type")),
+        "Priority": (
+            str(expert.get("priority") or "—"),
+            str(answer.get("priority") or "—"),
+        ),
+        "Route": ((expert.get("disposition") or {}).get("label"), labels.get("disposition")),
+    }
+    frame = pd.DataFrame(
+        [(name, exp, yours) for name, (exp, yours) in rows.items()],
+        columns=["", "Expert", "You"],
+    )
+    return frame.set_index("")
