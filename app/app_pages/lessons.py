@@ -17,7 +17,19 @@ RESULT = "lessons.result"
 def _lesson_content(slug: str) -> dict:
     """The lesson text and questions (same for everyone; progress is read separately)."""
     lesson = lessons.get_lesson(actor=actor, slug=slug)
-    return {k: lesson[k] for k in ("slug", "title", "minutes", "summary", "objectives", "markdown", "pass_mark", "questions")}
+    return {
+        k: lesson[k]
+        for k in (
+            "slug",
+            "title",
+            "minutes",
+            "summary",
+            "objectives",
+            "markdown",
+            "pass_mark",
+            "questions",
+        )
+    }
 
 
 def _status_icon(module: dict) -> str:

@@ -46,9 +46,7 @@ with st.container(border=True):
         st.switch_page(target[0])
 
 cols = st.columns(4)
-cols[0].metric(
-    "Lessons passed", f"{progress['modules_passed']} / {progress['modules_total']}"
-)
+cols[0].metric("Lessons passed", f"{progress['modules_passed']} / {progress['modules_total']}")
 cols[1].metric(
     "Practice calls",
     progress["attempts"],
@@ -68,7 +66,7 @@ left, right = st.columns(2, gap="large")
 with left:
     st.subheader("Spotting the disqualifiers")
     st.caption("How often you marked each disqualifier when the call had it.")
-    for code, acc in progress["disqualifier_accuracy"].items():
+    for acc in progress["disqualifier_accuracy"].values():
         if acc["tries"]:
             st.progress(
                 acc["rate"],
@@ -77,9 +75,7 @@ with left:
         else:
             st.progress(0.0, text=f"{plain(acc['label'])}: no calls with it yet")
     if progress["over_routed"]:
-        st.caption(
-            f"You sent police to {progress['over_routed']} call(s) that did not need them."
-        )
+        st.caption(f"You sent police to {progress['over_routed']} call(s) that did not need them.")
 
 with right:
     st.subheader("Lessons")

@@ -1,9 +1,9 @@
 """Speech synthesis in a small pool of worker processes.
 
 pyttsx3 2.99 with espeak-ng crashes the whole process when used from several
-threads, so the app never loads the engine itself: each worker is a
-``spawn``-ed process that owns one pyttsx3 engine and renders one clip at a
-time (``save_to_file`` + ``runAndWait``). The parent waits for each clip with a
+threads, so the app never loads the engine itself: each worker is a separate
+Python process (``python -m app.audio.worker``) that owns one pyttsx3 engine
+and renders one clip at a time (``save_to_file`` + ``runAndWait``). The parent waits for each clip with a
 timeout; a worker that hangs is killed, one that dies is replaced and the clip
 retried once. Every file is checked (RIFF/WAVE header, data chunk, format,
 duration > 0) in the worker and again here; a bad file is deleted and an error
@@ -22,21 +22,23 @@ import ctypes
 import functools
 import importlib.metadata
 import importlib.util
-import io
-import multiprocessing
 import os
 import queue
 import shutil
+import socket
 import subprocess
 import sys
 import threading
 import time
+from multiprocessing.connection import Connection
+from pathlib import Path
 
 from app.audio import ambience as ambience_mod
 from app.audio.errors import SpeechUnavailable, SynthesisError
 from app.audio.voices import VoiceProfile
 from app.audio.wavfile import BadWav, check_wav, read_frames, remove_quietly, write_wav
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ESPEAK_LIBRARY = "libespeak-ng.so.1"  # what pyttsx3's espeak driver loads on Linux
 ESPEAK_PROGRAM = "espeak-ng"
 START_TIMEOUT_S = 60.0  # a cold worker imports pyttsx3 and loads espeak-ng data
@@ -273,22 +275,50 @@ class _WorkerDied(Exception):
     pass
 
 
+class _WorkerTimedOut(Exception):  # not TimeoutError: that is an OSError
+    pass
+
+
 class _Worker:
-    def __init__(self, ctx, driver: str, allow_fallback: bool, start_timeout: float) -> None:
-        parent, child = ctx.Pipe()
-        self.process = ctx.Process(
-            target=_worker_main,
-            args=(child, driver, allow_fallback),
-            name="callscreen-speech",
-            daemon=True,
+    """One worker: ``python -m app.audio.worker`` talking over a socket pair.
+
+    A plain subprocess, not multiprocessing: Streamlit makes the page script
+    ``__main__``, and multiprocessing's spawn would run that page again in every
+    worker before the worker could start.
+    """
+
+    def __init__(self, driver: str, allow_fallback: bool, start_timeout: float) -> None:
+        parent_sock, child_sock = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
         )
-        self.process.start()
-        child.close()
-        self.conn = parent
         try:
-            if not parent.poll(start_timeout):
+            self.process = subprocess.Popen(  # fixed command: this interpreter, our module
+                [
+                    sys.executable,
+                    "-m",
+                    "app.audio.worker",
+                    str(child_sock.fileno()),
+                    driver,
+                    "1" if allow_fallback else "0",
+                ],
+                pass_fds=(child_sock.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                env=env,
+                cwd=str(PROJECT_ROOT),
+            )
+        except OSError as exc:
+            parent_sock.close()
+            raise SynthesisError(f"cannot start a speech worker: {exc}") from None
+        finally:
+            child_sock.close()
+        self.conn = Connection(parent_sock.detach())
+        try:
+            if not self.conn.poll(start_timeout):
                 raise SynthesisError(f"the speech worker did not start within {start_timeout:g} s")
-            status, detail = parent.recv()
+            status, detail = self.conn.recv()
         except (EOFError, OSError):
             self.kill()
             raise SynthesisError("the speech worker stopped while starting") from None
@@ -301,31 +331,33 @@ class _Worker:
         self.engine = detail
 
     @property
-    def pid(self) -> int | None:
+    def pid(self) -> int:
         return self.process.pid
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return self.process.poll() is None
 
     def run(self, job: tuple, timeout: float) -> tuple:
         try:
             self.conn.send(job)
             if not self.conn.poll(timeout):
-                raise TimeoutError
+                raise _WorkerTimedOut
             return self.conn.recv()
-        except (EOFError, BrokenPipeError, ConnectionResetError):
+        except (EOFError, OSError):
             raise _WorkerDied from None
 
     def stop(self) -> None:
         with contextlib.suppress(OSError, ValueError):
             self.conn.send(None)
-        self.process.join(1.0)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(1.0)
         self.kill()
 
     def kill(self) -> None:
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(2.0)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(2.0)
         with contextlib.suppress(OSError):
             self.conn.close()
 
@@ -353,7 +385,6 @@ class SpeechPool:
         self.spawned = 0  # worker processes started
         self.jobs = 0  # clips sent to workers
         self.engine: str | None = None  # what the last worker uses to speak
-        self._ctx = multiprocessing.get_context("spawn")
         self._slots = threading.BoundedSemaphore(size)
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -369,7 +400,7 @@ class SpeechPool:
                 break
         for worker in workers:
             self._idle.put(worker)
-        return [w.pid for w in workers if w.pid is not None]
+        return [w.pid for w in workers]
 
     def _acquire(self) -> _Worker:
         while True:
@@ -380,7 +411,7 @@ class SpeechPool:
             if worker.alive():
                 return worker
             worker.kill()  # died while idle: replace it
-        worker = _Worker(self._ctx, self.driver, self.allow_fallback, self.start_timeout)
+        worker = _Worker(self.driver, self.allow_fallback, self.start_timeout)
         with self._lock:
             self.spawned += 1
             self.engine = worker.engine
@@ -420,7 +451,7 @@ class SpeechPool:
                             "the speech worker stopped twice while rendering one clip"
                         ) from None
                     continue  # a fresh worker gets one more try
-                except TimeoutError:
+                except _WorkerTimedOut:
                     worker.kill()
                     remove_quietly(path)
                     raise SynthesisError(

@@ -1,7 +1,7 @@
 """``python -m app audio``: pre-render call audio and check the speech engine.
 
-    python -m app audio render PATH... [--out DIR]
-    python -m app audio check
+python -m app audio render PATH... [--out DIR]
+python -m app audio check
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ import argparse
 import sys
 import time
 from pathlib import Path
-
-from app.cli import UsageError
 
 
 def register(subparsers) -> None:
@@ -38,58 +36,12 @@ def register(subparsers) -> None:
     check.set_defaults(func=run_check)
 
 
-def _yaml_files(paths: list[str]) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise UsageError(f"no such file or folder: {raw}")
-    return files
-
-
-def _load_simple(paths: list[str]) -> tuple[list[tuple[Path, dict]], list[str]]:
-    """Read scenarios with safe YAML only (used until app.core.scenario exists)."""
-    import yaml
-
-    loaded, problems, seen = [], [], {}
-    for path in _yaml_files(paths):
-        try:
-            if path.stat().st_size > 256 * 1024:
-                problems.append(f"{path}:1: file is larger than 256 KiB")
-                continue
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 1
-            problems.append(f"{path}:{line}: not readable YAML: {str(exc).splitlines()[0]}")
-            continue
-        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-            problems.append(f"{path}:1: not a scenario (no id)")
-            continue
-        call = data.get("call")
-        if not isinstance(call, dict) or not isinstance(call.get("opening"), str):
-            problems.append(f"{path}:1: missing call.opening")
-            continue
-        if data["id"] in seen:
-            problems.append(f"{path}:1: duplicate id {data['id']} (also in {seen[data['id']]})")
-            continue
-        seen[data["id"]] = path
-        loaded.append((path, data))
-    return loaded, problems
-
-
 def load_scenarios(paths: list[str]) -> tuple[list[tuple[Path, dict]], list[str]]:
-    """(path, scenario) pairs and problems (as printable lines; only errors)."""
-    try:
-        from app.core.scenario import load_paths
-    except ImportError:
-        return _load_simple(paths)
-    _yaml_files(paths)  # a missing path is a usage error, as in the fallback
-    loaded, problems = load_paths([Path(p) for p in paths])
-    errors = [str(p) for p in problems if getattr(p, "severity", "error") == "error"]
+    """(path, scenario) pairs of the valid files, and every error as a printable line."""
+    from app.core.scenario import load_paths
+
+    loaded, problems = load_paths(paths)
+    errors = [str(p) for p in problems if p.is_error]
     return [(Path(item.path), item.data) for item in loaded], errors
 
 
@@ -116,17 +68,17 @@ def run_render(args: argparse.Namespace) -> int:
         for request in clips.values()
     )
     cache.remove_stale_temp_files()
-    bar = ProgressBar("audio")
+    bar = ProgressBar("audio", stream=sys.stderr)  # the stream of now, not of import time
     started = time.perf_counter()
     done_before, seconds = 0, 0.0
     try:
         bar(0, total)
         for _path, data in scenarios:
-            rendered = audio.render_scenario(
-                data,
-                out_dir=args.out,
-                progress=lambda done, _total, _name: bar(done_before + done, total),
-            )
+
+            def progress(done: int, _total: int, _name: str, before: int = done_before) -> None:
+                bar(before + done, total)
+
+            rendered = audio.render_scenario(data, out_dir=args.out, progress=progress)
             done_before += len(rendered)
             seconds += sum(audio.wav_duration(p) for p in rendered.values())
     finally:

@@ -60,9 +60,7 @@ class Profile:
         return _rate(self.call_type_wrong.get(code, 0), self.call_type_tries.get(code, 0))
 
     def disqualifier_rate(self, code: str) -> float:
-        return _rate(
-            self.disqualifier_missed.get(code, 0), self.disqualifier_tries.get(code, 0)
-        )
+        return _rate(self.disqualifier_missed.get(code, 0), self.disqualifier_tries.get(code, 0))
 
     def over_rate(self) -> float:
         return _rate(self.over_disqualified, self.attempts)
@@ -134,6 +132,7 @@ def choose(
 
 def least_recent(candidates: Sequence[Candidate], n: int) -> list[Candidate]:
     """The ``n`` candidates seen longest ago (never-seen ones count as oldest)."""
+
     def age(c: Candidate) -> tuple[float, int, int]:
         seen = c.last_seen.timestamp() if c.last_seen is not None else float("-inf")
         return (seen, c.times_seen, c.id)

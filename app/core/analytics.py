@@ -62,6 +62,18 @@ def split_codes(value: object) -> list[str]:
     return [part for part in (p.strip() for p in str(value).split(",")) if part]
 
 
+def naive_utc(value: object) -> dt.datetime | None:
+    """A timestamp as naive UTC (the database keeps naive UTC); None/NaT stay None."""
+    if value is None or (not isinstance(value, dt.datetime) and pd.isna(value)):
+        return None
+    ts = pd.Timestamp(value)
+    if pd.isna(ts):
+        return None
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts.to_pydatetime()
+
+
 def rate(numerator: float, denominator: float) -> float | None:
     """numerator / denominator, or None when there is nothing to divide by."""
     if not denominator:
@@ -151,11 +163,12 @@ def stuck_reasons(row: dict, *, now: dt.datetime, rules: StuckRules = StuckRules
     """
     if row.get("stage") == "certified":
         return []
+    now = naive_utc(now)
     reasons: list[str] = []
     attempts = int(row.get("attempts") or 0)
-    last_at = row.get("last_at")
-    if last_at is not None and not pd.isna(last_at):
-        idle = (now - pd.Timestamp(last_at).to_pydatetime()).days
+    last_at = naive_utc(row.get("last_at"))
+    if last_at is not None:
+        idle = (now - last_at).days
         if idle >= rules.inactive_days:
             reasons.append(f"inactive for {idle} days")
     recent = int(row.get("recent_attempts") or 0)
@@ -208,6 +221,7 @@ def trainee_table(
     ``lessons``: ``user_id``, ``modules_passed``. ``milestones``: ``user_id``,
     ``exam_passed``, ``certified`` (booleans).
     """
+    now = naive_utc(now)
     table = trainees[["user_id", "name"]].copy()
     table = table.merge(stats, on="user_id", how="left")
     for column in TRAINEE_STATS:
@@ -216,7 +230,7 @@ def trainee_table(
         table[column] = table[column].fillna(0).astype(int)
     if "last_at" not in table:
         table["last_at"] = pd.NaT
-    table["last_at"] = pd.to_datetime(table["last_at"])
+    table["last_at"] = pd.to_datetime(table["last_at"].map(naive_utc))
     if lessons is not None and not lessons.empty:
         table = table.merge(lessons[["user_id", "modules_passed"]], on="user_id", how="left")
     else:
@@ -259,7 +273,7 @@ def cohort_summary(table: pd.DataFrame, *, now: dt.datetime, active_days: int = 
     """Headline numbers for the cohort from :func:`trainee_table`'s output."""
     attempts = int(table["attempts"].sum()) if len(table) else 0
     passes = int(table["passes"].sum()) if len(table) else 0
-    cutoff = now - dt.timedelta(days=active_days)
+    cutoff = naive_utc(now) - dt.timedelta(days=active_days)
     active = int((table["last_at"] >= cutoff).sum()) if len(table) else 0
     stages = {s: int((table["stage"] == s).sum()) for s in STAGES} if len(table) else {}
     return {
@@ -569,28 +583,37 @@ def equity_audit(
         "p_value",
         "flagged",
     ]
-    rows = []
     if pairs is not None and not pairs.empty:
-        for user_id, group in pairs.groupby("user_id", sort=True):
-            diffs = group["diff"].astype(float).tolist()
-            ci = paired_ci(diffs)
-            a_only = sum(1 for d in diffs if d > 0)
-            b_only = sum(1 for d in diffs if d < 0)
-            p = sign_test_p(a_only, b_only)
-            rows.append(
-                {
-                    "user_id": user_id,
-                    "pairs": ci.n,
-                    "mean_diff": ci.mean,
-                    "low": ci.low,
-                    "high": ci.high,
-                    "a_only": a_only,
-                    "b_only": b_only,
-                    "p_value": p,
-                    "flagged": bool(ci.n >= min_pairs and ci.excludes_zero and p < alpha),
-                }
-            )
-    per_trainee = pd.DataFrame(rows, columns=columns)
+        diffs = pairs[["user_id", "diff"]].astype({"diff": float})
+        diffs["a_only"] = (diffs["diff"] > 0).astype(int)
+        diffs["b_only"] = (diffs["diff"] < 0).astype(int)
+        grouped = diffs.groupby("user_id", sort=True)
+        per_trainee = pd.DataFrame(
+            {
+                "pairs": grouped["diff"].size(),
+                "mean_diff": grouped["diff"].mean(),
+                "sd": grouped["diff"].std(ddof=1),
+                "a_only": grouped["a_only"].sum(),
+                "b_only": grouped["b_only"].sum(),
+            }
+        ).reset_index()
+        # The same t interval as paired_ci, computed for every trainee at once.
+        t = per_trainee["pairs"].map(lambda n: t_critical95(int(n) - 1) if n > 1 else math.nan)
+        half = t * per_trainee["sd"] / per_trainee["pairs"].pow(0.5)
+        per_trainee["low"] = per_trainee["mean_diff"] - half
+        per_trainee["high"] = per_trainee["mean_diff"] + half
+        p_of: dict[tuple[int, int], float] = {}
+        per_trainee["p_value"] = [
+            p_of.setdefault((a, b), sign_test_p(a, b))
+            for a, b in zip(per_trainee["a_only"], per_trainee["b_only"], strict=True)
+        ]
+        excludes = (per_trainee["low"] > 0) | (per_trainee["high"] < 0)
+        per_trainee["flagged"] = (
+            (per_trainee["pairs"] >= min_pairs) & excludes & (per_trainee["p_value"] < alpha)
+        )
+        per_trainee = per_trainee[columns]
+    else:
+        per_trainee = pd.DataFrame(columns=columns)
     if pairs is None or pairs.empty:
         cohort_ci = PairedCI(0, None, None, None, None)
         trainees = 0

@@ -156,7 +156,12 @@ def evidence_lines(
 
 
 def revealing_questions(
-    scenario: Mapping, key: Mapping, *, asked: Iterable[str], marked: Iterable[str], protocol: Protocol
+    scenario: Mapping,
+    key: Mapping,
+    *,
+    asked: Iterable[str],
+    marked: Iterable[str],
+    protocol: Protocol,
 ) -> list[dict]:
     """Questions that would have revealed what was missed.
 
@@ -300,9 +305,7 @@ def guided_hints(
     disposition = marks.get("disposition")
     evidence = key.get("evidence") or {}
     heard = {
-        code: ident
-        for code, ident in evidence.items()
-        if code in expert_dq and ident in asked_set
+        code: ident for code, ident in evidence.items() if code in expert_dq and ident in asked_set
     }
 
     def label(code: str) -> str:
@@ -315,8 +318,9 @@ def guided_hints(
             "Think again about sending community responders alone: the caller's answer to "
             f"“{question_text(ident, scenario, protocol)}” rules it out."
         )
+    chose = bool(disposition or marks.get("call_type"))
     for code, ident in heard.items():
-        if code not in marked:
+        if chose and code not in marked:
             hints.append(
                 f"The answer to “{question_text(ident, scenario, protocol)}” points to a "
                 f"disqualifier you have not marked: {label(code)}."

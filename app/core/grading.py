@@ -107,9 +107,7 @@ def answer_problems(answer: Any, protocol: Protocol | None = None) -> list[tuple
     if "disposition" in answer:
         value = answer["disposition"]
         if not isinstance(value, str) or value not in DISPOSITIONS:
-            found.append(
-                ("disposition", f"disposition must be one of: {', '.join(DISPOSITIONS)}")
-            )
+            found.append(("disposition", f"disposition must be one of: {', '.join(DISPOSITIONS)}"))
     if answer.get("priority") is not None:
         value = answer["priority"]
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:

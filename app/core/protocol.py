@@ -19,7 +19,9 @@ from app.core.protocol_models import DISPATCH_MODELS
 from app.core.yaml_safe import YamlError, load_yaml
 from app.errors import UserError
 
-DEFAULT_PROTOCOL_FILE = Path(__file__).resolve().parents[2] / "content" / "protocols" / "default.yaml"
+DEFAULT_PROTOCOL_FILE = (
+    Path(__file__).resolve().parents[2] / "content" / "protocols" / "default.yaml"
+)
 
 DISQUALIFIERS = ("weapon", "threat", "medical", "police_only")
 DISPOSITIONS = (
@@ -160,17 +162,17 @@ def is_hhmm(value: Any) -> bool:
 def parse_hours(value: Any) -> tuple[int, int] | None:
     """``None`` for 24/7, else (start, end) minutes; raises ValueError on bad text."""
     if not isinstance(value, str):
-        raise ValueError("hotline hours must be text like \"24/7\" or \"08:00-22:00\"")
+        raise ValueError('hotline hours must be text like "24/7" or "08:00-22:00"')
     if value.strip().lower() in ALWAYS_OPEN:
         return None
     match = _WINDOW.match(value)
     if not match:
-        raise ValueError(f"hotline hours {value!r} must be \"24/7\" or like \"08:00-22:00\"")
+        raise ValueError(f'hotline hours {value!r} must be "24/7" or like "08:00-22:00"')
     start_text, end_text = match.groups()
     start = parse_hhmm(start_text)
     end = 24 * 60 if end_text == "24:00" else parse_hhmm(end_text)
     if start == end:
-        raise ValueError(f"hotline hours {value!r} are empty; write \"24/7\" for always open")
+        raise ValueError(f'hotline hours {value!r} are empty; write "24/7" for always open')
     return start, end
 
 

@@ -174,7 +174,7 @@ def _quote(value: Any) -> str:
 def _suggest(value: str, allowed: Iterable[str]) -> str | None:
     """A likely meant code: the only one containing ``value``, else a close spelling."""
     allowed = list(allowed)
-    containing = [a for a in allowed if value and value.lower() in a.lower()]
+    containing = [a for a in allowed if len(value) >= 3 and value.lower() in a.lower()]
     if len(containing) == 1:
         return containing[0]
     close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.7)
@@ -320,7 +320,9 @@ class _Checker:
         if "format" in raw:
             fmt = raw["format"]
             if isinstance(fmt, bool) or fmt != FORMAT:
-                self.report(("format",), f"format must be {FORMAT} (the format this platform reads)")
+                self.report(
+                    ("format",), f"format must be {FORMAT} (the format this platform reads)"
+                )
             data["format"] = FORMAT
         if "id" in raw:
             ident = self.text(("id",), raw["id"])
@@ -435,9 +437,7 @@ class _Checker:
                     "an exchange has ask (a protocol question) or id (its own question), not both",
                 )
             elif "ask" in item:
-                ident = self.code(
-                    (*at, "ask"), item["ask"], self.protocol.questions, "question id"
-                )
+                ident = self.code((*at, "ask"), item["ask"], self.protocol.questions, "question id")
                 exchange["ask"] = ident
                 if "question" in item:
                     self.report(
@@ -572,7 +572,9 @@ class _Checker:
                 )
                 continue
             if isinstance(disqualifiers, list) and code not in disqualifiers:
-                self.report(at, f"evidence for '{code}', but '{code}' is not in expert.disqualifiers")
+                self.report(
+                    at, f"evidence for '{code}', but '{code}' is not in expert.disqualifiers"
+                )
             ident = self.text(at, value, what=f"evidence for '{code}'")
             if ident is _MISSING:
                 continue
@@ -716,7 +718,9 @@ class _Checker:
                     f"({', '.join(disqualifiers)}) are present",
                 )
             if best in acceptable:
-                self.warn(source("acceptable"), f"'{best}' is the best route; drop it from acceptable")
+                self.warn(
+                    source("acceptable"), f"'{best}' is the best route; drop it from acceptable"
+                )
             if call.get("time", _MISSING) is _MISSING:
                 continue
             context = {k: v for k, v in call.get("context", {}).items() if v is not _MISSING}

@@ -144,7 +144,9 @@ def _upsert(actor: Actor, slug: str, change) -> LessonProgress:
                     .with_for_update()
                 ).first()
                 if row is None:
-                    row = LessonProgress(agency_id=actor.agency_id, user_id=actor.user_id, module=slug)
+                    row = LessonProgress(
+                        agency_id=actor.agency_id, user_id=actor.user_id, module=slug
+                    )
                 change(row)
                 row.updated_at = utcnow()
                 session.add(row)

@@ -24,7 +24,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from app.core import adaptive, feedback, grading
-from app.core.protocol import DISQUALIFIERS, DISPOSITIONS, Protocol, load_protocol
+from app.core.protocol import DISPOSITIONS, DISQUALIFIERS, Protocol, load_protocol
 from app.errors import AccessDenied, NotFound, UserError
 from app.services.access import Actor, require
 from app.settings import get_settings
@@ -81,7 +81,9 @@ def _effective_key(scenario: dict, model: str, protocol: Protocol) -> dict:
 # ------------------------------------------------------------------ loading rows
 
 
-def _load(session: Session, actor: Actor, attempt_id: int) -> tuple[Attempt, ScenarioVersion, Agency]:
+def _load(
+    session: Session, actor: Actor, attempt_id: int
+) -> tuple[Attempt, ScenarioVersion, Agency]:
     """The actor's own attempt with its scenario and agency, in one query."""
     row = session.exec(
         select(Attempt, ScenarioVersion, Agency)
@@ -140,9 +142,7 @@ def question_catalogue(scenario: Mapping, protocol: Protocol) -> list[dict]:
 
     Deliberately says nothing about which ones the key requires.
     """
-    items = [
-        {"id": q.id, "text": q.text, "own": False} for q in protocol.questions.values()
-    ]
+    items = [{"id": q.id, "text": q.text, "own": False} for q in protocol.questions.values()]
     for exchange in _call(scenario).get("exchanges") or []:
         qid = exchange.get("id")
         if qid and not exchange.get("ask") and qid not in protocol.questions:
@@ -349,9 +349,7 @@ def attempt_view(*, actor: Actor, attempt_id: int) -> dict:
             for qid in _asked(attempt.events)
         ],
         "questions": question_catalogue(scenario, protocol),
-        "call_types": [
-            {"code": c.code, "label": c.label} for c in protocol.call_types.values()
-        ],
+        "call_types": [{"code": c.code, "label": c.label} for c in protocol.call_types.values()],
         "dispositions": [
             {"code": d, "label": protocol.disposition_label(d)}
             for d in _available_routes(scenario, protocol, attempt.model)
@@ -504,9 +502,7 @@ def _clean_answer(answer: Mapping, protocol: Protocol) -> dict:
     return clean
 
 
-def submit_attempt(
-    *, actor: Actor, attempt_id: int, answer: Mapping, idempotency_key: str
-) -> dict:
+def submit_attempt(*, actor: Actor, attempt_id: int, answer: Mapping, idempotency_key: str) -> dict:
     """Grade and store the answer exactly once; returns the grade.
 
     The questions asked and the time taken come from the server's record, not the
@@ -660,14 +656,18 @@ def my_attempts(*, actor: Actor, limit: int = 200) -> list[dict]:
             .limit(limit)
         ).all()
         ids = [r[0] for r in rows]
-        counts = dict(
-            session.exec(
-                select(ReviewNote.attempt_id, func.count())
-                .where(col(ReviewNote.attempt_id).in_(ids))
-                .where(ReviewNote.agency_id == actor.agency_id)
-                .group_by(ReviewNote.attempt_id)
-            ).all()
-        ) if ids else {}
+        counts = (
+            dict(
+                session.exec(
+                    select(ReviewNote.attempt_id, func.count())
+                    .where(col(ReviewNote.attempt_id).in_(ids))
+                    .where(ReviewNote.agency_id == actor.agency_id)
+                    .group_by(ReviewNote.attempt_id)
+                ).all()
+            )
+            if ids
+            else {}
+        )
     return [
         {
             "id": r[0],

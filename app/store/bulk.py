@@ -359,10 +359,11 @@ class _AttemptMaker:
                 events.append(f'{{"t": {t:.1f}, "kind": "ask", "value": "{q}"}}')
             for d in marked:
                 t += step
-                events.append(f'{{"t": {t:.1f}, "kind": "mark", "value": "{d}"}}')
+                events.append(
+                    f'{{"t": {t:.1f}, "kind": "disqualifier", "value": {{"code": "{d}", "on": true}}}}'
+                )
             events.append(f'{{"t": {t + step:.1f}, "kind": "call_type", "value": "{call_type}"}}')
             events.append(f'{{"t": {sec:.1f}, "kind": "disposition", "value": "{disposition}"}}')
-            events.append(f'{{"t": {sec:.1f}, "kind": "submit", "value": null}}')
             submitted = self.now - dt.timedelta(days=float(days[k]))
             started = submitted - dt.timedelta(seconds=sec)
             serial = start_serial + k
@@ -529,6 +530,8 @@ def build_dataset(
 
     rng = np.random.default_rng(seed)
     now = now or utcnow()
+    if now.tzinfo is not None:  # the database keeps naive UTC
+        now = now.astimezone(dt.UTC).replace(tzinfo=None)
     run = secrets.token_hex(3)
     engine = get_engine(write=True, url=url)
     sqlite = is_sqlite(str(engine.url))

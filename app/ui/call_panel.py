@@ -169,9 +169,17 @@ def _header(view: dict, *, timed: bool) -> None:
         context = view.get("context") or {}
         notes = []
         for key, yes, no in (
-            ("responders_available", "A community responder team is free", "No community responder team is free"),
+            (
+                "responders_available",
+                "A community responder team is free",
+                "No community responder team is free",
+            ),
             ("police_available", "Police units are free", "No police unit is free right now"),
-            ("hotline_open", "The community hotline is open", "The community hotline is closed now"),
+            (
+                "hotline_open",
+                "The community hotline is open",
+                "The community hotline is closed now",
+            ),
         ):
             if key in context:
                 notes.append(yes if context[key] else no)
@@ -186,6 +194,9 @@ def _caller(actor: Actor, view: dict, attempt_id: int) -> None:
     speech_ok, speech_message = _speech_status()
     play = st.session_state.get(_k(attempt_id, "play"), "opening")
     autoplay = bool(st.session_state.pop(_k(attempt_id, "autoplay"), False))
+    if _k(attempt_id, "seen") not in st.session_state:  # the call starts: the caller speaks
+        st.session_state[_k(attempt_id, "seen")] = True
+        autoplay = play == "opening"
     asked = {item["id"]: item for item in view["asked"]}
     st.subheader("Caller", anchor=False)
     if speech_ok:
@@ -236,13 +247,14 @@ def _questions(actor: Actor, view: dict, attempt_id: int) -> None:
         for index, question in enumerate(items):
             done = question["id"] in asked
             cols[index % 2].button(
-                question["text"],
+                plain(question["text"]),
                 key=_k(attempt_id, f"ask.{question['id']}"),
                 on_click=_on_ask,
                 args=(actor, attempt_id, question["id"]),
                 disabled=done,
                 icon=":material/check:" if done else ":material/help:",
                 width="stretch",
+                wrap=True,
             )
 
 
@@ -262,14 +274,16 @@ def _decision(actor: Actor, view: dict, attempt_id: int, *, guided: bool) -> Non
         for item in view["disqualifiers"]:
             key = _init(attempt_id, f"dq.{item['code']}", item["code"] in marks["disqualifiers"])
             st.checkbox(
-                item["label"],
+                plain(item["label"]),
                 key=key,
-                help=item["description"],
+                help=plain(item["description"]),
                 on_change=_on_disqualifier,
                 args=(actor, attempt_id, item["code"]),
             )
         labels = {c["code"]: c["label"] for c in view["call_types"]}
-        key = _init(attempt_id, "call_type", marks["call_type"] if marks["call_type"] in labels else None)
+        key = _init(
+            attempt_id, "call_type", marks["call_type"] if marks["call_type"] in labels else None
+        )
         st.selectbox(
             "Call type",
             options=list(labels),
@@ -290,12 +304,14 @@ def _decision(actor: Actor, view: dict, attempt_id: int, *, guided: bool) -> Non
         )
         routes = {d["code"]: d["label"] for d in view["dispositions"]}
         key = _init(
-            attempt_id, "disposition", marks["disposition"] if marks["disposition"] in routes else None
+            attempt_id,
+            "disposition",
+            marks["disposition"] if marks["disposition"] in routes else None,
         )
         st.radio(
             "Send the call to",
             options=list(routes),
-            format_func=lambda code: routes.get(code, code),
+            format_func=lambda code: plain(routes.get(code, code)),
             key=key,
             on_change=_on_mark,
             args=(actor, attempt_id, "disposition"),

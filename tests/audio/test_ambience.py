@@ -46,6 +46,17 @@ def test_mix_pads_clamps_and_is_deterministic(samples, kind, seed):
     assert len(out) == len(samples) + PAD
 
 
+@pytest.mark.parametrize("value", [32767, -32768])
+def test_mix_clamps_instead_of_wrapping(value):
+    frames = array("h", [value] * 5000).tobytes()
+    out = array("h")
+    out.frombytes(ambience.mix(frames, "car", 7))
+    voiced = out[int(ambience.LEAD_SECONDS * SAMPLE_RATE) :][:5000]
+    peak = max(abs(v) for v in ambience.bed("car"))
+    assert value in voiced
+    assert all(abs(v - value) <= peak for v in voiced)  # no sign flip from overflow
+
+
 def test_no_ambience_leaves_frames_alone():
     frames = array("h", [1, -2, 3]).tobytes()
     assert ambience.mix(frames, None) is frames

@@ -74,7 +74,7 @@ def test_worker_dying_mid_clip_is_retried_once(speech, pool, tmp_path, monkeypat
         calls.append(self.pid)
         if len(calls) == 1:
             os.kill(self.pid, signal.SIGKILL)
-            self.process.join(5)
+            self.process.wait(5)
         return real_run(self, job, timeout)
 
     monkeypatch.setattr(synth._Worker, "run", run_and_crash_first)
@@ -87,7 +87,7 @@ def test_worker_dying_twice_gives_an_error(speech, pool, tmp_path, monkeypatch):
 
     def always_crash(self, job, timeout):
         os.kill(self.pid, signal.SIGKILL)
-        self.process.join(5)
+        self.process.wait(5)
         return real_run(self, job, timeout)
 
     monkeypatch.setattr(synth._Worker, "run", always_crash)
@@ -135,9 +135,7 @@ def test_missing_engine_gives_the_notice(monkeypatch):
     monkeypatch.setattr(synth, "ESPEAK_LIBRARY", "libespeak-ng-is-not-installed.so.1")
     ok, message = speech_available()
     assert ok is False
-    assert message.startswith(
-        "Audio is off: install espeak-ng (sudo apt-get install espeak-ng)"
-    )
+    assert message.startswith("Audio is off: install espeak-ng (sudo apt-get install espeak-ng)")
     with pytest.raises(SpeechUnavailable) as info:
         clip_for_text("Hello?", DISPATCHER_VOICE)
     assert str(info.value) == message

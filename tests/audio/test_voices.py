@@ -111,9 +111,10 @@ def test_hints_from_voice_role_and_tags():
     caller = {"voice": "adult_female", "relation": "self"}
     assert voice_for(caller, "s-1", tags=["intoxicated"]) == voice_for(caller, "s-1", "drunk")
     # An explicit state wins over the hint.
-    assert voice_for({"voice": "adult_male_scared"}, "s-2", "calm").rate < voice_for(
-        {"voice": "adult_male_scared"}, "s-2"
-    ).rate
+    assert (
+        voice_for({"voice": "adult_male_scared"}, "s-2", "calm").rate
+        < voice_for({"voice": "adult_male_scared"}, "s-2").rate
+    )
 
 
 @pytest.mark.parametrize(

@@ -157,9 +157,7 @@ def answers(draw, scenario: dict) -> dict:
     questions = draw(_sets(ids)) + extra if ids else extra
     if draw(st.booleans()):
         questions = list(dict.fromkeys(questions + expert["required_questions"]))
-    disqualifiers = draw(
-        st.one_of(st.just(list(expert["disqualifiers"])), _sets(DISQUALIFIERS))
-    )
+    disqualifiers = draw(st.one_of(st.just(list(expert["disqualifiers"])), _sets(DISQUALIFIERS)))
     call_type = draw(st.one_of(st.just(expert["call_type"]), st.sampled_from(CALL_TYPES)))
     answer = {
         "questions": draw(st.permutations(questions)) if questions else [],

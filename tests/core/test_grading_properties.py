@@ -57,7 +57,13 @@ def test_1_score_is_an_int_and_passed_follows_the_pass_mark(case):
     assert isinstance(result["score"], int) and not isinstance(result["score"], bool)
     assert 0 <= result["score"] <= 100
     assert result["passed"] == (result["score"] >= PASS_MARK and not result["critical"])
-    assert set(result["parts"]) == {"questions", "disqualifiers", "call_type", "disposition", "time"}
+    assert set(result["parts"]) == {
+        "questions",
+        "disqualifiers",
+        "call_type",
+        "disposition",
+        "time",
+    }
     assert all(0.0 <= v <= 1.0 for v in result["parts"].values())
     assert result["pass_mark"] == PASS_MARK
 

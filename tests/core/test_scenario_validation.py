@@ -6,10 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from app.core import yaml_safe
 from app.core.protocol import load_protocol
 from app.core.scenario import Problem, parse_scenario
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture(autouse=True, params=yaml_safe.BACKENDS)
+def backend(request, monkeypatch):
+    """Run every test with each YAML event parser (libyaml and pure Python)."""
+    monkeypatch.setattr(yaml_safe, "BACKEND", request.param)
+    return request.param
 
 # The spec's sample with a known module and without comments. Line numbers matter below.
 BASE = """\
@@ -132,7 +140,12 @@ CASES = [
         23,
         "unknown key 'mood' in call.exchanges[0]",
     ),
-    ("unknown context key", add(31, "    weather: rain"), 32, "unknown key 'weather' in call.context"),
+    (
+        "unknown context key",
+        add(31, "    weather: rain"),
+        32,
+        "unknown key 'weather' in call.context",
+    ),
     ("unknown expert key", add(33, "  severity: 3"), 34, "unknown key 'severity' in expert"),
     (
         "unknown by_model key",
@@ -141,7 +154,12 @@ CASES = [
         "unknown key 'priority' in expert.by_model.external_hotline",
     ),
     ("unknown checks key", add(52, "    note: hi"), 53, "unknown key 'note' in checks[0]"),
-    ("unknown expect key", sub(52, "    expect: {passed: false, grade: A}"), 52, "unknown key 'grade'"),
+    (
+        "unknown expect key",
+        sub(52, "    expect: {passed: false, grade: A}"),
+        52,
+        "unknown key 'grade'",
+    ),
     (
         "unknown answer key in a check",
         sub(51, "    model: call_center_led\n    answer_note: x"),
@@ -165,7 +183,12 @@ CASES = [
         32,
         "missing required key 'expert.required_questions'",
     ),
-    ("missing rationale", drop(42, drop(43, drop(44))), 32, "missing required key 'expert.rationale'"),
+    (
+        "missing rationale",
+        drop(42, drop(43, drop(44))),
+        32,
+        "missing required key 'expert.rationale'",
+    ),
     ("missing exchange answer", drop(22), 21, "missing required key 'call.exchanges[0].answer'"),
     (
         "missing own question text",
@@ -176,9 +199,24 @@ CASES = [
     ("exchange without ask or id", sub(21, "    - answer: hi", drop(22)), 21, "needs ask:"),
     ("missing check expect", drop(52), 50, "missing required key 'checks[0].expect'"),
     # --- unknown codes
-    ("unknown initial call type", sub(11, "  initial_call_type: NAP"), 11, "unknown call type 'NAP'"),
-    ("unknown expert call type", sub(34, "  call_type: SLEEPER"), 34, "unknown call type 'SLEEPER'"),
-    ("unknown disqualifier", sub(33, "  disqualifiers: [knife]"), 33, "unknown disqualifier 'knife'"),
+    (
+        "unknown initial call type",
+        sub(11, "  initial_call_type: NAP"),
+        11,
+        "unknown call type 'NAP'",
+    ),
+    (
+        "unknown expert call type",
+        sub(34, "  call_type: SLEEPER"),
+        34,
+        "unknown call type 'SLEEPER'",
+    ),
+    (
+        "unknown disqualifier",
+        sub(33, "  disqualifiers: [knife]"),
+        33,
+        "unknown disqualifier 'knife'",
+    ),
     ("unknown disposition", sub(36, "  disposition: taxi"), 36, "unknown disposition 'taxi'"),
     ("unknown acceptable", sub(37, "  acceptable: [taxi]"), 37, "unknown disposition 'taxi'"),
     ("unknown unsafe", sub(38, "  unsafe: [police, army]"), 38, "unknown disposition 'army'"),
@@ -191,13 +229,26 @@ CASES = [
     ("unknown question id", sub(21, "    - ask: gun"), 21, "unknown question id 'gun'"),
     ("unknown channel", sub(9, "  channel: sms"), 9, "unknown channel 'sms'"),
     ("unknown relation", sub(15, "    relation: cousin"), 15, "unknown relation 'cousin'"),
-    ("unknown by_model model", sub(46, "    hotline_led:"), 46, "unknown dispatch model 'hotline_led'"),
+    (
+        "unknown by_model model",
+        sub(46, "    hotline_led:"),
+        46,
+        "unknown dispatch model 'hotline_led'",
+    ),
     ("unknown check model", sub(51, "    model: radio"), 51, "unknown dispatch model 'radio'"),
     ("unknown ambience", add(31, "    ambience: rain"), 32, "unknown ambience 'rain'"),
-    ("unknown expected error code", sub(52, "    expect: {errors: [oops]}"), 52, "unknown error code"),
+    (
+        "unknown expected error code",
+        sub(52, "    expect: {errors: [oops]}"),
+        52,
+        "unknown error code",
+    ),
     (
         "unknown disqualifier in a check answer",
-        sub(50, "  - answer: {questions: [], disqualifiers: [gun], call_type: FIRE, disposition: ems}"),
+        sub(
+            50,
+            "  - answer: {questions: [], disqualifiers: [gun], call_type: FIRE, disposition: ems}",
+        ),
         50,
         "unknown disqualifier 'gun'",
     ),
@@ -259,7 +310,15 @@ CASES = [
     ),
     (
         "community responder acceptable with a disqualifier",
-        sub(33, "  disqualifiers: [threat]", sub(36, "  disposition: police", sub(37, "  acceptable: [community_responder]", sub(38, "  unsafe: []")))),
+        sub(
+            33,
+            "  disqualifiers: [threat]",
+            sub(
+                36,
+                "  disposition: police",
+                sub(37, "  acceptable: [community_responder]", sub(38, "  unsafe: []")),
+            ),
+        ),
         37,
         "community_responder cannot be acceptable while disqualifiers (threat) are present",
     ),
@@ -314,7 +373,12 @@ CASES = [
     ("difficulty too high", sub(6, "difficulty: 6"), 6, "difficulty must be 1..5, not 6"),
     ("difficulty zero", sub(6, "difficulty: 0"), 6, "difficulty must be 1..5, not 0"),
     ("difficulty as text", sub(6, 'difficulty: "2"'), 6, "difficulty must be a whole number 1..5"),
-    ("difficulty as a bool", sub(6, "difficulty: yes"), 6, "difficulty must be a whole number 1..5"),
+    (
+        "difficulty as a bool",
+        sub(6, "difficulty: yes"),
+        6,
+        "difficulty must be a whole number 1..5",
+    ),
     ("priority too high", sub(35, "  priority: 5"), 35, "expert.priority must be 1..4, not 5"),
     ("priority float", sub(35, "  priority: 2.5"), 35, "expert.priority must be a whole number"),
     ("version zero", sub(3, "version: 0"), 3, "version must be 1 or more, not 0"),
@@ -324,24 +388,107 @@ CASES = [
     ("id empty", sub(2, "id: ''"), 2, "id must not be empty"),
     ("title empty", sub(4, "title:"), 4, "title must not be empty"),
     ("tags not a list", sub(7, "tags: unhoused"), 7, "tags must be a list"),
-    ("call not a mapping", sub(8, "call: a call", BASE.split("\n  channel")[0] + "\nexpert:\n  x: 1\n"), 8, "call must be a mapping"),
-    ("exchanges not a list", add(19, "  exchanges: none", drop(20, drop(21, drop(22, drop(23, drop(24, drop(25, drop(26, drop(27, drop(28, drop(29))))))))))), 20, "call.exchanges must be a list"),
-    ("exchange not a mapping", sub(21, "    - weapons", drop(22)), 21, "an exchange must be a mapping"),
-    ("context flag not a bool", sub(31, "    responders_available: maybe"), 31, "must be true or false"),
-    ("disqualifiers null", sub(33, "  disqualifiers:"), 33, "expert.disqualifiers must be a list (write [] for none)"),
-    ("disqualifiers not a list", sub(33, "  disqualifiers: weapon"), 33, "expert.disqualifiers must be a list"),
-    ("time target zero", sub(40, "  time_target_seconds: 0"), 40, "time_target_seconds must be 1..3600"),
-    ("rationale as a list", sub(42, "  rationale: [a, b]", drop(43, drop(44))), 42, "expert.rationale must be text"),
+    (
+        "call not a mapping",
+        sub(8, "call: a call", BASE.split("\n  channel")[0] + "\nexpert:\n  x: 1\n"),
+        8,
+        "call must be a mapping",
+    ),
+    (
+        "exchanges not a list",
+        add(
+            19,
+            "  exchanges: none",
+            drop(
+                20,
+                drop(
+                    21,
+                    drop(22, drop(23, drop(24, drop(25, drop(26, drop(27, drop(28, drop(29)))))))),
+                ),
+            ),
+        ),
+        20,
+        "call.exchanges must be a list",
+    ),
+    (
+        "exchange not a mapping",
+        sub(21, "    - weapons", drop(22)),
+        21,
+        "an exchange must be a mapping",
+    ),
+    (
+        "context flag not a bool",
+        sub(31, "    responders_available: maybe"),
+        31,
+        "must be true or false",
+    ),
+    (
+        "disqualifiers null",
+        sub(33, "  disqualifiers:"),
+        33,
+        "expert.disqualifiers must be a list (write [] for none)",
+    ),
+    (
+        "disqualifiers not a list",
+        sub(33, "  disqualifiers: weapon"),
+        33,
+        "expert.disqualifiers must be a list",
+    ),
+    (
+        "time target zero",
+        sub(40, "  time_target_seconds: 0"),
+        40,
+        "time_target_seconds must be 1..3600",
+    ),
+    (
+        "rationale as a list",
+        sub(42, "  rationale: [a, b]", drop(43, drop(44))),
+        42,
+        "expert.rationale must be text",
+    ),
     ("expect score out of range", sub(52, "    expect: {score: 101}"), 52, "score must be 0..100"),
-    ("expect passed not a bool", sub(52, "    expect: {passed: sure}"), 52, "passed must be true or false"),
+    (
+        "expect passed not a bool",
+        sub(52, "    expect: {passed: sure}"),
+        52,
+        "passed must be true or false",
+    ),
     ("expect empty", sub(52, "    expect: {}"), 52, "expect needs at least one of"),
-    ("check answer missing a key", sub(50, "  - answer: {questions: [], disqualifiers: [], call_type: FIRE}"), 50, "answer is missing 'disposition'"),
-    ("check answer priority out of range", sub(50, "  - answer: {questions: [], disqualifiers: [], call_type: FIRE, disposition: ems, priority: 9}"), 50, "priority must be a whole number 1..4"),
+    (
+        "check answer missing a key",
+        sub(50, "  - answer: {questions: [], disqualifiers: [], call_type: FIRE}"),
+        50,
+        "answer is missing 'disposition'",
+    ),
+    (
+        "check answer priority out of range",
+        sub(
+            50,
+            "  - answer: {questions: [], disqualifiers: [], call_type: FIRE, disposition: ems, priority: 9}",
+        ),
+        50,
+        "priority must be a whole number 1..4",
+    ),
     # --- exchanges
     ("both ask and id", sub(21, "    - ask: weapons\n      id: weapons2"), 21, "not both"),
-    ("question with ask", add(22, "      question: Any guns?"), 23, "question: is only for an exchange with its own id"),
-    ("own id reusing a protocol question", sub(27, "    - id: weapons"), 27, "id 'weapons' is a protocol question; write ask: weapons"),
-    ("duplicate exchange", sub(23, "    - ask: weapons"), 23, "exchange 'weapons' is already scripted at line 21"),
+    (
+        "question with ask",
+        add(22, "      question: Any guns?"),
+        23,
+        "question: is only for an exchange with its own id",
+    ),
+    (
+        "own id reusing a protocol question",
+        sub(27, "    - id: weapons"),
+        27,
+        "id 'weapons' is a protocol question; write ask: weapons",
+    ),
+    (
+        "duplicate exchange",
+        sub(23, "    - ask: weapons"),
+        23,
+        "exchange 'weapons' is already scripted at line 21",
+    ),
     ("bad exchange id", sub(27, "    - id: How Long"), 27, "exchange id 'How Long' may use"),
     # --- YAML-level
     ("duplicate key", add(4, "title: Again"), 5, "duplicate key 'title' (first at line 4)"),
@@ -349,17 +496,29 @@ CASES = [
     ("merge key", add(7, "<<: {a: 1}"), 8, "merge keys (<<) are not supported"),
     ("invalid YAML", sub(12, "  location: [unclosed"), 13, "invalid YAML"),
     ("bad indentation", sub(14, "   role: store owner"), 15, "invalid YAML"),
-    ("object tag", sub(4, "title: !!python/object/apply:os.system ['true']"), 4, "tag !!python/object/apply:os.system is not allowed"),
+    (
+        "object tag",
+        sub(4, "title: !!python/object/apply:os.system ['true']"),
+        4,
+        "tag !!python/object/apply:os.system is not allowed",
+    ),
     ("local tag", sub(4, "title: !secret x"), 4, "tag !secret is not allowed"),
     ("binary tag", sub(4, "title: !!binary aGVsbG8="), 4, "tag !!binary is not allowed"),
-    ("too many aliases", "a: &a x\n" + "".join(f"k{i}: *a\n" for i in range(60)), 52, "too many aliases"),
+    (
+        "too many aliases",
+        "a: &a x\n" + "".join(f"k{i}: *a\n" for i in range(60)),
+        52,
+        "too many aliases",
+    ),
     ("not a mapping", "- a\n- b\n", 1, "a scenario must be a mapping"),
     ("empty file", "", 1, "file is empty"),
     ("two documents", BASE + "---\nformat: 1\n", 53, "exactly one YAML document"),
 ]
 
 
-@pytest.mark.parametrize(("text", "line", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_rejection_at_the_exact_line(text, line, fragment):
     found = problems(text)
     wanted = f"s.yaml:{line}: "
@@ -369,7 +528,11 @@ def test_rejection_at_the_exact_line(text, line, fragment):
 
 
 def test_every_problem_of_a_file_is_reported():
-    text = sub(6, "difficulty: 9", sub(9, "  channel: fax", sub(35, "  priority: 0", sub(36, "  disposition: taxi"))))
+    text = sub(
+        6,
+        "difficulty: 9",
+        sub(9, "  channel: fax", sub(35, "  priority: 0", sub(36, "  disposition: taxi"))),
+    )
     text = add(2, "colour: red", text)
     found = problems(text)
     assert found == [
@@ -391,7 +554,7 @@ def test_too_large_is_rejected_before_parsing():
 
 
 def test_not_utf8_reports_the_line():
-    raw = BASE.encode() .replace(b"store owner", b"store \xff owner")
+    raw = BASE.encode().replace(b"store owner", b"store \xff owner")
     data, found = parse_scenario(raw, "s.yaml")
     assert data is None and [str(p) for p in found] == ["s.yaml:14: file is not UTF-8 text"]
 
@@ -448,7 +611,9 @@ class TestYaml11Words:
         assert found == [] and data["call"]["time"] == "02:40"
 
     def test_null_optional_values_mean_absent(self):
-        text = sub(10, "  time:", sub(35, "  priority: ~", sub(37, "  acceptable:", sub(7, "tags:"))))
+        text = sub(
+            10, "  time:", sub(35, "  priority: ~", sub(37, "  acceptable:", sub(7, "tags:")))
+        )
         data, found = parse_scenario(text, "s.yaml")
         assert found == []
         assert data["call"]["time"] is None and data["expert"]["priority"] is None
@@ -519,7 +684,9 @@ def test_agency_protocol_changes_what_is_valid():
     ]
     daytime = sub(10, '  time: "09:15"')
     assert parse_scenario(daytime, "s.yaml", evening)[1] == []
-    extra = load_protocol({"call_types": {"CAMP_CLEANUP": {"label": "Camp", "group": "welfare", "eligible": True}}})
+    extra = load_protocol(
+        {"call_types": {"CAMP_CLEANUP": {"label": "Camp", "group": "welfare", "eligible": True}}}
+    )
     text = sub(34, "  call_type: CAMP_CLEANUP")
     assert parse_scenario(text, "s.yaml", extra)[1] == []
     assert "unknown call type 'CAMP_CLEANUP'" in problems(text)[0]

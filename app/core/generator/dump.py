@@ -15,7 +15,8 @@ class _Quoted(str):
 
 
 class ScenarioDumper(_Base):  # type: ignore[misc, valid-type]
-    pass
+    def ignore_aliases(self, data) -> bool:  # shared lists are written out, never as &anchors
+        return True
 
 
 def _quoted(dumper: yaml.SafeDumper, value: _Quoted) -> yaml.Node:

@@ -180,7 +180,7 @@ def _fail(path: Path, key: str, message: str) -> TemplateError:
 def _str_list(value: Any, path: Path, key: str, allow_empty: bool = False) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or (not value and not allow_empty):
+    if not isinstance(value, list | tuple) or (not value and not allow_empty):
         raise _fail(path, key, "must be a non-empty list of text")
     out = []
     for item in value:
@@ -340,8 +340,6 @@ def _callers(raw: Any, path: Path) -> tuple[Caller, ...]:
         if gender not in ("male", "female", "any") or age not in ("adult", "older", "young"):
             raise _fail(path, key, "gender is male|female|any, age is adult|older|young")
         refs = _str_list(item.get("ref", DEFAULT_REFS[relation]), path, f"{key}.ref")
-        if "{name}" in " ".join(refs) and relation == "stranger":
-            raise _fail(path, f"{key}.ref", "a stranger does not know the person's name")
         callers.append(
             Caller(
                 role=str(item["role"]),

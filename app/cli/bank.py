@@ -1,0 +1,170 @@
+"""``python -m app bank report [PATH...] [--json]``: coverage of the scenario bank.
+
+Counts the valid scenarios under PATH (default: the repository's ``scenarios/``) by
+final call type, disqualifier, dispatch model, difficulty and channel, and lists the
+gaps against the bank minimums (see :mod:`app.core.bank_report`). Files with errors
+are left out of the counts and named on standard error. Exit 0 when there is no gap,
+1 when there is at least one, 2 for a path that does not exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.cli import UsageError
+
+DEFAULT_BANK = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("bank", help="Report on the scenario bank.")
+    commands = parser.add_subparsers(dest="bank_command", metavar="ACTION", required=True)
+    report = commands.add_parser(
+        "report",
+        help="count scenarios by call type, disqualifier, model, difficulty and channel; "
+        "list gaps against the bank minimums (exit 1 when there are gaps)",
+    )
+    report.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="scenario files or folders (default: the scenarios/ folder)",
+    )
+    report.add_argument("--json", action="store_true", help="print the report as JSON")
+    report.set_defaults(func=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from app.core.bank_report import bank_report
+    from app.core.scenario import load_paths
+
+    paths = [Path(p) for p in args.paths] or [DEFAULT_BANK]
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"no such file or folder: {path}")
+    loaded, problems = load_paths(paths)
+    errors = [str(p) for p in problems if p.is_error]
+    report = bank_report(item.data for item in loaded)
+    if errors:
+        bad = len({p.file for p in problems if p.is_error})
+        for line in errors:
+            print(line, file=sys.stderr)
+        print(
+            f"{bad} file(s) with errors left out of the report "
+            f"(see: python -m app validate {' '.join(map(str, paths))})",
+            file=sys.stderr,
+        )
+    if args.json:
+        report["files_with_errors"] = sorted({p.file for p in problems if p.is_error})
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print(render_text(report, paths))
+    return 1 if report["gaps"] else 0
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def _table(headers: list[str], rows: list[list[object]]) -> list[str]:
+    """Left-aligned first column, right-aligned numbers; zeros shown as '.'."""
+    cells = [[str(h) for h in headers]] + [
+        [str(row[0])] + [("." if v == 0 else str(v)) for v in row[1:]] for row in rows
+    ]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = []
+    for n, row in enumerate(cells):
+        parts = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+        lines.append("  ".join(parts).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+_SHORT = {
+    "police_only": "police",
+    "embedded_professional": "emb",
+    "external_hotline": "hotline",
+    "non_emergency": "non-em",
+    "hotline_direct": "direct",
+    "police_referral": "referral",
+}
+
+
+def render_text(report: dict, paths: list[Path]) -> str:
+    """The report as plain-text tables for a terminal."""
+    from app.core.bank_report import ALL_MODELS, DIFFICULTIES
+
+    counts, special = report["counts"], report["special"]
+    minimums = report["minimums"]
+    dq_keys = list(counts["disqualifier"])
+    model_keys = [m for m in counts["model"] if m != ALL_MODELS]
+    channel_keys = list(counts["channel"])
+    out = [f"Scenario bank: {counts['total']} scenario(s) in {', '.join(map(str, paths))}", ""]
+
+    headers = (
+        ["call type", "group", "total"]
+        + [_SHORT.get(d, d) for d in dq_keys]
+        + [f"d{level}" for level in DIFFICULTIES]
+        + [_SHORT.get(m, m) for m in model_keys]
+    )
+    rows = []
+    for code, row in report["by_call_type"].items():
+        rows.append(
+            [code, row["group"], row["total"]]
+            + [row["disqualifier"].get(d, 0) for d in dq_keys]
+            + [row["difficulty"].get(level, 0) for level in DIFFICULTIES]
+            + [row["model"].get(m, 0) for m in model_keys]
+        )
+    rows.append(
+        ["all", "", counts["total"]]
+        + [counts["disqualifier"].get(d, 0) for d in dq_keys]
+        + [counts["difficulty"].get(level, 0) for level in DIFFICULTIES]
+        + [counts["model"].get(m, 0) for m in model_keys]
+    )
+    # the group column is text: keep it left of the numbers by folding it into the name
+    table = _table(
+        ["call type (group)"] + headers[2:],
+        [[f"{r[0]} ({r[1]})" if r[1] else r[0]] + r[2:] for r in rows],
+    )
+    out += [
+        "By final call type: disqualifiers, difficulty (d1-d5), and models where the "
+        "best route differs",
+        *table,
+        "",
+    ]
+
+    out += ["By channel", *_table(["channel", "scenarios"],
+                                  [[c, counts["channel"][c]] for c in channel_keys]), ""]  # fmt: skip
+    out += [
+        "By call-type group",
+        *_table(["group", "scenarios"], [[g, n] for g, n in counts["group"].items()]),
+        "",
+    ]
+
+    labels = [
+        ("crime_but_eligible", "crime but eligible (tag crime, no disqualifier)"),
+        ("by_model_differing", "best route differs by dispatch model"),
+        ("hotline_closed_night", "hotline closed, night call"),
+        ("responders_unavailable", "responders unavailable"),
+        ("third_party", "third-party caller (tag third-party)"),
+        ("unsure_caller", "caller says \"I don't know\" (tag unsure-caller)"),
+    ]
+    out += [
+        "Special cases",
+        *_table(
+            ["case", "have", "need"],
+            [[label, special[key], minimums[key]] for key, label in labels],
+        ),
+        "",
+    ]
+
+    gaps = report["gaps"]
+    if gaps:
+        out.append(f"Gaps ({len(gaps)}):")
+        out += [f"  - {gap['message']}" for gap in gaps]
+    else:
+        out.append("No gaps: the bank meets every minimum.")
+    return "\n".join(out)
