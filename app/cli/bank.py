@@ -76,15 +76,26 @@ def _table(headers: list[str], rows: list[list[object]]) -> list[str]:
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = []
     for n, row in enumerate(cells):
-        parts = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+        parts = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
         lines.append("  ".join(parts).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return lines
 
 
+_SPECIAL_LABELS = (
+    ("crime_but_eligible", "crime but eligible (tag crime, no disqualifier)"),
+    ("by_model_differing", "best route differs by dispatch model"),
+    ("hotline_closed_night", "hotline closed, night call"),
+    ("responders_unavailable", "responders unavailable"),
+    ("third_party", "third-party caller (tag third-party)"),
+    ("unsure_caller", 'caller says "I don\'t know" (tag unsure-caller)'),
+)
 _SHORT = {
-    "police_only": "police",
+    "police_only": "police-only",
+    "call_center_led": "ccl",
     "embedded_professional": "emb",
     "external_hotline": "hotline",
     "non_emergency": "non-em",
@@ -97,70 +108,48 @@ def render_text(report: dict, paths: list[Path]) -> str:
     """The report as plain-text tables for a terminal."""
     from app.core.bank_report import ALL_MODELS, DIFFICULTIES
 
-    counts, special = report["counts"], report["special"]
-    minimums = report["minimums"]
+    counts, special, minimums = report["counts"], report["special"], report["minimums"]
     dq_keys = list(counts["disqualifier"])
     model_keys = [m for m in counts["model"] if m != ALL_MODELS]
-    channel_keys = list(counts["channel"])
     out = [f"Scenario bank: {counts['total']} scenario(s) in {', '.join(map(str, paths))}", ""]
 
     headers = (
-        ["call type", "group", "total"]
+        ["call type (group)", "total"]
         + [_SHORT.get(d, d) for d in dq_keys]
         + [f"d{level}" for level in DIFFICULTIES]
         + [_SHORT.get(m, m) for m in model_keys]
     )
-    rows = []
-    for code, row in report["by_call_type"].items():
-        rows.append(
-            [code, row["group"], row["total"]]
-            + [row["disqualifier"].get(d, 0) for d in dq_keys]
-            + [row["difficulty"].get(level, 0) for level in DIFFICULTIES]
-            + [row["model"].get(m, 0) for m in model_keys]
-        )
+    rows = [
+        [f"{code} ({row['group']})", row["total"]]
+        + [row["disqualifier"].get(d, 0) for d in dq_keys]
+        + [row["difficulty"].get(level, 0) for level in DIFFICULTIES]
+        + [row["model"].get(m, 0) for m in model_keys]
+        for code, row in report["by_call_type"].items()
+    ]
     rows.append(
-        ["all", "", counts["total"]]
+        ["all", counts["total"]]
         + [counts["disqualifier"].get(d, 0) for d in dq_keys]
         + [counts["difficulty"].get(level, 0) for level in DIFFICULTIES]
         + [counts["model"].get(m, 0) for m in model_keys]
     )
-    # the group column is text: keep it left of the numbers by folding it into the name
-    table = _table(
-        ["call type (group)"] + headers[2:],
-        [[f"{r[0]} ({r[1]})" if r[1] else r[0]] + r[2:] for r in rows],
-    )
     out += [
-        "By final call type: disqualifiers, difficulty (d1-d5), and models where the "
-        "best route differs",
-        *table,
+        "By final call type: disqualifiers, difficulty (d1-d5), and the dispatch models "
+        "whose best route differs",
+        *_table(headers, rows),
         "",
-    ]
-
-    out += ["By channel", *_table(["channel", "scenarios"],
-                                  [[c, counts["channel"][c]] for c in channel_keys]), ""]  # fmt: skip
-    out += [
+        "By channel",
+        *_table(["channel", "scenarios"], [[c, n] for c, n in counts["channel"].items()]),
+        "",
         "By call-type group",
         *_table(["group", "scenarios"], [[g, n] for g, n in counts["group"].items()]),
         "",
-    ]
-
-    labels = [
-        ("crime_but_eligible", "crime but eligible (tag crime, no disqualifier)"),
-        ("by_model_differing", "best route differs by dispatch model"),
-        ("hotline_closed_night", "hotline closed, night call"),
-        ("responders_unavailable", "responders unavailable"),
-        ("third_party", "third-party caller (tag third-party)"),
-        ("unsure_caller", "caller says \"I don't know\" (tag unsure-caller)"),
-    ]
-    out += [
         "Special cases",
         *_table(
             ["case", "have", "need"],
-            [[label, special[key], minimums[key]] for key, label in labels],
+            [[label, special[key], minimums[key]] for key, label in _SPECIAL_LABELS],
         ),
         "",
     ]
-
     gaps = report["gaps"]
     if gaps:
         out.append(f"Gaps ({len(gaps)}):")

@@ -45,6 +45,7 @@ ROUTE_ORDER: tuple[str, ...] = (
 NFPA_SECONDS = 60.0
 NFPA_SHARE = 0.90
 MODULE_COUNT = 11  # the training modules every trainee completes
+PRACTICE_TARGET = 20  # passed practice calls before the exam (as the trainee's home page counts)
 STAGES: tuple[str, ...] = ("not started", "lessons", "practice", "exam passed", "certified")
 STAGE_HELP = {
     "not started": "no lesson passed and no practice call yet",
@@ -112,7 +113,7 @@ def weekly_trend(daily: pd.DataFrame) -> pd.DataFrame:
     days = pd.to_datetime(daily["day"]).dt.normalize()
     frame = pd.DataFrame(
         {
-            "week": days - pd.to_timedelta(days.dt.weekday, unit="D"),
+            "week": days - pd.to_timedelta(days.dt.day_of_week, unit="D"),
             "attempts": daily["attempts"].astype(int),
             "passes": daily["passes"].astype(int),
         }
@@ -213,8 +214,13 @@ def trainee_table(
     now: dt.datetime,
     rules: StuckRules = StuckRules(),
     modules_total: int = MODULE_COUNT,
+    practice_target: int = PRACTICE_TARGET,
 ) -> pd.DataFrame:
-    """One row per trainee: activity, pass rate, stage and why they may be stuck.
+    """One row per trainee: activity, pass rate, stage, readiness and why they may be stuck.
+
+    ``readiness`` (0..1) is the mean of the share of lessons passed and the share of
+    the practice target reached (passed calls / ``practice_target``, at most 1);
+    a certified trainee is at 1.
 
     ``trainees``: ``user_id``, ``name``. ``stats`` (trainees without attempts may be
     absent): ``user_id``, ``last_at`` and the :data:`TRAINEE_STATS` counts.
@@ -259,6 +265,9 @@ def trainee_table(
             strict=True,
         )
     ]
+    lesson_share = (table["modules_passed"] / max(modules_total, 1)).clip(upper=1.0)
+    practice_share = (table["passes"] / max(practice_target, 1)).clip(upper=1.0)
+    table["readiness"] = ((lesson_share + practice_share) / 2).where(~table["certified"], 1.0)
     reasons = [stuck_reasons(r, now=now, rules=rules) for r in table.to_dict("records")]
     table["stuck"] = [bool(r) for r in reasons]
     table["reasons"] = ["; ".join(r) for r in reasons]

@@ -135,7 +135,11 @@ def seed_demo_activity(
     rows: list[Attempt] = []
     serial = 0
     for trainee in profiles:
-        plan: list[tuple[int, dict]] = [plain[rng.randrange(len(plain))] for _ in range(trainee.attempts)]
+        pool = plain
+        if trainee.weak_code:  # adaptive practice serves more of what a trainee misses
+            weak = [s for s in plain if trainee.weak_code in _key_codes(s[1])]
+            pool = plain + weak * 3 if weak else plain
+        plan = [pool[rng.randrange(len(pool))] for _ in range(trainee.attempts)]
         n_pairs = len(pairs) if trainee.twin_bias else rng.randint(4, min(10, len(pairs) or 4))
         for group in rng.sample(pairs, min(n_pairs, len(pairs))):
             first, second = ("a", "b") if rng.random() < 0.5 else ("b", "a")
@@ -168,6 +172,10 @@ def seed_demo_activity(
     with write_session() as session:
         session.add_all(rows)
     return len(rows)
+
+
+def _key_codes(data: dict) -> list[str]:
+    return list((data.get("expert") or {}).get("disqualifiers") or [])
 
 
 def _add_twins(agency_id: int, seed: int) -> None:
@@ -239,10 +247,10 @@ def _profiles(rng: random.Random, trainees, cohort: list[int]) -> list[_Trainee]
             user_id=uid,
             name=name,
             attempts=rng.randint(18, 40),
-            p_miss=rng.uniform(0.15, 0.35),
-            p_over=rng.uniform(0.03, 0.1),
-            p_hesitant=rng.uniform(0.05, 0.2),
-            p_skip=rng.uniform(0.05, 0.2),
+            p_miss=rng.uniform(0.2, 0.45),
+            p_over=rng.uniform(0.04, 0.12),
+            p_hesitant=rng.uniform(0.08, 0.25),
+            p_skip=rng.uniform(0.1, 0.3),
             speed=rng.uniform(40, 70),
             learning=rng.uniform(0.5, 0.9),
         )
@@ -252,6 +260,7 @@ def _profiles(rng: random.Random, trainees, cohort: list[int]) -> list[_Trainee]
                 profile.twin_bias, profile.p_hesitant = 0.6, 0.05
             elif role == 2:  # keeps missing weapons and does not improve
                 profile.weak_code, profile.learning, profile.attempts = "weapon", 0.0, 36
+                profile.p_skip, profile.p_miss = 0.3, 0.4
             elif role == 3:  # stopped practising three weeks ago
                 profile.last_active_days, profile.span_days = 21.0, 30.0
             elif role == 4:  # hesitant: sends eligible calls to police

@@ -165,7 +165,7 @@ def test_overrides_merge():
         ({"colour": "red"}, "unknown key 'colour'"),
         ({"format": 2}, "format must be 1"),
         ({"dispatch_model": "radio"}, "dispatch_model 'radio' is not one of"),
-        ({"hotline_hours": "8-22"}, "must be \"24/7\" or like \"08:00-22:00\""),
+        ({"hotline_hours": "8-22"}, 'must be "24/7" or like "08:00-22:00"'),
         ({"hotline_hours": "25:00-26:00"}, "is not a time HH:MM"),
         ({"hotline_hours": "08:00-08:00"}, "are empty"),
         ({"hotline_hours": 24}, "hotline hours must be text"),
@@ -215,7 +215,12 @@ def test_the_readme_example_loads():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("24/7", None), ("always", None), ("08:00-22:00", (480, 1320)), ("22:00 - 06:00", (1320, 360))],
+    [
+        ("24/7", None),
+        ("always", None),
+        ("08:00-22:00", (480, 1320)),
+        ("22:00 - 06:00", (1320, 360)),
+    ],
 )
 def test_parse_hours(text, expected):
     assert parse_hours(text) == expected

@@ -19,6 +19,7 @@ def backend(request, monkeypatch):
     monkeypatch.setattr(yaml_safe, "BACKEND", request.param)
     return request.param
 
+
 # The spec's sample with a known module and without comments. Line numbers matter below.
 BASE = """\
 format: 1

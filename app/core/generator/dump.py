@@ -1,52 +1,157 @@
-"""YAML text for a generated scenario: stable key order, quoted time and channel."""
+"""YAML text for a generated scenario: stable key order, quoted time and channel.
+
+A small emitter for the shapes a scenario has (mappings, lists, text, numbers,
+booleans). PyYAML's representer costs about 2 ms per scenario, which alone would use
+the whole generation budget; this writes the same data in a few microseconds. Texts are
+written plain when YAML reads them back as the same text, as a folded block (``>-``)
+when long, and double-quoted otherwise; ``time`` and ``channel`` are always quoted.
+The tests load every generated file back and compare it with the data.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
+import re
+
 import yaml
 
-try:  # libyaml's emitter is several times faster; the output is the same text
-    _Base = yaml.CSafeDumper
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Base = yaml.SafeDumper
+FOLD_WIDTH = 92  # long texts are folded into lines of about this width
+QUOTED_KEYS = frozenset({"time", "channel"})
+_RESOLVER = yaml.resolver.Resolver()
+_STR_TAG = "tag:yaml.org,2002:str"
+# Characters YAML does not allow raw in a document (C0/C1 controls, DEL, BOM, surrogates).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\ud800-\udfff\ufffe\uffff]")
+_PLAIN_START_BAD = set("-?:,[]{}#&*!|>'\"%@`")
+_FLOW_BAD = set(",[]{}")
+_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-class _Quoted(str):
-    """Text always written in double quotes ("911", "02:40")."""
+def _double(text: str) -> str:
+    out = json.dumps(text, ensure_ascii=False)
+    if _UNPRINTABLE.search(out):
+        out = _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+    return out
 
 
-class ScenarioDumper(_Base):  # type: ignore[misc, valid-type]
-    def ignore_aliases(self, data) -> bool:  # shared lists are written out, never as &anchors
-        return True
+@functools.lru_cache(maxsize=8192)
+def _plain_ok(text: str, flow: bool = False) -> bool:
+    if not text or text != text.strip() or text[0] in _PLAIN_START_BAD:
+        return False
+    if "\n" in text or "\r" in text or "\t" in text or ": " in text or " #" in text:
+        return False
+    if text.endswith(":") or _UNPRINTABLE.search(text) or "\x85" in text:
+        return False
+    if "\u2028" in text or "\u2029" in text:
+        return False
+    if flow and any(c in _FLOW_BAD for c in text):
+        return False
+    return _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
 
 
-def _quoted(dumper: yaml.SafeDumper, value: _Quoted) -> yaml.Node:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style='"')
+def _foldable(text: str) -> bool:
+    # A folded block gives the text back exactly when it is one line of single spaces.
+    return (
+        text == text.strip()
+        and "  " not in text
+        and "\n" not in text
+        and "\r" not in text
+        and "\t" not in text
+        and not _UNPRINTABLE.search(text)
+        and not any(c in text for c in "\x85\u2028\u2029")
+    )
 
 
-def _list(dumper: yaml.SafeDumper, value: list) -> yaml.Node:
-    # Short lists of codes read best on one line: [weapons, threats, medical].
-    flow = all(isinstance(v, str) and len(v) < 40 for v in value) and len(value) <= 12
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+def _fold(text: str, indent: str) -> str:
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > FOLD_WIDTH:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return ">-\n" + "\n".join(indent + part for part in lines)
 
 
-ScenarioDumper.add_representer(_Quoted, _quoted)
-ScenarioDumper.add_representer(list, _list)
+def _scalar(value, key: str | None, indent: str, flow: bool = False) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if not isinstance(value, str):
+        raise TypeError(f"cannot write {type(value).__name__} as YAML")
+    if key in QUOTED_KEYS:
+        return _double(value)
+    if not flow and len(value) > FOLD_WIDTH and _foldable(value):
+        return _fold(value, indent)
+    if _plain_ok(value, flow):
+        return value
+    return _double(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _key(key) -> str:
+    if not isinstance(key, str):
+        raise TypeError("mapping keys must be text")
+    return key if _KEY_RE.match(key) and _plain_ok(key) else _double(key)
+
+
+def _flow_list(items: list) -> str | None:
+    if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in items):
+        return None
+    parts = [_scalar(v, None, "", flow=True) for v in items]
+    text = "[" + ", ".join(parts) + "]"
+    return text if len(text) <= FOLD_WIDTH else None
+
+
+def _mapping(data: dict, indent: str, out: list[str], first_prefix: str | None = None) -> None:
+    child = indent + "  "
+    for i, (key, value) in enumerate(data.items()):
+        lead = first_prefix if (i == 0 and first_prefix is not None) else indent
+        name = _key(key)
+        if isinstance(value, dict):
+            if not value:
+                out.append(f"{lead}{name}: {{}}")
+            else:
+                out.append(f"{lead}{name}:")
+                _mapping(value, child, out)
+        elif isinstance(value, list):
+            flow = _flow_list(value) if value else "[]"
+            if flow is not None:
+                out.append(f"{lead}{name}: {flow}")
+            else:
+                out.append(f"{lead}{name}:")
+                _sequence(value, child, out)
+        else:
+            out.append(f"{lead}{name}: {_scalar(value, key, child)}")
+
+
+def _sequence(items: list, indent: str, out: list[str]) -> None:
+    child = indent + "  "
+    for item in items:
+        if isinstance(item, dict) and item:
+            _mapping(item, child, out, first_prefix=indent + "- ")
+        elif isinstance(item, dict):
+            out.append(f"{indent}- {{}}")
+        elif isinstance(item, list):
+            flow = _flow_list(item) if item else "[]"
+            if flow is None:
+                raise TypeError("nested block lists are not used in scenarios")
+            out.append(f"{indent}- {flow}")
+        else:
+            out.append(f"{indent}- {_scalar(item, None, child)}")
 
 
 def dump_scenario(data: dict) -> str:
-    """The scenario as YAML text (keys in the order of ``data``)."""
-    call = data.get("call")
-    if isinstance(call, dict):
-        call = dict(call)
-        for key in ("channel", "time"):
-            if isinstance(call.get(key), str):
-                call[key] = _Quoted(call[key])
-        data = dict(data, call=call)
-    return yaml.dump(
-        data,
-        Dumper=ScenarioDumper,
-        sort_keys=False,
-        allow_unicode=True,
-        width=96,
-        default_flow_style=False,
-    )
+    """The scenario as YAML text (keys in the order of ``data``), ending with a newline."""
+    out: list[str] = []
+    _mapping(data, "", out)
+    return "\n".join(out) + "\n"

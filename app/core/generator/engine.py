@@ -48,6 +48,7 @@ def _setting(template: Template, final_call_type: str, notes: dict, protocol) ->
         also_acceptable=template.also_acceptable,
         fallback=template.fallback,
         required_extra=template.required_extra,
+        hotline=template.hotline,
         notes=notes,
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 FACT_VALUES: dict[str, tuple[str, ...]] = {
     "weapon": ("absent", "in_hand", "in_reach", "out_of_reach"),
@@ -77,7 +77,7 @@ class Facts:
             raise ValueError(f"threat_target={self.threat_target!r}")
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return dict(vars(self))
 
 
 def pick(rng: random.Random, weights: Mapping[str, float]) -> str:

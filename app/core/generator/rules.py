@@ -88,6 +88,7 @@ class CallSetting:
     also_acceptable: tuple[str, ...] = ()  # extra acceptable routes on a clear call
     fallback: tuple[str, tuple[str, ...]] | None = None  # no team free: (best, acceptable)
     required_extra: tuple[str, ...] = ()  # questions always required here (e.g. suicide)
+    hotline: bool = True  # the outside hotline takes this kind of call
     notes: Mapping[str, str] = field(default_factory=dict)  # words for the rationale
 
 
@@ -183,6 +184,8 @@ def _by_model(facts: Facts, setting: CallSetting, disq: Sequence[str]) -> dict:
             "disposition": "embedded_professional",
             "acceptable": acceptable,
         }
+    if not setting.hotline:
+        return by_model
     if facts.hotline_open is False:
         if facts.responders_available:
             best, acc = setting.fallback or FALLBACK.get(setting.call_type, DEFAULT_FALLBACK)
@@ -251,6 +254,8 @@ def rationale_for(
         said.append("Anyone going inside would have consent, so entry is not a police-only need.")
     if facts.evidence:
         said.append("There is crime-scene evidence to secure, which only police may do.")
+    if facts.crime == "serious":
+        said.append("A serious crime is in progress.")
     if facts.crime == "minor":
         crime = notes.get("crime", "a minor offence")
         said.append(f"A crime ({crime}) does not by itself disqualify the call.")

@@ -103,6 +103,7 @@ TEMPLATE_KEYS = {
     "extra",
     "situation",
     "prior_calls",
+    "hotline",
 }
 
 
@@ -166,6 +167,7 @@ class Template:
     evidence_relevant: bool
     clothing: tuple[str, ...] = field(default=())
     prior_calls: tuple[str, ...] = field(default=())
+    hotline: bool = True  # the outside hotline takes this kind of call
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,8 @@ def _read(path: Path) -> dict:
         raise TemplateError(f"{path.name}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
-        raise TemplateError(f"{path.name}:{line}: not valid YAML") from None
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise TemplateError(f"{path.name}:{line}: not valid YAML ({problem})") from None
     if not isinstance(raw, dict) or raw.get("template") != 1:
         raise TemplateError(f"{path.name}: not a call template (needs `template: 1`)")
     return raw
@@ -544,6 +547,7 @@ def _template(path: Path, raw: dict, book: dict, call_types: Mapping[str, Any]) 
         evidence_relevant="evidence" in facts_raw or bool(weights["crime"].get("minor")),
         clothing=_str_list(subject.get("clothing", book["clothing"]), path, "subject.clothing"),
         prior_calls=_str_list(raw.get("prior_calls", []), path, "prior_calls", allow_empty=True),
+        hotline=bool(raw.get("hotline", True)),
     )
 
 

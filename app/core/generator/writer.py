@@ -7,6 +7,7 @@ neighbourhood, family words, accent). A twin redraws only the identity.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Mapping
@@ -21,7 +22,7 @@ from app.core.generator.facts import (
     is_night,
     pick,
 )
-from app.core.generator.identity import Identity, faker
+from app.core.generator.identity import Identity
 from app.core.generator.rules import CallSetting, derive_key, disqualifiers_for, expert_answer
 from app.core.generator.templates import KIN_GENDER, Caller, Place, Template
 
@@ -103,10 +104,25 @@ class Draft:
     final_call_type: str
 
 
+@functools.cache
+def _street_names() -> tuple[list[str], list[float]]:
+    """Faker's en_US surnames with their cumulative weights (street names are built from them)."""
+    from faker.providers.person.en_US import Provider
+
+    names = list(Provider.last_names)
+    cumulative, total = [], 0.0
+    for name in names:
+        total += float(Provider.last_names[name])
+        cumulative.append(total)
+    return names, cumulative
+
+
 def _street(rng: random.Random) -> str:
     if rng.random() < 0.2:
         return f"{speech.ordinal_words(rng.randint(2, 49)).title()} {rng.choice(STREET_SUFFIXES)}"
-    return f"{faker().last_name()} {rng.choice(STREET_SUFFIXES)}"
+    names, cumulative = _street_names()
+    base = rng.choices(names, cum_weights=cumulative)[0]
+    return f"{base} {rng.choice(STREET_SUFFIXES)}"
 
 
 def draw_facts(rng: random.Random, template: Template, caller: Caller) -> Facts:
@@ -185,8 +201,6 @@ def _questions(template: Template, facts: Facts, relation: str) -> list[str]:
 def draft_call(template: Template, seed: int) -> Draft:
     """Draw the facts and every phrasing choice of one call from ``seed``."""
     rng = random.Random(seed)
-    fake = faker()
-    fake.seed_instance(seed)
     callers = template.callers
     caller = rng.choices(callers, weights=[c.weight for c in callers])[0]
     facts = draw_facts(rng, template, caller)
@@ -195,10 +209,10 @@ def draft_call(template: Template, seed: int) -> Draft:
     caller_gender = caller.gender if caller.gender != "any" else rng.choice(("male", "female"))
     if caller.relation == "self":
         subject_gender = caller_gender
-    elif caller.kin in KIN_GENDER:
-        subject_gender = KIN_GENDER[caller.kin]
     elif template.subject_gender in ("male", "female"):
         subject_gender = template.subject_gender
+    elif caller.kin in KIN_GENDER:
+        subject_gender = KIN_GENDER[caller.kin]
     else:
         subject_gender = rng.choice(("male", "female"))
 
@@ -382,18 +396,8 @@ def difficulty_for(draft: Draft) -> int:
 
 
 def checks_for(expert: dict) -> list[dict]:
-    """Sample answers the key must grade as stated: the expert passes under every model."""
-    answer = expert_answer(expert)
-    checks: list[dict] = [{"answer": answer, "expect": {"passed": True, "score": 100}}]
-    if expert["disqualifiers"]:
-        unsafe = dict(answer, disposition="community_responder")
-        checks.append({"answer": unsafe, "expect": {"passed": False}})
-    for model in expert.get("by_model") or {}:
-        checks.append(
-            {
-                "answer": expert_answer(expert, model),
-                "model": model,
-                "expect": {"passed": True, "score": 100},
-            }
-        )
-    return checks
+    """The sample answer the key must grade as stated: the expert answer passes with 100.
+
+    One entry only: every check is graded again whenever the file is validated.
+    """
+    return [{"answer": expert_answer(expert), "expect": {"passed": True, "score": 100}}]

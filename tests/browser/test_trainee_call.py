@@ -1,0 +1,157 @@
+"""A trainee takes a call in a real browser: audio, questions, submit, feedback.
+
+Uses the shared ``live_server`` fixture (a seeded ``streamlit run``) and Debian's chromium.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+SAFETY_QUESTIONS = (
+    "Does anyone there have a weapon",
+    "Has anyone threatened",
+    "Is anyone hurt or bleeding",
+    "Is the person awake and breathing",
+)
+
+
+def _login(server, page, username: str) -> None:
+    page.goto(server.base_url)
+    server.wait_idle(page)
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
+    server.wait_idle(page)
+
+
+def _start_call(server, page, mode: str = "Standard") -> None:
+    page.get_by_role("link", name="Take a call").click()
+    server.wait_idle(page)
+    start = page.get_by_role("button", name="Start call")
+    if start.count():  # otherwise an open call was resumed
+        page.get_by_text(re.compile(f"^{mode} —")).click()
+        server.wait_idle(page)
+        start.click()
+    page.get_by_text("Your decision").wait_for(timeout=30_000)
+    server.wait_idle(page)
+
+
+def _ask(server, page, prefix: str) -> None:
+    button = page.get_by_role("button", name=re.compile("^" + re.escape(prefix)))
+    if button.is_enabled():
+        button.click()
+        server.wait_idle(page)
+
+
+def _open_scenario(server, username: str) -> dict:
+    """The scenario of the user's open call, read straight from the server's database."""
+    engine = sa.create_engine(server.env["DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.text(
+                    "SELECT s.data FROM attempt a JOIN scenarioversion s"
+                    " ON s.id = a.scenario_version_id JOIN user u ON u.id = a.user_id"
+                    " WHERE u.username = :u AND a.status = 'in_progress'"
+                    " ORDER BY a.id DESC LIMIT 1"
+                ),
+                {"u": username},
+            ).one()
+    finally:
+        engine.dispose()
+    data = row[0]
+    if isinstance(data, str):
+        import json
+
+        data = json.loads(data)
+    return data
+
+
+def test_trainee_takes_a_call_and_sees_feedback(live_server, page):
+    _login(live_server, page, "trainee2")
+    _start_call(live_server, page)
+    for prefix in SAFETY_QUESTIONS:
+        _ask(live_server, page, prefix)
+    transcript = page.locator("[data-testid='stChatMessage']")
+    assert transcript.count() >= 1 + 2 * len(SAFETY_QUESTIONS)
+
+    select = page.locator("[data-testid='stSelectbox']").filter(has_text="Call type")
+    select.click()
+    page.keyboard.type("Welfare check")
+    page.keyboard.press("Enter")
+    live_server.wait_idle(page)
+    page.locator("[data-testid='stRadio']").filter(has_text="Send the call to").get_by_text(
+        "Community responders", exact=True
+    ).click()
+    live_server.wait_idle(page)
+    page.get_by_role("button", name="Submit call").dblclick()  # a double click submits once
+    page.get_by_text("The expert's answer").wait_for(timeout=30_000)
+    live_server.wait_idle(page)
+    assert page.get_by_text("Score").count() >= 1
+    assert page.get_by_role("button", name="Next call").count() == 1
+    page.set_viewport_size({"width": 1400, "height": 2600})
+    live_server.wait_idle(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "trainee-feedback.png"), full_page=True)
+
+    engine = sa.create_engine(live_server.env["DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            submitted = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM attempt a JOIN user u ON u.id = a.user_id"
+                    " WHERE u.username = 'trainee2' AND a.status = 'submitted'"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert submitted == 1
+
+
+def test_page_never_holds_the_key_before_submission(live_server, page):
+    _login(live_server, page, "lv-trainee")
+    _start_call(live_server, page)
+    scenario = _open_scenario(live_server, "lv-trainee")
+    expert = scenario["expert"]
+    rationale = " ".join(expert["rationale"].split())
+    answers = [
+        " ".join(str(x["answer"]).split()) for x in scenario["call"].get("exchanges") or []
+    ]
+
+    html = page.content()
+    assert rationale[:60] not in html
+    for answer in answers:  # nothing the caller says before being asked
+        assert answer[:50] not in html
+
+    for prefix in SAFETY_QUESTIONS:
+        _ask(live_server, page, prefix)
+    html = page.content()
+    assert rationale[:60] not in html
+    assert "rationale" not in html.lower()
+    assert "required_questions" not in html
+    assert "time_target" not in html
+
+
+def test_opening_audio_loads_with_a_duration(live_server, page):
+    from app.audio import speech_available
+
+    ok, why = speech_available()
+    if not ok:
+        pytest.skip(why)
+    _login(live_server, page, "trainee")
+    _start_call(live_server, page)
+    page.wait_for_selector("audio", timeout=30_000)
+    page.wait_for_function(
+        "() => { const a = document.querySelector('audio'); return a && a.readyState >= 1 }",
+        timeout=30_000,
+    )
+    duration = page.evaluate("() => document.querySelector('audio').duration")
+    assert duration > 0
