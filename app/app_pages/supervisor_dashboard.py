@@ -1,5 +1,236 @@
-"""Placeholder: being built."""
+"""Cohort: progress towards certification, pass rate with its trend, and who is stuck."""
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 
-st.info("This page is being built.")
+from app.core.analytics import STAGE_HELP, STAGES
+from app.services import review
+from app.services.access import Actor
+from app.store.db import database_url
+from app.ui.session import page_actor
+
+actor = page_actor("analytics")
+
+TRAINEE_KEY = "review.trainee_id"  # read by the Trainee review page
+STAGE_LABELS = {
+    "not started": "Not started",
+    "lessons": "Lessons",
+    "practice": "Practice",
+    "exam passed": "Exam passed",
+    "certified": "Certified",
+}
+STAGE_COLORS = ["#c7d2dc", "#9ecae1", "#4292c6", "#2171b5", "#2ca25f"]
+
+
+@st.cache_data(ttl=60, max_entries=32, show_spinner="Counting the cohort…")
+def load_overview(who: Actor, db: str) -> review.CohortOverview:
+    # Keyed by the actor (agency, role) and the database, so nothing leaks between them.
+    return review.cohort_overview(actor=who)
+
+
+def pct(value) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.0%}"
+
+
+def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button(
+        "Download CSV",
+        frame.to_csv(index=False).encode("utf-8"),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+    )
+
+
+def trainee_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The trainee table as people read it (and as the CSV holds it)."""
+    return pd.DataFrame(
+        {
+            "Trainee": frame["name"],
+            "User name": frame["username"],
+            "Stage": frame["stage"].map(STAGE_LABELS),
+            "Readiness": frame["readiness"],
+            "Lessons passed": frame["modules_passed"],
+            "Attempts": frame["attempts"],
+            "Pass rate": frame["pass_rate"],
+            "Unsafe": frame["unsafe"],
+            "Over-routed": frame["over_routed"],
+            "Last practice": frame["last_at"],
+            "Why stuck": frame["reasons"],
+        }
+    )
+
+
+TRAINEE_COLUMNS = {
+    "Readiness": st.column_config.ProgressColumn(
+        "Readiness",
+        min_value=0,
+        max_value=1,
+        format="percent",
+        help="Half lessons passed, half passed practice calls towards the target.",
+    ),
+    "Pass rate": st.column_config.NumberColumn("Pass rate", format="percent"),
+    "Last practice": st.column_config.DatetimeColumn("Last practice", format="YYYY-MM-DD"),
+}
+
+st.title("Cohort")
+st.caption(
+    "Where your trainees are on the way to certification, how often their practice calls "
+    "pass, and who needs a word from you. Figures refresh every minute."
+)
+
+view = load_overview(actor, database_url())
+summary = view.summary
+if summary["trainees"] == 0:
+    st.info("Your agency has no trainees yet. An administrator adds them under Users.")
+    st.stop()
+
+cols = st.columns(4)
+cols[0].metric(
+    "Trainees",
+    summary["trainees"],
+    help=f"{summary['active']} practised in the last 14 days.",
+    border=True,
+)
+cols[1].metric("Certified", summary["certified"], border=True)
+slope = summary.get("trend_per_week")
+cols[2].metric(
+    "Pass rate (all practice)",
+    pct(summary["pass_rate"]),
+    delta=None if slope is None else f"{slope * 100:+.1f} points a week",
+    help="Passed calls out of submitted calls. The change is the slope of the weekly trend line.",
+    border=True,
+)
+cols[3].metric(
+    "Stuck",
+    summary["stuck"],
+    help="Trainees matching at least one rule under “Who is stuck”.",
+    border=True,
+)
+
+left, right = st.columns([2, 3], gap="large")
+
+with left:
+    st.subheader("Progress towards certification")
+    stages = view.stages.assign(label=view.stages["stage"].map(STAGE_LABELS))
+    order = [STAGE_LABELS[s] for s in STAGES]
+    bars = (
+        alt.Chart(stages)
+        .mark_bar(cornerRadiusEnd=3)
+        .encode(
+            y=alt.Y("label:N", sort=order, title=None),
+            x=alt.X("trainees:Q", title="Trainees", axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color(
+                "label:N", scale=alt.Scale(domain=order, range=STAGE_COLORS), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="Stage"),
+                alt.Tooltip("trainees:Q", title="Trainees"),
+            ],
+        )
+    )
+    labels = bars.mark_text(align="left", dx=4, color="#31333f").encode(
+        text="trainees:Q", color=alt.value("#31333f")
+    )
+    st.altair_chart((bars + labels).properties(height=220), width="stretch")
+    with st.expander("Trainees behind these numbers"):
+        stage = st.selectbox(
+            "Stage",
+            list(STAGES),
+            format_func=lambda s: f"{STAGE_LABELS[s]} — {STAGE_HELP[s]}",
+            key="cohort.stage",
+        )
+        in_stage = trainee_rows(view.trainees[view.trainees["stage"] == stage])
+        st.dataframe(in_stage, hide_index=True, column_config=TRAINEE_COLUMNS)
+        csv_button(in_stage, f"trainees-{stage.replace(' ', '-')}", "cohort.stage.csv")
+
+with right:
+    st.subheader("Pass rate by week")
+    weekly = view.weekly
+    if weekly.empty:
+        st.info("No practice calls have been submitted yet.")
+    else:
+        data = weekly.assign(week=pd.to_datetime(weekly["week"]))
+        base = alt.Chart(data).encode(x=alt.X("week:T", title=None, axis=alt.Axis(format="%b %d")))
+        rate_line = base.mark_line(point=True, color="#1f77b4").encode(
+            y=alt.Y(
+                "pass_rate:Q",
+                title="Pass rate",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            tooltip=[
+                alt.Tooltip("week:T", title="Week of", format="%Y-%m-%d"),
+                alt.Tooltip("attempts:Q", title="Calls"),
+                alt.Tooltip("passes:Q", title="Passed"),
+                alt.Tooltip("pass_rate:Q", title="Pass rate", format=".0%"),
+            ],
+        )
+        trend = base.mark_line(strokeDash=[6, 4], color="#ff7f0e").encode(y="trend:Q")
+        volume = base.mark_bar(color="#c7d2dc", opacity=0.9).encode(
+            y=alt.Y("attempts:Q", title="Calls"),
+            tooltip=[alt.Tooltip("attempts:Q", title="Calls")],
+        )
+        chart = alt.vconcat(
+            (rate_line + trend).properties(height=190),
+            volume.properties(height=70),
+            spacing=6,
+        ).resolve_scale(x="shared")
+        st.altair_chart(chart, width="stretch")
+        st.caption("Solid: weekly pass rate. Dashed: straight-line trend. Bars: calls per week.")
+        with st.expander("Attempts behind this chart"):
+            weeks = list(reversed(weekly.to_dict("records")))
+            picked = st.selectbox(
+                "Week",
+                range(len(weeks)),
+                format_func=lambda i: (
+                    f"Week of {weeks[i]['week']} — {weeks[i]['attempts']} calls, "
+                    f"{pct(weeks[i]['pass_rate'])} passed"
+                ),
+                key="cohort.week",
+            )
+            week = weeks[picked]
+            rows = review.attempts_behind(actor=actor, metric="week", where={"week": week["week"]})
+            st.caption(f"Newest first, at most {review.BEHIND_LIMIT} calls.")
+            st.dataframe(rows.drop(columns=["user_id"]), hide_index=True)
+            csv_button(rows, f"attempts-week-{week['week']}", "cohort.week.csv")
+
+st.subheader("Who is stuck")
+rules = view.rules
+st.caption(
+    f"A trainee is listed when any rule holds: no practice for {rules.inactive_days} days or more; "
+    f"at least {rules.min_attempts} calls with a pass rate under {rules.low_pass_rate:.0%} in the "
+    f"last {rules.recent_days} days and no gain of {rules.min_gain:.0%} over before; or the same "
+    f"disqualifier missed {rules.repeat_misses} times or more in the last {rules.recent_days} days."
+)
+stuck = view.trainees[view.trainees["stuck"]]
+if stuck.empty:
+    st.success("Nobody is stuck right now.")
+else:
+    stuck_rows = trainee_rows(stuck)
+    picked = st.dataframe(
+        stuck_rows[["Trainee", "Why stuck", "Attempts", "Pass rate", "Last practice", "Readiness"]],
+        hide_index=True,
+        column_config=TRAINEE_COLUMNS,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="cohort.stuck",
+    )
+    chosen = picked.selection.rows if picked is not None else []
+    cols = st.columns([1, 1, 4])
+    with cols[0]:
+        csv_button(stuck_rows, "stuck-trainees", "cohort.stuck.csv")
+    if chosen:
+        with cols[1]:
+            if st.button("Review this trainee", icon=":material/person_search:"):
+                st.session_state[TRAINEE_KEY] = int(stuck.iloc[chosen[0]]["user_id"])
+                st.switch_page("app_pages/supervisor_trainee.py")
+    else:
+        cols[2].caption("Select a row to open that trainee's calls.")
+
+with st.expander(f"All trainees ({summary['trainees']})"):
+    everyone = trainee_rows(view.trainees)
+    st.dataframe(everyone, hide_index=True, column_config=TRAINEE_COLUMNS)
+    csv_button(everyone, "trainees", "cohort.all.csv")

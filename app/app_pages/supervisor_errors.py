@@ -1,5 +1,341 @@
-"""Placeholder: being built."""
+"""Error profile: disqualifiers missed vs flagged wrongly, routes, unsafe and over-routing, time."""
 
+import datetime as dt
+
+import altair as alt
+import pandas as pd
 import streamlit as st
 
-st.info("This page is being built.")
+from app.core.analytics import DISQUALIFIERS, NFPA_SECONDS, NFPA_SHARE, POLICE_ROUTES
+from app.core.protocol import load_protocol
+from app.services import review
+from app.services.access import Actor
+from app.store.db import database_url
+from app.ui.session import page_actor
+
+actor = page_actor("analytics")
+
+PERIODS = {"All time": None, "Last 90 days": 90, "Last 30 days": 30}
+MISSED, OVER = "Missed", "Flagged wrongly"
+
+
+@st.cache_resource
+def protocol():
+    return load_protocol()
+
+
+@st.cache_data(ttl=60, max_entries=64, show_spinner="Counting errors…")
+def load(who: Actor, db: str, since: dt.date | None):
+    # Keyed by the actor (agency, role), the database and the period.
+    return (
+        review.error_profile(actor=who, since=since),
+        review.confusion_matrix(actor=who, since=since),
+        review.timing(actor=who, since=since),
+    )
+
+
+def pct(value, digits: int = 0) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.{digits}%}"
+
+
+def route_label(code: str) -> str:
+    return protocol().disposition_labels.get(code, str(code).replace("_", " "))
+
+
+def dq_label(code: str) -> str:
+    item = protocol().disqualifiers.get(code)
+    return item.label if item else code
+
+
+def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button(
+        "Download CSV",
+        frame.to_csv(index=False).encode("utf-8"),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+    )
+
+
+def show_attempts(metric: str, where: dict | None, name: str, key: str) -> None:
+    rows = review.attempts_behind(actor=actor, metric=metric, where=where, since=since)
+    if rows.empty:
+        st.caption("No calls.")
+        return
+    st.caption(f"Newest first, at most {review.BEHIND_LIMIT} calls.")
+    st.dataframe(rows.drop(columns=["user_id"]), hide_index=True)
+    csv_button(rows, name, key)
+
+
+st.title("Error profile")
+st.caption(
+    "Where screening goes wrong across your agency: disqualifiers missed or flagged without "
+    "cause, calls sent down the wrong route, and how long decisions take."
+)
+period = st.segmented_control(
+    "Period", list(PERIODS), default="All time", key="errors.period", required=True
+)
+days = PERIODS.get(period or "All time")
+since = None if days is None else dt.date.today() - dt.timedelta(days=days)
+profile, routing, timing = load(actor, database_url(), since)
+rates = routing.rates
+if not rates["attempts"]:
+    st.info("No submitted calls in this period yet.")
+    st.stop()
+
+cols = st.columns(4)
+cols[0].metric(
+    "Unsafe dispatches",
+    pct(rates["unsafe_rate"], 1),
+    help=f"{rates['unsafe']} of {rates['attempts']} calls sent responders alone (or another "
+    "unsafe route) although the call had a disqualifier.",
+    border=True,
+)
+cols[1].metric(
+    "Over-routing to police",
+    pct(rates["over_routing_rate"], 1),
+    help=f"{rates['over_routed']} of {rates['over_routing_base']} calls whose right route needs no "
+    "police were sent to police anyway — the hesitancy the fact sheet warns about.",
+    border=True,
+)
+summary = timing.summary
+cols[2].metric(
+    "Decided within 60 s",
+    pct(summary["share_within"]),
+    help=f"NFPA 1225 (2022) asks for call processing within {NFPA_SECONDS:.0f} s for "
+    f"{NFPA_SHARE:.0%} of calls. {summary['within']} of {summary['n']} calls met it.",
+    border=True,
+)
+cols[3].metric(
+    "90th percentile",
+    "–" if summary["p90"] is None else f"{summary['p90']:.0f} s",
+    help="90 % of decisions took this long or less (nearest-rank method).",
+    border=True,
+)
+
+# --- disqualifiers -------------------------------------------------------------------------
+st.subheader("Disqualifiers: missed vs flagged wrongly")
+st.caption(
+    "Missed: share of calls that had the disqualifier where the trainee did not flag it. "
+    "Flagged wrongly: share of calls without it where the trainee flagged it anyway."
+)
+long = pd.concat(
+    [
+        pd.DataFrame(
+            {
+                "disqualifier": profile["disqualifier"].map(dq_label),
+                "kind": MISSED,
+                "rate": profile["missed_rate"],
+                "count": profile["missed"],
+                "of": profile["present"],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "disqualifier": profile["disqualifier"].map(dq_label),
+                "kind": OVER,
+                "rate": profile["over_rate"],
+                "count": profile["over_flagged"],
+                "of": profile["absent"],
+            }
+        ),
+    ]
+)
+long["text"] = [
+    f"{c}/{o}" if o else "no calls" for c, o in zip(long["count"], long["of"], strict=True)
+]
+long["rate"] = long["rate"].fillna(0.0)
+bars = alt.Chart(long).encode(
+    x=alt.X("disqualifier:N", title=None, sort=[dq_label(c) for c in DISQUALIFIERS],
+            axis=alt.Axis(labelAngle=0)),  # fmt: skip
+    xOffset=alt.XOffset("kind:N", sort=[MISSED, OVER]),
+    y=alt.Y("rate:Q", title="Share of calls", axis=alt.Axis(format="%")),
+    color=alt.Color(
+        "kind:N",
+        sort=[MISSED, OVER],
+        scale=alt.Scale(domain=[MISSED, OVER], range=["#d62728", "#ff9f40"]),
+        legend=alt.Legend(title=None, orient="top"),
+    ),
+    tooltip=[
+        alt.Tooltip("disqualifier:N", title="Disqualifier"),
+        alt.Tooltip("kind:N", title="Error"),
+        alt.Tooltip("rate:Q", title="Share", format=".1%"),
+        alt.Tooltip("count:Q", title="Calls"),
+        alt.Tooltip("of:Q", title="Out of"),
+    ],
+)
+chart = bars.mark_bar() + bars.mark_text(dy=-6, fontSize=11, color="#31333f").encode(
+    text="text:N"
+)
+st.altair_chart(chart.properties(height=300), width="stretch")
+with st.expander("Attempts behind this chart"):
+    c1, c2 = st.columns(2)
+    code = c1.selectbox("Disqualifier", list(DISQUALIFIERS), format_func=dq_label, key="errors.dq")
+    kind = c2.radio("Error", [MISSED, OVER], horizontal=True, key="errors.kind")
+    table = profile.rename(
+        columns={
+            "present": "calls with it",
+            "absent": "calls without it",
+            "over_flagged": "flagged wrongly",
+        }
+    )
+    metric = "missed" if kind == MISSED else "over_flagged"
+    show_attempts(metric, {"disqualifier": code}, f"{metric}-{code}", "errors.dq.csv")
+    st.caption("The numbers in the chart:")
+    st.dataframe(table, hide_index=True)
+    csv_button(table, "error-profile", "errors.profile.csv")
+
+# --- routes ---------------------------------------------------------------------------------
+st.subheader("Routes: the key vs the trainee")
+st.caption(
+    "Each row is the route the key calls for; read across to see where trainees sent those "
+    "calls. The diagonal is agreement. A police column on a row that needs no police is "
+    "over-routing; responders alone on a police or EMS row is an unsafe dispatch."
+)
+matrix = routing.matrix.copy()
+matrix["expert_label"] = matrix["expert"].map(route_label)
+matrix["chosen_label"] = matrix["chosen"].map(route_label)
+order = [route_label(r) for r in dict.fromkeys(matrix["expert"])]
+matrix["share"] = matrix["row_share"].fillna(0.0)
+matrix["text"] = [str(n) if n else "" for n in matrix["n"]]
+matrix["ink"] = ["white" if s > 0.55 else "#31333f" for s in matrix["share"]]
+base = alt.Chart(matrix).encode(
+    x=alt.X(
+        "chosen_label:N",
+        sort=order,
+        title="Chosen by the trainee",
+        axis=alt.Axis(labelAngle=-30, labelLimit=200, orient="top"),
+    ),
+    y=alt.Y("expert_label:N", sort=order, title="Route in the key", axis=alt.Axis(labelLimit=240)),
+)
+heat = base.mark_rect(stroke="white", strokeWidth=1).encode(
+    color=alt.Color(
+        "share:Q",
+        title="Share of row",
+        scale=alt.Scale(scheme="blues", domain=[0, 1]),
+        legend=alt.Legend(format="%"),
+    ),
+    tooltip=[
+        alt.Tooltip("expert_label:N", title="Key"),
+        alt.Tooltip("chosen_label:N", title="Chosen"),
+        alt.Tooltip("n:Q", title="Calls"),
+        alt.Tooltip("share:Q", title="Share of row", format=".0%"),
+    ],
+)
+numbers = base.mark_text(fontSize=12).encode(text="text:N", color=alt.Color("ink:N", scale=None))
+size = max(240, 46 * len(order))
+st.altair_chart((heat + numbers).properties(height=size), width="stretch")
+with st.expander("Attempts behind this chart"):
+    what = st.radio(
+        "Show",
+        ["One cell", "Unsafe dispatches", "Over-routed to police"],
+        horizontal=True,
+        key="errors.route.what",
+    )
+    if what == "One cell":
+        cells = routing.cells.sort_values("n", ascending=False).to_dict("records")
+        if cells:
+            idx = st.selectbox(
+                "Cell",
+                range(len(cells)),
+                format_func=lambda i: (
+                    f"{route_label(cells[i]['expert'])} → {route_label(cells[i]['chosen'])} "
+                    f"({cells[i]['n']} calls)"
+                ),
+                key="errors.cell",
+            )
+            cell = cells[idx]
+            show_attempts(
+                "route",
+                {"expert": cell["expert"], "chosen": cell["chosen"]},
+                f"route-{cell['expert']}-{cell['chosen']}",
+                "errors.cell.csv",
+            )
+    elif what == "Unsafe dispatches":
+        show_attempts("unsafe", None, "unsafe-dispatches", "errors.unsafe.csv")
+    else:
+        show_attempts("over_routed", None, "over-routed", "errors.over.csv")
+    police = ", ".join(route_label(r) for r in POLICE_ROUTES)
+    st.caption(f"Police routes: {police}.")
+    csv_button(routing.cells, "route-matrix", "errors.matrix.csv")
+
+# --- time -----------------------------------------------------------------------------------
+st.subheader("Time to decision")
+verdict = "meets" if summary["meets_target"] else "does not meet"
+st.caption(
+    f"{pct(summary['share_within'])} of decisions came within {NFPA_SECONDS:.0f} s; the cohort "
+    f"{verdict} the NFPA 1225 (2022) mark of {NFPA_SHARE:.0%}. Bars are "
+    f"{timing.width:.0f}-second bins; the last bin holds everything from {timing.cap:.0f} s on."
+)
+hist = timing.histogram.copy()
+hist["end"] = hist["start"] + timing.width
+hist["band"] = ["within 60 s" if s < NFPA_SECONDS else "over 60 s" for s in hist["start"]]
+bars = (
+    alt.Chart(hist)
+    .mark_bar()
+    .encode(
+        x=alt.X("start:Q", bin="binned", title="Seconds to decision",
+                scale=alt.Scale(domain=[0, timing.cap + timing.width])),  # fmt: skip
+        x2="end:Q",
+        y=alt.Y("n:Q", title="Calls"),
+        color=alt.Color(
+            "band:N",
+            scale=alt.Scale(domain=["within 60 s", "over 60 s"], range=["#4c78a8", "#b7c7da"]),
+            legend=alt.Legend(title=None, orient="top"),
+        ),
+        tooltip=[
+            alt.Tooltip("start:Q", title="From (s)"),
+            alt.Tooltip("end:Q", title="To (s)"),
+            alt.Tooltip("n:Q", title="Calls"),
+        ],
+    )
+)
+marks = pd.DataFrame(
+    {
+        "x": [NFPA_SECONDS] + ([summary["p90"]] if summary["p90"] is not None else []),
+        "label": ["60 s (NFPA 1225)"]
+        + ([f"90th percentile {summary['p90']:.0f} s"] if summary["p90"] is not None else []),
+        "dash": ["solid"] + (["dashed"] if summary["p90"] is not None else []),
+    }
+)
+marks["x_plot"] = marks["x"].clip(upper=timing.cap)
+rules = (
+    alt.Chart(marks)
+    .mark_rule(strokeWidth=2)
+    .encode(
+        x="x_plot:Q",
+        color=alt.value("#d62728"),
+        strokeDash=alt.StrokeDash("dash:N", scale=alt.Scale(domain=["solid", "dashed"],
+                                  range=[[1, 0], [6, 4]]), legend=None),  # fmt: skip
+    )
+)
+rule_text = (
+    alt.Chart(marks)
+    .mark_text(align="left", dx=4, dy=0, color="#d62728", fontSize=11)
+    .encode(x="x_plot:Q", y=alt.value(12), text="label:N")
+)
+st.altair_chart((bars + rules + rule_text).properties(height=280), width="stretch")
+with st.expander("Attempts behind this chart"):
+    choice = st.radio(
+        "Show",
+        ["Over 60 s", "Within 60 s", "One bin"],
+        horizontal=True,
+        key="errors.time.what",
+    )
+    if choice == "One bin":
+        starts = hist["start"].tolist()
+        start = st.selectbox(
+            "Bin",
+            starts,
+            format_func=lambda s: f"{s:.0f}–{s + timing.width:.0f} s"
+            if s < timing.cap
+            else f"{s:.0f} s and more",
+            key="errors.bin",
+        )
+        show_attempts("time_bin", {"start": start}, f"time-{start:.0f}", "errors.bin.csv")
+    elif choice == "Within 60 s":
+        show_attempts("within_limit", None, "within-60s", "errors.within.csv")
+    else:
+        show_attempts("over_limit", None, "over-60s", "errors.overlimit.csv")
+    csv_button(hist[["start", "end", "n"]], "time-histogram", "errors.hist.csv")

@@ -102,6 +102,10 @@ def speech_available() -> tuple[bool, str]:
 # The worker process
 
 
+class _EngineStuck(SynthesisError):
+    """The engine did not finish; this worker answers, then exits to be replaced."""
+
+
 class _Pyttsx3Engine:
     """One pyttsx3 engine, used by one thread of one worker process.
 
@@ -137,7 +141,15 @@ class _Pyttsx3Engine:
             return lambda: None
         from pyttsx3.drivers import _espeak
 
-        return _espeak.Synchronize  # blocks until espeak-ng has no work left
+        def wait_until_idle(limit: float = 10.0) -> None:
+            # espeak_Synchronize polls every 20 ms; a 1 ms poll keeps short clips fast.
+            deadline = time.monotonic() + limit
+            while _espeak.IsPlaying():
+                if time.monotonic() > deadline:
+                    raise _EngineStuck("espeak-ng stayed busy")
+                time.sleep(0.001)
+
+        return wait_until_idle
 
     def _on_error(self, name=None, exception=None) -> None:
         self.errors.append(exception or RuntimeError("unknown pyttsx3 error"))
@@ -162,7 +174,7 @@ class _Pyttsx3Engine:
         engine.save_to_file(text, path)
         engine.runAndWait()
         if not self.finished.wait(timeout):
-            raise SynthesisError("pyttsx3 did not finish the clip")
+            raise _EngineStuck("pyttsx3 did not finish the clip")
         self._idle()
         if self.errors:
             raise SynthesisError(f"pyttsx3 failed: {self.errors[0]}")
@@ -255,15 +267,19 @@ def _worker_main(conn, driver: str, allow_fallback: bool) -> None:
             return  # the parent went away
         if job is None:
             return
+        exc_seen = None
         try:
             reply = ("ok", _do_job(engine, job))
-        except Exception as exc:  # reported; the worker lives on
+        except Exception as exc:  # reported; the worker lives on unless its engine is stuck
+            exc_seen = exc
             remove_quietly(job[4])
             message = str(exc) if isinstance(exc, SynthesisError | BadWav) else repr(exc)
             reply = ("error", message)
         try:
             conn.send(reply)
         except (BrokenPipeError, OSError):
+            return
+        if isinstance(exc_seen, _EngineStuck):
             return
 
 

@@ -9,8 +9,9 @@ import time
 class ProgressBar:
     """``bar(done, total)`` redraws one line on stderr; ``bar.close()`` ends it."""
 
-    def __init__(self, label: str, *, stream=sys.stderr, width: int = 30):
-        self.label, self.stream, self.width = label, stream, width
+    def __init__(self, label: str, *, stream=None, width: int = 30):
+        # Look up stderr at call time: tests replace it between commands.
+        self.label, self.stream, self.width = label, stream or sys.stderr, width
         self.started = time.perf_counter()
         self._last = -1.0
 

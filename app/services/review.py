@@ -62,11 +62,23 @@ def _where(since: dt.datetime | None) -> str:
 def _run(session: Session, sql: str, **params) -> list:
     """Run a constant SQL text with bound parameters (datetimes typed for every backend)."""
     stmt = text(sql)
-    params = {k: an.naive_utc(v) if isinstance(v, dt.datetime) else v for k, v in params.items()}
-    typed = [bindparam(k, type_=DateTime()) for k, v in params.items() if isinstance(v, dt.datetime)]
+    # Timestamps are stored in UTC (timestamptz on PostgreSQL, UTC text on SQLite).
+    params = {k: _utc(v) if isinstance(v, dt.datetime) else v for k, v in params.items()}
+    typed = [
+        bindparam(k, type_=DateTime(timezone=True))
+        for k, v in params.items()
+        if isinstance(v, dt.datetime)
+    ]
     if typed:
         stmt = stmt.bindparams(*typed)
     return session.execute(stmt, params).all()
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """An aware UTC datetime (a naive one is taken to be UTC already)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
 
 
 def _params(actor: Actor, since: dt.datetime | None) -> dict:
@@ -256,7 +268,7 @@ def _weekly_counts(session: Session, actor: Actor, now: dt.datetime) -> list[tup
     )[0][0]
     if first is None:
         return []
-    first = pd.Timestamp(first).to_pydatetime()
+    first = an.naive_utc(first)
     this_monday = dt.datetime.combine(now.date() - dt.timedelta(days=now.weekday()), dt.time())
     start = dt.datetime.combine(first.date() - dt.timedelta(days=first.weekday()), dt.time())
     start = max(start, this_monday - dt.timedelta(weeks=TREND_WEEKS - 1))
@@ -618,7 +630,7 @@ def _attempt_rows(session: Session, actor: Actor, ids: list[int]) -> pd.DataFram
         **{f"id{i}": v for i, v in enumerate(ids)},
     )
     frame = _frame(rows, BEHIND_COLUMNS)
-    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"])
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"].map(an.naive_utc))
     for column in ("passed", "unsafe", "over_routed"):
         frame[column] = frame[column].astype("boolean")
     order = {v: i for i, v in enumerate(ids)}
@@ -709,7 +721,7 @@ def _note_counts(session: Session, actor: Actor, ids: list[int]) -> dict[int, in
 @dataclass
 class Replay:
     attempt: dict  # id, trainee, user_id, scenario, scenario_key, version, mode, model, ...
-    timeline: pd.DataFrame  # t, kind, value, label, verdict
+    timeline: pd.DataFrame  # t, kind, value, label, verdict, judgement (good|bad|neutral)
     key: dict  # disqualifiers, call_type, disposition, acceptable, unsafe, required_questions, ...
     checklist: pd.DataFrame  # item, expected, trainee, ok
     grade: dict
@@ -755,8 +767,8 @@ def attempt_replay(*, actor: Actor, attempt_id: int) -> Replay:
         "mode": mode,
         "model": model,
         "status": status,
-        "started_at": pd.Timestamp(started).to_pydatetime() if started else None,
-        "submitted_at": pd.Timestamp(submitted).to_pydatetime() if submitted else None,
+        "started_at": an.naive_utc(started),
+        "submitted_at": an.naive_utc(submitted),
         "score": score,
         "passed": None if passed is None else bool(passed),
         "seconds": seconds,
@@ -827,10 +839,11 @@ def replay_timeline(events: list, key: dict, questions: dict[str, str]) -> pd.Da
         kind = str(event.get("kind", ""))
         value = event.get("value")
         shown = "" if value is None else str(value)
-        label, verdict = _label(value), ""
+        label, verdict, judgement = _label(value), "", "neutral"
         if kind == "ask":
             label = questions.get(str(value), _label(value))
             verdict = "required" if value in required else "extra"
+            judgement = "good" if value in required else "neutral"
             if value in evidence:
                 verdict += f"; reveals {_label(evidence[value])}"
         elif kind == "disqualifier":
@@ -838,6 +851,8 @@ def replay_timeline(events: list, key: dict, questions: dict[str, str]) -> pd.Da
             on = bool(value.get("on", True)) if isinstance(value, dict) else True
             shown = f"{code} {'on' if on else 'off'}"
             label = f"{'flagged' if on else 'unflagged'} {_label(code)}"
+            right = (code in key_dq) == on
+            judgement = "good" if right else "bad"
             if on:
                 verdict = "in the key" if code in key_dq else "not in the key"
             else:
@@ -845,19 +860,21 @@ def replay_timeline(events: list, key: dict, questions: dict[str, str]) -> pd.Da
         elif kind == "call_type":
             expected = key.get("call_type")
             verdict = "correct" if value == expected else f"key: {_label(expected)}"
+            judgement = "good" if value == expected else "bad"
         elif kind == "priority":
             expected = key.get("priority")
             if expected is not None:
                 verdict = "correct" if value == expected else f"key: {expected}"
+                judgement = "good" if value == expected else "bad"
         elif kind == "disposition":
             if value == best:
-                verdict = "best route"
+                verdict, judgement = "best route", "good"
             elif value in unsafe or (value == "community_responder" and key_dq):
-                verdict = "UNSAFE"
+                verdict, judgement = "UNSAFE", "bad"
             elif value in acceptable:
                 verdict = "acceptable"
             else:
-                verdict = f"key: {_label(best)}"
+                verdict, judgement = f"key: {_label(best)}", "bad"
         rows.append(
             {
                 "t": float(event.get("t") or 0.0),
@@ -865,9 +882,10 @@ def replay_timeline(events: list, key: dict, questions: dict[str, str]) -> pd.Da
                 "value": shown,
                 "label": label,
                 "verdict": verdict,
+                "judgement": judgement,
             }
         )
-    return pd.DataFrame(rows, columns=["t", "kind", "value", "label", "verdict"])
+    return pd.DataFrame(rows, columns=["t", "kind", "value", "label", "verdict", "judgement"])
 
 
 def key_checklist(key: dict, answer: dict, timeline: pd.DataFrame) -> pd.DataFrame:
@@ -969,7 +987,7 @@ def _notes(session: Session, actor: Actor, attempt_id: int) -> list[dict]:
         aid=attempt_id,
     )
     return [
-        {"id": i, "text": t, "created_at": pd.Timestamp(c).to_pydatetime(), "author": a}
+        {"id": i, "text": t, "created_at": an.naive_utc(c), "author": a}
         for i, t, c, a in rows
     ]
 

@@ -225,7 +225,8 @@ def _attempt_counts(rng: np.random.Generator, trainees: int, attempts: int) -> n
 
 
 def _fmt_dt(value: dt.datetime, sqlite: bool):
-    return value.strftime(SQLITE_DT) if sqlite else value
+    """UTC as SQLAlchemy writes it: text on SQLite, an aware value for timestamptz."""
+    return value.strftime(SQLITE_DT) if sqlite else value.replace(tzinfo=dt.UTC)
 
 
 def _json_list(items: Iterable[str]) -> str:

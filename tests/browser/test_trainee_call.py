@@ -40,7 +40,11 @@ def _start_call(server, page, mode: str = "Standard") -> None:
         page.get_by_text(re.compile(f"^{mode} —")).click()
         server.wait_idle(page)
         start.click()
-    page.get_by_text("Your decision").wait_for(timeout=30_000)
+    try:
+        page.get_by_text("Your decision").wait_for(timeout=30_000)
+    except Exception:
+        page.screenshot(path="/tmp/pw/fail.png")
+        raise
     server.wait_idle(page)
 
 
@@ -59,7 +63,7 @@ def _open_scenario(server, username: str) -> dict:
             row = conn.execute(
                 sa.text(
                     "SELECT s.data FROM attempt a JOIN scenarioversion s"
-                    " ON s.id = a.scenario_version_id JOIN user u ON u.id = a.user_id"
+                    " ON s.id = a.scenario_version_id JOIN \"user\" u ON u.id = a.user_id"
                     " WHERE u.username = :u AND a.status = 'in_progress'"
                     " ORDER BY a.id DESC LIMIT 1"
                 ),
@@ -107,7 +111,7 @@ def test_trainee_takes_a_call_and_sees_feedback(live_server, page):
         with engine.connect() as conn:
             submitted = conn.execute(
                 sa.text(
-                    "SELECT count(*) FROM attempt a JOIN user u ON u.id = a.user_id"
+                    "SELECT count(*) FROM attempt a JOIN \"user\" u ON u.id = a.user_id"
                     " WHERE u.username = 'trainee2' AND a.status = 'submitted'"
                 )
             ).scalar_one()

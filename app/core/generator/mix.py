@@ -68,9 +68,15 @@ def template_weights(
     so a typo never silently drops a share of the calls.
     """
     weights = [0.0] * len(templates)
+    known_groups = sorted(set(groups.values()))
     for key in sorted(mix):
         weight = mix[key]
-        if key == key.upper():
+        if key not in groups and key not in known_groups:
+            raise MixError(
+                f"unknown call type or group {key!r} in the mix "
+                f"(groups: {', '.join(known_groups)}; or a call type code like NOISE_COMPLAINT)"
+            )
+        if key in groups:
             matched = [i for i, t in enumerate(templates) if t.call_type == key]
             what = "call type"
         else:

@@ -29,7 +29,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "scenarios" / "templates"
 PLACEHOLDERS = frozenset(
     """he He him Him his His himself man Man guy kin kin_word name caller_first caller_name
     address address_digits street cross neighborhood place phone time now weapon_item
-    weapon_where threat_when crime age clothing ref Ref""".split()
+    weapon_where threat_when crime age Age clothing ref Ref""".split()
 )
 RELATIONS = ("stranger", "neighbor", "family", "self", "professional")
 KIN_GENDER = {
@@ -120,6 +120,8 @@ class Caller:
     kin: str  # family word for the person of concern ("son"), or ""
     refs: tuple[str, ...]
     weight: float
+    ages: tuple[str, ...] = ()  # overrides the template's subject ages for this caller
+    answers: dict = field(default_factory=dict)  # plain question -> variants, for this caller
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class Place:
     location: str
     here: tuple[str, ...]
     ambience: str
+    answers: dict = field(default_factory=dict)  # plain question -> variants, for this place
 
 
 @dataclass(frozen=True)
@@ -324,6 +327,21 @@ def load_identities(template_dir: Path = TEMPLATE_DIR) -> Identities:
     return Identities(tuple(profiles))
 
 
+def _plain_answers(raw: Any, path: Path, key: str) -> dict[str, tuple[str, ...]]:
+    """Answers a caller or a place gives in its own way (fact-free questions only)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise _fail(path, key, "must be a mapping of question -> variants")
+    out = {}
+    for question, variants in raw.items():
+        if question not in PLAIN_QUESTIONS and question != "relationship":
+            allowed = ", ".join((*PLAIN_QUESTIONS, "relationship"))
+            raise _fail(path, f"{key}.{question}", f"only {allowed} here")
+        out[question] = _str_list(variants, path, f"{key}.{question}")
+    return out
+
+
 def _callers(raw: Any, path: Path) -> tuple[Caller, ...]:
     if not isinstance(raw, list) or not raw:
         raise _fail(path, "callers", "must be a non-empty list")
@@ -343,6 +361,7 @@ def _callers(raw: Any, path: Path) -> tuple[Caller, ...]:
         if gender not in ("male", "female", "any") or age not in ("adult", "older", "young"):
             raise _fail(path, key, "gender is male|female|any, age is adult|older|young")
         refs = _str_list(item.get("ref", DEFAULT_REFS[relation]), path, f"{key}.ref")
+        ages = _str_list(item.get("ages", []), path, f"{key}.ages", allow_empty=True)
         callers.append(
             Caller(
                 role=str(item["role"]),
@@ -352,6 +371,8 @@ def _callers(raw: Any, path: Path) -> tuple[Caller, ...]:
                 kin=kin,
                 refs=refs,
                 weight=float(item.get("weight", 1)),
+                ages=ages,
+                answers=_plain_answers(item.get("answers"), path, f"{key}.answers"),
             )
         )
     return tuple(callers)
@@ -378,6 +399,7 @@ def _places(raw: Any, path: Path) -> tuple[Place, ...]:
                 location=location,
                 here=_str_list(item.get("here", [item["kind"]]), path, f"{key}.here"),
                 ambience=ambience,
+                answers=_plain_answers(item.get("answers"), path, f"{key}.answers"),
             )
         )
     return tuple(places)

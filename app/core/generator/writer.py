@@ -158,7 +158,14 @@ def draw_facts(rng: random.Random, template: Template, caller: Caller) -> Facts:
     return facts
 
 
-def _answer_variants(template: Template, question: str, facts: Facts, relation: str):
+def _answer_variants(
+    template: Template, question: str, facts: Facts, caller: Caller, place: Place
+):
+    if question in place.answers:
+        return place.answers[question]
+    if question in caller.answers:
+        return caller.answers[question]
+    relation = caller.relation
     answers = template.answers[question]
     if question == "relationship":
         return answers[relation]
@@ -180,12 +187,13 @@ def _answer_variants(template: Template, question: str, facts: Facts, relation: 
     return answers
 
 
-def _questions(template: Template, facts: Facts, relation: str) -> list[str]:
+def _questions(template: Template, facts: Facts, caller: Caller, place: Place) -> list[str]:
+    relation = caller.relation
     wanted = {"address", "callback", "what_happened", "relationship", "weapons", "threats"}
     wanted |= {"medical", "substances"}
     if relation != "self":
         wanted.add("description")
-    if "location_inside" in template.answers:
+    if any("location_inside" in own for own in (template.answers, caller.answers, place.answers)):
         wanted.add("location_inside")
     if template.threat_target == "self" or "suicide" in template.required_extra:
         wanted.add("suicide")
@@ -232,7 +240,7 @@ def draft_call(template: Template, seed: int) -> Draft:
     values["crime"] = rng.choice(template.crimes) if template.crimes else "nothing"
     if facts.crime == "minor":
         notes["crime"] = values["crime"]
-    values["age"] = rng.choice(template.ages)
+    values["age"] = rng.choice(caller.ages or template.ages)
     values["clothing"] = rng.choice(template.clothing)
     values["ref"] = rng.choice(caller.refs)
     values["place"] = rng.choice(place.here)
@@ -267,8 +275,8 @@ def draft_call(template: Template, seed: int) -> Draft:
             opening.append(rng.choice(group))
 
     exchanges: list[tuple[str, str | None, str]] = []
-    for question in _questions(template, facts, caller.relation):
-        variants = _answer_variants(template, question, facts, caller.relation)
+    for question in _questions(template, facts, caller, place):
+        variants = _answer_variants(template, question, facts, caller, place)
         exchanges.append((question, None, rng.choice(variants)))
     for extra in template.extra:
         exchanges.append((extra["id"], extra["question"], rng.choice(extra["answer"])))
@@ -336,6 +344,7 @@ def _context(draft: Draft, identity: Identity) -> dict[str, str]:
     for key in ("weapon_where", "age", "clothing", "ref", "place"):
         ctx[key] = values[key].format_map(ctx)
     ctx["Ref"] = _cap(ctx["ref"])
+    ctx["Age"] = _cap(ctx["age"])
     return ctx
 
 
