@@ -40,6 +40,23 @@ def _status_icon(module: dict) -> str:
     return ":material/radio_button_unchecked:"
 
 
+def _status_badge(module: dict) -> None:
+    if module["check_passed"]:
+        st.badge("Passed", icon=":material/check_circle:", color="green")
+    elif module["read"]:
+        st.badge("Read, check not passed yet", icon=":material/radio_button_partial:", color="blue")
+    else:
+        st.badge("Not started", icon=":material/radio_button_unchecked:", color="gray")
+
+
+def _without_title(markdown: str) -> str:
+    """The lesson text without its leading "# Title" line (the page shows the title)."""
+    lines = markdown.lstrip().splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    return "\n".join(lines)
+
+
 modules = lessons.list_modules(actor=actor)
 if not modules:
     st.title("Lessons")
@@ -55,7 +72,9 @@ with st.sidebar:
     st.radio(
         "Lessons",
         options=list(by_slug),
-        format_func=lambda s: f"{by_slug[s]['order']}. {by_slug[s]['title']}",
+        format_func=lambda s: (
+            f"{_status_icon(by_slug[s])} {by_slug[s]['order']}. {plain(by_slug[s]['title'])}"
+        ),
         key=SLUG,
     )
 
@@ -68,7 +87,8 @@ st.caption(
     f"Lesson {module['order']} of {len(modules)} · about {content['minutes']} minutes · "
     f"{passed} of {len(modules)} knowledge checks passed"
 )
-st.markdown(f"{_status_icon(module)} " + plain(content["summary"]))
+_status_badge(module)
+st.markdown(plain(content["summary"]))
 
 with st.container(border=True):
     st.markdown("**By the end you can:**")
@@ -77,7 +97,7 @@ with st.container(border=True):
 
 # Lesson files are the platform's own content (reviewed in the repository): Markdown is
 # rendered, HTML never is.
-st.markdown(content["markdown"])
+st.markdown(_without_title(content["markdown"]))
 
 if module["read"]:
     st.success("You have read this lesson.", icon=":material/check:")

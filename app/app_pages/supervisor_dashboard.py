@@ -51,10 +51,10 @@ def trainee_rows(frame: pd.DataFrame) -> pd.DataFrame:
             "Trainee": frame["name"],
             "User name": frame["username"],
             "Stage": frame["stage"].map(STAGE_LABELS),
-            "Readiness": frame["readiness"],
+            "Readiness": (frame["readiness"] * 100).round(),
             "Lessons passed": frame["modules_passed"],
             "Attempts": frame["attempts"],
-            "Pass rate": frame["pass_rate"],
+            "Pass rate": (frame["pass_rate"].astype(float) * 100).round(),
             "Unsafe": frame["unsafe"],
             "Over-routed": frame["over_routed"],
             "Last practice": frame["last_at"],
@@ -67,11 +67,11 @@ TRAINEE_COLUMNS = {
     "Readiness": st.column_config.ProgressColumn(
         "Readiness",
         min_value=0,
-        max_value=1,
-        format="percent",
+        max_value=100,
+        format="%d%%",
         help="Half lessons passed, half passed practice calls towards the target.",
     ),
-    "Pass rate": st.column_config.NumberColumn("Pass rate", format="percent"),
+    "Pass rate": st.column_config.NumberColumn("Pass rate", format="%d%%"),
     "Last practice": st.column_config.DatetimeColumn("Last practice", format="YYYY-MM-DD"),
 }
 
@@ -113,7 +113,7 @@ cols[3].metric(
 left, right = st.columns([2, 3], gap="large")
 
 with left:
-    st.subheader("Progress towards certification")
+    st.subheader("Towards certification")
     stages = view.stages.assign(label=view.stages["stage"].map(STAGE_LABELS))
     order = [STAGE_LABELS[s] for s in STAGES]
     bars = (
@@ -154,11 +154,18 @@ with right:
     else:
         data = weekly.assign(week=pd.to_datetime(weekly["week"]))
         base = alt.Chart(data).encode(x=alt.X("week:T", title=None, axis=alt.Axis(format="%b %d")))
+        volume = base.mark_bar(color="#dde5ed", size=16).encode(
+            y=alt.Y(
+                "attempts:Q",
+                title="Calls per week",
+                axis=alt.Axis(orient="right", titleColor="#8c9aa8", grid=False),
+            ),
+        )
         rate_line = base.mark_line(point=True, color="#1f77b4").encode(
             y=alt.Y(
                 "pass_rate:Q",
                 title="Pass rate",
-                axis=alt.Axis(format="%"),
+                axis=alt.Axis(format="%", titleColor="#1f77b4"),
                 scale=alt.Scale(domain=[0, 1]),
             ),
             tooltip=[
@@ -168,18 +175,16 @@ with right:
                 alt.Tooltip("pass_rate:Q", title="Pass rate", format=".0%"),
             ],
         )
-        trend = base.mark_line(strokeDash=[6, 4], color="#ff7f0e").encode(y="trend:Q")
-        volume = base.mark_bar(color="#c7d2dc", opacity=0.9).encode(
-            y=alt.Y("attempts:Q", title="Calls"),
-            tooltip=[alt.Tooltip("attempts:Q", title="Calls")],
+        trend = base.mark_line(strokeDash=[6, 4], color="#ff7f0e").encode(
+            y=alt.Y("trend:Q", scale=alt.Scale(domain=[0, 1]), axis=None)
         )
-        chart = alt.vconcat(
-            (rate_line + trend).properties(height=190),
-            volume.properties(height=70),
-            spacing=6,
-        ).resolve_scale(x="shared")
-        st.altair_chart(chart, width="stretch")
-        st.caption("Solid: weekly pass rate. Dashed: straight-line trend. Bars: calls per week.")
+        # Three y scales: calls (right axis), pass rate (left) and its trend on the same 0-1.
+        chart = alt.layer(volume, rate_line, trend).resolve_scale(y="independent")
+        st.altair_chart(chart.properties(height=260), width="stretch")
+        st.caption(
+            "Blue: weekly pass rate (left axis). Dashed: its straight-line trend. "
+            "Grey bars: calls per week (right axis)."
+        )
         with st.expander("Attempts behind this chart"):
             weeks = list(reversed(weekly.to_dict("records")))
             picked = st.selectbox(

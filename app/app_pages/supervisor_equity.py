@@ -118,8 +118,11 @@ domain = ["Cohort", "Cohort (flagged)", "Flagged", "Not flagged"]
 palette = ["#1f77b4", "#d62728", "#d62728", "#8c8c8c"]
 base = alt.Chart(rows).encode(
     y=alt.Y("who:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
-    color=alt.Color("status:N", scale=alt.Scale(domain=domain, range=palette),
-                    legend=alt.Legend(title=None, orient="top")),  # fmt: skip
+    color=alt.Color(
+        "status:N",
+        scale=alt.Scale(domain=domain, range=palette),
+        legend=alt.Legend(title=None, orient="top"),
+    ),  # fmt: skip
     tooltip=[
         alt.Tooltip("who:N", title="Who"),
         alt.Tooltip("pairs:Q", title="Pairs"),
@@ -138,8 +141,10 @@ whiskers = base.mark_errorbar(ticks=True, thickness=2).encode(
     x2="high:Q",
 )
 dots = base.mark_point(filled=True, size=80).encode(x="mean:Q")
-zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#31333f", strokeDash=[4, 3]).encode(
-    x="x:Q"
+zero = (
+    alt.Chart(pd.DataFrame({"x": [0.0]}))
+    .mark_rule(color="#31333f", strokeDash=[4, 3])
+    .encode(x="x:Q")
 )
 height = max(160, 26 * len(rows))
 st.altair_chart((zero + whiskers + dots).properties(height=height), width="stretch")
@@ -150,7 +155,11 @@ st.caption(
     f"one trainee being alike (cluster-robust) and is judged from {MIN_PAIRS_COHORT} pairs. "
     f"With many trainees a few flags arise by chance (about one in twenty intervals misses), "
     f"so treat a flag as a reason to listen to the calls, not as a finding."
-    + (f" The chart shows {len(shown)} of {len(tested)} trainees." if len(tested) > len(shown) else "")
+    + (
+        f" The chart shows {len(shown)} of {len(tested)} trainees."
+        if len(tested) > len(shown)
+        else ""
+    )
 )
 
 st.subheader("Every trainee with twin pairs")
@@ -180,13 +189,11 @@ st.dataframe(
 csv_button(people, "equity-audit", "equity.csv")
 
 with st.expander("Attempts behind these numbers"):
-    names = dict(zip(table["user_id"], table["name"], strict=True))
-    uid = st.selectbox(
-        "Trainee",
-        list(names),
-        format_func=lambda u: f"{names[u]} ({int(table.set_index('user_id').loc[u, 'pairs'])} pairs)",
-        key="equity.trainee",
-    )
+    names = {
+        u: f"{n} ({p} pairs)"
+        for u, n, p in zip(table["user_id"], table["name"], table["pairs"], strict=True)
+    }
+    uid = st.selectbox("Trainee", list(names), format_func=names.get, key="equity.trainee")
     pairs = view.pairs[view.pairs["user_id"] == uid].rename(
         columns={"police_a": "police share a", "police_b": "police share b"}
     )

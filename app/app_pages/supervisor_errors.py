@@ -17,6 +17,17 @@ actor = page_actor("analytics")
 
 PERIODS = {"All time": None, "Last 90 days": 90, "Last 30 days": 30}
 MISSED, OVER = "Missed", "Flagged wrongly"
+SHORT_ROUTES = {  # axis labels for the route grid; tooltips carry the full names
+    "community_responder": "Responders",
+    "community_responder_with_police": "Resp. + police",
+    "community_responder_with_ems": "Resp. + EMS",
+    "police": "Police",
+    "ems": "EMS / fire",
+    "embedded_professional": "Clinician",
+    "external_hotline": "Hotline",
+    "transfer_988": "988",
+    "phone_resolution": "By phone",
+}
 
 
 @st.cache_resource
@@ -147,8 +158,12 @@ long["text"] = [
 ]
 long["rate"] = long["rate"].fillna(0.0)
 bars = alt.Chart(long).encode(
-    x=alt.X("disqualifier:N", title=None, sort=[dq_label(c) for c in DISQUALIFIERS],
-            axis=alt.Axis(labelAngle=0)),  # fmt: skip
+    x=alt.X(
+        "disqualifier:N",
+        title=None,
+        sort=[dq_label(c) for c in DISQUALIFIERS],
+        axis=alt.Axis(labelAngle=0),
+    ),  # fmt: skip
     xOffset=alt.XOffset("kind:N", sort=[MISSED, OVER]),
     y=alt.Y("rate:Q", title="Share of calls", axis=alt.Axis(format="%")),
     color=alt.Color(
@@ -165,8 +180,8 @@ bars = alt.Chart(long).encode(
         alt.Tooltip("of:Q", title="Out of"),
     ],
 )
-chart = bars.mark_bar() + bars.mark_text(dy=-6, fontSize=11, color="#31333f").encode(
-    text="text:N"
+chart = bars.mark_bar() + bars.mark_text(dy=-6, fontSize=11).encode(
+    text="text:N", color=alt.value("#31333f")
 )
 st.altair_chart(chart.properties(height=300), width="stretch")
 with st.expander("Attempts behind this chart"):
@@ -196,25 +211,26 @@ st.caption(
 matrix = routing.matrix.copy()
 matrix["expert_label"] = matrix["expert"].map(route_label)
 matrix["chosen_label"] = matrix["chosen"].map(route_label)
-order = [route_label(r) for r in dict.fromkeys(matrix["expert"])]
+matrix["expert_short"] = matrix["expert"].map(lambda r: SHORT_ROUTES.get(r, route_label(r)))
+matrix["chosen_short"] = matrix["chosen"].map(lambda r: SHORT_ROUTES.get(r, route_label(r)))
+order = list(dict.fromkeys(matrix["expert_short"]))
 matrix["share"] = matrix["row_share"].fillna(0.0)
 matrix["text"] = [str(n) if n else "" for n in matrix["n"]]
-matrix["ink"] = ["white" if s > 0.55 else "#31333f" for s in matrix["share"]]
 base = alt.Chart(matrix).encode(
     x=alt.X(
-        "chosen_label:N",
+        "chosen_short:N",
         sort=order,
-        title="Chosen by the trainee",
-        axis=alt.Axis(labelAngle=-30, labelLimit=200, orient="top"),
+        title="Route the trainee chose",
+        axis=alt.Axis(labelAngle=0, orient="top", labelLimit=120),
     ),
-    y=alt.Y("expert_label:N", sort=order, title="Route in the key", axis=alt.Axis(labelLimit=240)),
+    y=alt.Y("expert_short:N", sort=order, title="Route in the key", axis=alt.Axis(labelLimit=140)),
 )
-heat = base.mark_rect(stroke="white", strokeWidth=1).encode(
+heat = base.mark_rect(stroke="white", strokeWidth=2).encode(
     color=alt.Color(
         "share:Q",
         title="Share of row",
-        scale=alt.Scale(scheme="blues", domain=[0, 1]),
-        legend=alt.Legend(format="%"),
+        scale=alt.Scale(domain=[0, 1], range=["#f3f6fa", "#08519c"]),
+        legend=alt.Legend(format="%", gradientLength=160),
     ),
     tooltip=[
         alt.Tooltip("expert_label:N", title="Key"),
@@ -223,8 +239,11 @@ heat = base.mark_rect(stroke="white", strokeWidth=1).encode(
         alt.Tooltip("share:Q", title="Share of row", format=".0%"),
     ],
 )
-numbers = base.mark_text(fontSize=12).encode(text="text:N", color=alt.Color("ink:N", scale=None))
-size = max(240, 46 * len(order))
+numbers = base.mark_text(fontSize=12).encode(
+    text="text:N",
+    color=alt.condition(alt.datum.share > 0.55, alt.value("white"), alt.value("#31333f")),
+)
+size = max(220, 40 * len(order))
 st.altair_chart((heat + numbers).properties(height=size), width="stretch")
 with st.expander("Attempts behind this chart"):
     what = st.radio(
@@ -271,12 +290,18 @@ st.caption(
 hist = timing.histogram.copy()
 hist["end"] = hist["start"] + timing.width
 hist["band"] = ["within 60 s" if s < NFPA_SECONDS else "over 60 s" for s in hist["start"]]
+p90 = summary["p90"]
+x_max = max(90.0, float(hist["end"].max()), (p90 or 0) + 10)
 bars = (
     alt.Chart(hist)
     .mark_bar()
     .encode(
-        x=alt.X("start:Q", bin="binned", title="Seconds to decision",
-                scale=alt.Scale(domain=[0, timing.cap + timing.width])),  # fmt: skip
+        x=alt.X(
+            "start:Q",
+            bin="binned",
+            title="Seconds to decision",
+            scale=alt.Scale(domain=[0, min(x_max, timing.cap + timing.width)], nice=False),
+        ),
         x2="end:Q",
         y=alt.Y("n:Q", title="Calls"),
         color=alt.Color(
@@ -291,31 +316,28 @@ bars = (
         ],
     )
 )
-marks = pd.DataFrame(
-    {
-        "x": [NFPA_SECONDS] + ([summary["p90"]] if summary["p90"] is not None else []),
-        "label": ["60 s (NFPA 1225)"]
-        + ([f"90th percentile {summary['p90']:.0f} s"] if summary["p90"] is not None else []),
-        "dash": ["solid"] + (["dashed"] if summary["p90"] is not None else []),
-    }
-)
-marks["x_plot"] = marks["x"].clip(upper=timing.cap)
-rules = (
-    alt.Chart(marks)
-    .mark_rule(strokeWidth=2)
-    .encode(
-        x="x_plot:Q",
-        color=alt.value("#d62728"),
-        strokeDash=alt.StrokeDash("dash:N", scale=alt.Scale(domain=["solid", "dashed"],
-                                  range=[[1, 0], [6, 4]]), legend=None),  # fmt: skip
+
+
+def rule(x: float, label: str, *, dashed: bool, left: bool, y: int):
+    """A vertical marker with its label beside it."""
+    frame = pd.DataFrame({"x": [min(x, timing.cap)], "label": [label]})
+    line = (
+        alt.Chart(frame)
+        .mark_rule(color="#d62728", strokeWidth=2, strokeDash=[6, 4] if dashed else [1, 0])
+        .encode(x="x:Q")
     )
-)
-rule_text = (
-    alt.Chart(marks)
-    .mark_text(align="left", dx=4, dy=0, color="#d62728", fontSize=11)
-    .encode(x="x_plot:Q", y=alt.value(12), text="label:N")
-)
-st.altair_chart((bars + rules + rule_text).properties(height=280), width="stretch")
+    text = (
+        alt.Chart(frame)
+        .mark_text(align="right" if left else "left", dx=-5 if left else 5, color="#d62728")
+        .encode(x="x:Q", y=alt.value(y), text="label:N")
+    )
+    return line + text
+
+
+layers = bars + rule(NFPA_SECONDS, "NFPA 1225: 60 s", dashed=False, left=True, y=10)
+if p90 is not None:
+    layers += rule(p90, f"90th percentile: {p90:.0f} s", dashed=True, left=False, y=26)
+st.altair_chart(layers.properties(height=280), width="stretch")
 with st.expander("Attempts behind this chart"):
     choice = st.radio(
         "Show",
@@ -328,9 +350,9 @@ with st.expander("Attempts behind this chart"):
         start = st.selectbox(
             "Bin",
             starts,
-            format_func=lambda s: f"{s:.0f}–{s + timing.width:.0f} s"
-            if s < timing.cap
-            else f"{s:.0f} s and more",
+            format_func=lambda s: (
+                f"{s:.0f}–{s + timing.width:.0f} s" if s < timing.cap else f"{s:.0f} s and more"
+            ),
             key="errors.bin",
         )
         show_attempts("time_bin", {"start": start}, f"time-{start:.0f}", "errors.bin.csv")

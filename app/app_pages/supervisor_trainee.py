@@ -1,5 +1,310 @@
-"""Placeholder: being built."""
+"""Trainee review: one trainee's calls, a replay of any call beside the key, QA notes."""
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 
-st.info("This page is being built.")
+from app.core.protocol import load_protocol
+from app.errors import UserError
+from app.services import review
+from app.settings import get_settings
+from app.ui.session import page_actor
+
+actor = page_actor("review_attempts")
+
+TRAINEE_KEY = "review.trainee_id"  # also set by the Cohort page
+ATTEMPT_KEY = "review.attempt_id"
+KIND_LABELS = {
+    "ask": "Question",
+    "disqualifier": "Disqualifier",
+    "call_type": "Call type",
+    "priority": "Priority",
+    "disposition": "Route",
+}
+JUDGEMENT_COLORS = {"good": "#2ca25f", "bad": "#d62728", "neutral": "#8c8c8c"}
+
+
+@st.cache_resource
+def protocol():
+    return load_protocol()
+
+
+def route_label(code) -> str:
+    if code is None or (isinstance(code, float) and pd.isna(code)):
+        return ""
+    return protocol().disposition_labels.get(code, str(code).replace("_", " "))
+
+
+def md_escape(text: str) -> str:
+    """Show text literally inside Markdown (no links, images or emphasis from it)."""
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~" else c for c in str(text))
+
+
+def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button(
+        "Download CSV",
+        frame.to_csv(index=False).encode("utf-8"),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+    )
+
+
+def result_of(row) -> str:
+    if row["unsafe"]:
+        return "Unsafe"
+    return "Passed" if row["passed"] else "Not passed"
+
+
+st.title("Trainee review")
+people = review.trainees(actor=actor)
+if people.empty:
+    st.info("Your agency has no trainees yet.")
+    st.stop()
+
+labels = {
+    int(u): f"{n} ({name})" + ("" if active else " — disabled")
+    for u, n, name, active in zip(
+        people["user_id"], people["name"], people["username"], people["is_active"], strict=True
+    )
+}
+ids = list(labels)
+if st.session_state.get(TRAINEE_KEY) not in labels:
+    st.session_state[TRAINEE_KEY] = ids[0]
+trainee_id = st.selectbox("Trainee", ids, format_func=labels.get, key=TRAINEE_KEY)
+
+try:
+    detail = review.trainee_detail(actor=actor, trainee_id=trainee_id)
+except UserError as exc:
+    st.error(str(exc))
+    st.stop()
+
+summary = detail.summary
+cols = st.columns(5)
+cols[0].metric("Calls", summary["attempts"], border=True)
+cols[1].metric(
+    "Pass rate",
+    "–" if summary["pass_rate"] is None else f"{summary['pass_rate']:.0%}",
+    border=True,
+)
+cols[2].metric(
+    "Average score",
+    "–" if summary["avg_score"] is None else f"{summary['avg_score']:.0f}",
+    border=True,
+)
+cols[3].metric("Unsafe dispatches", summary["unsafe"], border=True)
+cols[4].metric("Over-routed to police", summary["over_routed"], border=True)
+
+attempts = detail.attempts
+if attempts.empty:
+    st.info("This trainee has not submitted a call yet.")
+    st.stop()
+
+attempts = attempts.assign(result=[result_of(r) for r in attempts.to_dict("records")])
+pass_mark = get_settings().pass_mark
+st.subheader("Scores over time")
+scores = (
+    alt.Chart(attempts)
+    .mark_circle(size=70, opacity=0.85)
+    .encode(
+        x=alt.X("submitted_at:T", title=None),
+        y=alt.Y("score:Q", title="Score", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color(
+            "result:N",
+            scale=alt.Scale(
+                domain=["Passed", "Not passed", "Unsafe"], range=["#2ca25f", "#ff9f40", "#d62728"]
+            ),
+            legend=alt.Legend(title=None, orient="top"),
+        ),
+        tooltip=[
+            alt.Tooltip("attempt_id:Q", title="Attempt"),
+            alt.Tooltip("submitted_at:T", title="Submitted", format="%Y-%m-%d %H:%M"),
+            alt.Tooltip("scenario:N", title="Call"),
+            alt.Tooltip("score:Q", title="Score"),
+            alt.Tooltip("result:N", title="Result"),
+        ],
+    )
+)
+mark = (
+    alt.Chart(pd.DataFrame({"y": [pass_mark]}))
+    .mark_rule(strokeDash=[5, 4], color="#31333f")
+    .encode(y="y:Q")
+)
+st.altair_chart((mark + scores).properties(height=220), width="stretch")
+st.caption(
+    f"Dashed line: the pass mark ({pass_mark}). An unsafe dispatch fails whatever the score."
+)
+
+table = pd.DataFrame(
+    {
+        "Attempt": attempts["attempt_id"],
+        "Submitted": attempts["submitted_at"],
+        "Result": attempts["result"],
+        "Score": attempts["score"],
+        "Call": attempts["scenario"],
+        "Mode": attempts["mode"],
+        "Seconds": attempts["seconds"],
+        "Route chosen": attempts["disposition"].map(route_label),
+        "Route in the key": attempts["expert_disposition"].map(route_label),
+        "Missed": attempts["missed_disqualifiers"],
+        "Flagged wrongly": attempts["over_disqualifiers"],
+        "Notes": attempts["notes"],
+    }
+)
+with st.expander(f"All {len(table)} calls shown" + (
+    f" (latest {summary['shown']} of {summary['attempts']})"
+    if summary["shown"] < summary["attempts"]
+    else ""
+), expanded=True):  # fmt: skip
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "Submitted": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+            "Score": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d"),
+        },
+    )
+    csv_button(table, f"calls-{detail.trainee['username']}", "trainee.calls.csv")
+
+# --- replay ---------------------------------------------------------------------------------
+st.subheader("Replay a call")
+options = attempts["attempt_id"].astype(int).tolist()
+names = {
+    int(r["attempt_id"]): f"#{r['attempt_id']} · {r['submitted_at']:%Y-%m-%d %H:%M} · "
+    f"{r['scenario']} · {r['score']} · {r['result']}"
+    for r in attempts.to_dict("records")
+}
+if st.session_state.get(ATTEMPT_KEY) not in names:
+    st.session_state[ATTEMPT_KEY] = options[0]
+attempt_id = st.selectbox("Call", options, format_func=names.get, key=ATTEMPT_KEY)
+replay = review.attempt_replay(actor=actor, attempt_id=attempt_id)
+info = replay.attempt
+key = replay.key
+
+head = st.columns([3, 1, 1, 1])
+head[0].markdown(f"**{md_escape(info['scenario'])}**")  # trainer-written: escaped
+head[0].caption(f"Version {info['version']} · {info['mode']} mode · {info['trainee']}")
+head[1].metric("Score", info["score"])
+head[2].metric("Seconds", "–" if info["seconds"] is None else f"{info['seconds']:.0f}")
+head[3].metric(
+    "Result",
+    "Unsafe" if replay.grade.get("critical") else ("Pass" if info["passed"] else "Fail"),
+)
+if info["opening"]:
+    st.caption("Caller's opening line")
+    st.text(info["opening"])  # trainer-written text: plain text only
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.markdown("**What the trainee did**")
+    timeline = replay.timeline.assign(
+        step=replay.timeline["kind"].map(lambda k: KIND_LABELS.get(k, k))
+    )
+    if timeline.empty:
+        st.caption("No timeline was recorded for this call.")
+    else:
+        target = key.get("time_target_seconds")
+        dots = (
+            alt.Chart(timeline)
+            .mark_point(filled=True, size=110)
+            .encode(
+                x=alt.X("t:Q", title="Seconds into the call"),
+                y=alt.Y("step:N", title=None, sort=list(KIND_LABELS.values())),
+                color=alt.Color(
+                    "judgement:N",
+                    scale=alt.Scale(
+                        domain=list(JUDGEMENT_COLORS), range=list(JUDGEMENT_COLORS.values())
+                    ),
+                    legend=None,
+                ),
+                shape=alt.Shape("judgement:N", legend=None),
+                tooltip=[
+                    alt.Tooltip("t:Q", title="Second"),
+                    alt.Tooltip("label:N", title="What"),
+                    alt.Tooltip("verdict:N", title="Against the key"),
+                ],
+            )
+        )
+        layers = dots
+        if target:
+            layers = (
+                alt.Chart(pd.DataFrame({"x": [float(target)]}))
+                .mark_rule(strokeDash=[5, 4], color="#31333f")
+                .encode(x="x:Q")
+                + dots
+            )
+        st.altair_chart(layers.properties(height=180), width="stretch")
+        st.caption(
+            "Green: as the key wants. Red: against the key. Grey: neither."
+            + (f" Dashed line: time target ({target} s)." if target else "")
+        )
+        steps = pd.DataFrame(
+            {
+                "Second": timeline["t"],
+                "Against the key": timeline["verdict"],
+                "Step": timeline["step"],
+                "What": timeline["label"],
+            }
+        )
+        st.dataframe(steps, hide_index=True)
+        csv_button(steps, f"timeline-{attempt_id}", "trainee.timeline.csv")
+
+with right:
+    st.markdown("**The expert key**")
+    checklist = pd.DataFrame(
+        {
+            "": replay.checklist["ok"].map({True: "✓", False: "✗"}),
+            "Item": replay.checklist["item"],
+            "Key": replay.checklist["expected"],
+            "Trainee": replay.checklist["trainee"],
+        }
+    )
+    st.dataframe(checklist, hide_index=True)
+    st.caption(
+        "Route in the key: "
+        + route_label(key.get("disposition"))
+        + (
+            "; unsafe here: " + ", ".join(route_label(r) for r in key.get("unsafe") or [])
+            if key.get("unsafe")
+            else ""
+        )
+    )
+    if key.get("rationale"):
+        st.caption("Why (the trainer's rationale)")
+        st.text(str(key["rationale"]).strip())
+
+with st.expander("What the caller would have said"):
+    said = replay.exchanges.rename(
+        columns={
+            "question": "Question",
+            "caller_answer": "Caller's answer",
+            "asked_at": "Asked at (s)",
+        }
+    )
+    st.dataframe(said, hide_index=True)
+
+# --- notes ----------------------------------------------------------------------------------
+st.subheader("QA review notes")
+st.caption("The trainee sees these notes with the call in their attempt history.")
+for note in replay.notes:
+    with st.container(border=True):
+        when = note["created_at"]
+        st.caption(f"{note['author']} · {when:%Y-%m-%d %H:%M} UTC" if when else note["author"])
+        st.text(note["text"])  # supervisor-written text: plain text only
+if not replay.notes:
+    st.caption("No notes on this call yet.")
+with st.form("review.note", clear_on_submit=True):
+    text = st.text_area(
+        "Add a note",
+        max_chars=review.NOTE_MAX,
+        placeholder="What went well, what to listen for next time…",
+    )
+    if st.form_submit_button("Save note", icon=":material/rate_review:"):
+        try:
+            review.add_review_note(actor=actor, attempt_id=attempt_id, text=text)
+        except UserError as exc:
+            st.error(str(exc))
+        else:
+            st.toast("Note saved.")
+            st.rerun()

@@ -15,7 +15,10 @@ MODE = "practice.mode"
 ERROR = "practice.error"
 
 
-def _start(mode: str) -> None:
+def _start(mode: str | None = None) -> None:
+    # From the mode picker, read the choice now: a click may arrive before the rerun that
+    # would have drawn the button with the new choice.
+    mode = mode or st.session_state.get("practice.mode_pick") or "standard"
     try:
         scenario_id = practice.next_scenario(actor=actor, mode=mode)
         st.session_state[ATTEMPT] = practice.start_attempt(
@@ -62,7 +65,6 @@ if attempt_id is None:
         type="primary",
         icon=":material/call:",
         on_click=_start,
-        args=(mode,),
     )
     if error:
         st.info(plain(error))

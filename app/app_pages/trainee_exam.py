@@ -1,5 +1,280 @@
-"""Placeholder: being built."""
+"""Certification exam: what is still missing, the exam itself, results and certificates."""
 
+import pandas as pd
 import streamlit as st
 
-st.info("This page is being built.")
+from app.errors import UserError
+from app.services import certification
+from app.ui.call_panel import render_call_screen
+from app.ui.grade_card import plain
+from app.ui.session import page_actor
+
+actor = page_actor("exam")
+
+EXAM = "exam.exam_id"
+ERROR = "exam.error"
+STATUS = {
+    "valid": ("Valid", "green", ":material/verified:"),
+    "expired": ("Expired", "orange", ":material/schedule:"),
+    "revoked": ("Revoked", "red", ":material/block:"),
+}
+
+
+def _date(value) -> str:
+    return f"{value.day} {value:%b %Y}" if value else "—"
+
+
+def _mmss(seconds) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _start(track_id: str) -> None:
+    try:
+        st.session_state[EXAM] = certification.start_exam(actor=actor, track_id=track_id)
+    except UserError as exc:
+        st.session_state[ERROR] = str(exc)
+
+
+def _open(exam_id: int) -> None:
+    st.session_state[EXAM] = exam_id
+
+
+def _close() -> None:
+    st.session_state.pop(EXAM, None)
+
+
+def _outcome(outcome: dict, calls: list[dict]) -> None:
+    with st.container(border=True):
+        cols = st.columns(4)
+        cols[0].metric("Result", "Passed" if outcome.get("passed") else "Not passed")
+        cols[1].metric("Score", f"{outcome.get('score', 0)} / 100")
+        cols[2].metric(
+            "Calls passed", f"{outcome.get('calls_passed', 0)} / {outcome.get('calls_planned', 0)}"
+        )
+        cols[3].metric("Critical errors", outcome.get("critical", 0))
+        for reason in outcome.get("reasons") or []:
+            st.markdown(f":material/close: {plain(reason)}")
+    if calls:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Call": c["number"],
+                        "Title": c["title"],
+                        "Score": c["score"],
+                        "Result": "Unsafe"
+                        if c["critical"]
+                        else ("Passed" if c["passed"] else "Not passed"),
+                        "Time": _mmss(c["seconds"]),
+                    }
+                    for c in calls
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Score": st.column_config.ProgressColumn(
+                    "Score", min_value=0, max_value=100, format="%d"
+                )
+            },
+        )
+        st.caption("The expert's answer for each call is now under “My attempts”.")
+
+
+def _certificates(items: list[dict]) -> None:
+    st.subheader("My certificates", anchor=False)
+    if not items:
+        st.caption(
+            "None yet. A supervisor signs off a passed exam and the certificate appears here."
+        )
+        return
+    for item in items:
+        label, color, icon = STATUS[item["status"]]
+        with st.container(border=True):
+            left, right = st.columns([3, 1])
+            left.markdown(f"**{plain(item['title'])}** :{color}-badge[{icon} {label}]")
+            left.markdown(
+                f"Issued {_date(item['issued_at'])} · valid until {_date(item['expires_at'])}"
+                + (f" · revoked {_date(item['revoked_at'])}" if item["revoked_at"] else "")
+            )
+            left.markdown(
+                f"Verification code `{item['code']}` · public check at `{item['verify_path']}`"
+            )
+            right.download_button(
+                "Certificate (PDF)",
+                data=lambda cid=item["certificate_id"]: certification.certificate_pdf(
+                    actor=actor, certificate_id=cid
+                ),
+                file_name=f"certificate-{item['code']}.pdf",
+                mime="application/pdf",
+                icon=":material/download:",
+                on_click="ignore",
+                key=f"exam.pdf.{item['certificate_id']}",
+            )
+
+
+def _overview() -> None:
+    st.title("Certification")
+    overview = certification.exam_overview(actor=actor)
+    error = st.session_state.pop(ERROR, None)
+    if error:
+        st.error(plain(error))
+    for track in overview["tracks"]:
+        elig = track["eligibility"]
+        with st.container(border=True):
+            st.subheader(track["title"], anchor=False)
+            st.write(plain(track["summary"]))
+            st.progress(
+                elig["progress"], text=f"Ready for the exam: {round(elig['progress'] * 100)} %"
+            )
+            avg = elig["practice_average"]
+            checks = [
+                (
+                    not elig["modules_missing"] and not elig["checks_missing"],
+                    "Every lesson read and its knowledge check passed"
+                    + (
+                        f" ({len(elig['checks_missing'])} check(s) to go)"
+                        if elig["checks_missing"]
+                        else ""
+                    ),
+                ),
+                (
+                    elig["practice_calls"] >= elig["practice_needed"],
+                    f"Practice calls: {elig['practice_calls']} of {elig['practice_needed']}",
+                ),
+                (
+                    avg is not None and avg >= elig["average_needed"],
+                    f"Average score of your recent practice: {'—' if avg is None else f'{avg:g}'}"
+                    f" (needs {elig['average_needed']:g})",
+                ),
+            ]
+            for done, text in checks:
+                st.markdown(
+                    f"{':material/check_circle:' if done else ':material/radio_button_unchecked:'} {text}"
+                )
+            for line in elig["blocked"]:
+                st.info(plain(line), icon=":material/info:")
+            with st.expander("What the exam asks"):
+                st.markdown(
+                    f"- {track['exam_calls']} calls you have never seen in practice, "
+                    "one after the other, with no feedback until the end.\n"
+                    f"- Pass: an average score of at least {track['pass_mark']}, "
+                    f"at least {track['min_passed_calls']} calls passed on their own, and "
+                    + (
+                        "no unsafe dispatch at all."
+                        if track["max_critical"] == 0
+                        else f"at most {track['max_critical']} unsafe dispatches."
+                    )
+                )
+                for part, minimum in track["part_minimums"].items():
+                    st.markdown(
+                        f"- The {part.replace('_', ' ')} part must average at least {minimum:.0%}."
+                    )
+                mix = ", ".join(f"{n} with {what}" for what, n in track["stratify"].items())
+                if mix:
+                    st.markdown(f"- The calls include at least: {mix}.")
+                st.markdown(
+                    "- Each call is timed. If your connection drops or you reload the page, "
+                    "the exam continues at the same call."
+                )
+                st.markdown(
+                    f"- A certificate is valid for {track['validity_months']} months once a "
+                    "supervisor signs off your exam."
+                )
+            if track["open_exam_id"]:
+                st.button(
+                    "Resume the exam",
+                    type="primary",
+                    icon=":material/play_arrow:",
+                    on_click=_open,
+                    args=(track["open_exam_id"],),
+                    key=f"exam.resume.{track['id']}",
+                )
+            else:
+                st.button(
+                    "Start the exam",
+                    type="primary",
+                    icon=":material/verified:",
+                    disabled=not elig["eligible"],
+                    on_click=_start,
+                    args=(track["id"],),
+                    key=f"exam.start.{track['id']}",
+                    help=None if elig["eligible"] else " ".join(elig["missing"] + elig["blocked"]),
+                )
+                for line in elig["missing"]:
+                    st.caption(plain(line))
+
+    finished = [e for e in overview["exams"] if e["status"] == "completed"]
+    if finished:
+        st.subheader("My exams", anchor=False)
+        for item in finished:
+            cols = st.columns([3, 2, 2, 1])
+            cols[0].markdown(f"{plain(item['title'])} — {_date(item['finished_at'])}")
+            cols[1].markdown(
+                f"{item['score']} / 100 · " + ("passed" if item["passed"] else "not passed")
+            )
+            cols[2].markdown(
+                "signed off"
+                if item["signed_off"]
+                else ("awaiting sign-off" if item["passed"] else "")
+            )
+            cols[3].button(
+                "Open", key=f"exam.open.{item['exam_id']}", on_click=_open, args=(item["exam_id"],)
+            )
+    _certificates(overview["certificates"])
+
+
+def _exam(exam_id: int) -> None:
+    try:
+        state = certification.exam_state(actor=actor, exam_id=exam_id)
+    except UserError as exc:
+        st.error(plain(exc))
+        st.button("Back", on_click=_close)
+        return
+    if state["status"] == "in_progress":
+        st.title(state["title"])
+        done = state["answered"] / state["total"] if state["total"] else 0
+        st.progress(done, text=f"Exam call {state['position'] + 1} of {state['total']}")
+        st.caption(
+            "No feedback until the last call. If the connection drops or you reload, "
+            "log in again: the exam continues at this call."
+        )
+        render_call_screen(actor, state["attempt_id"], mode="exam", show_feedback=False)
+        return
+    report = certification.exam_report(actor=actor, exam_id=exam_id)
+    st.title(f"{report['title']}: result")
+    outcome = report["outcome"]
+    if outcome.get("passed"):
+        if report["certificate_id"]:
+            st.success(
+                "Passed and signed off: your certificate is below.", icon=":material/verified:"
+            )
+        else:
+            st.success(
+                "Passed. A supervisor will review and sign off your exam; the certificate then "
+                "appears on this page.",
+                icon=":material/celebration:",
+            )
+    else:
+        st.warning("Not passed this time. The reasons are below.", icon=":material/replay:")
+    _outcome(outcome, report["calls"])
+    st.caption(
+        f"Exam time {_mmss(outcome.get('exam_seconds'))} · "
+        f"time on the calls {_mmss(outcome.get('total_seconds'))}"
+    )
+    st.button("Back to certification", on_click=_close, icon=":material/arrow_back:")
+
+
+if EXAM not in st.session_state:
+    # A refresh or a dropped connection: pick up the exam that is still open.
+    resumed = certification.current_exam(actor=actor)
+    if resumed is not None:
+        st.session_state[EXAM] = resumed
+
+if st.session_state.get(EXAM) is None:
+    _overview()
+else:
+    _exam(st.session_state[EXAM])

@@ -24,12 +24,12 @@ MODE_NAMES = {"guided": "Guided", "standard": "Standard", "timed": "Timed", "exa
 def _row(item: dict) -> dict:
     when = item["submitted_at"]
     return {
-        "When": when.strftime("%Y-%m-%d %H:%M") if when else "",
+        "When (UTC)": when.strftime("%Y-%m-%d %H:%M") if when else "",
         "Call": item["title"],
         "Mode": MODE_NAMES.get(item["mode"], item["mode"]),
         "Score": item["score"],
         "Result": "Unsafe" if item["unsafe"] else ("Passed" if item["passed"] else "Not passed"),
-        "Seconds": item["seconds"],
+        "Seconds": round(item["seconds"]) if item["seconds"] is not None else None,
         "Notes": item["notes"],
     }
 
@@ -70,5 +70,4 @@ try:
 except UserError as exc:
     st.info(plain(exc))
 else:
-    st.subheader(plain(review["title"]))
     render_grade_card(review, key_prefix=f"history{review['attempt_id']}")

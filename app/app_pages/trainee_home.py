@@ -22,16 +22,31 @@ def _track_progress() -> list[dict] | dict | None:
 
 
 progress = practice.my_progress(actor=actor)
+tracks = _track_progress()
+if isinstance(tracks, dict):
+    tracks = [tracks]
 
 st.title("My training")
 st.write(f"Welcome back, {plain(actor.display_name or actor.username)}.")
 
 with st.container(border=True):
     st.markdown("**Progress towards certification**")
-    st.progress(
-        progress["readiness"],
-        text=f"{round(progress['readiness'] * 100)} % — lessons passed and practice calls passed",
-    )
+    shown = False
+    for item in tracks or []:
+        if not isinstance(item, dict) or not isinstance(item.get("progress"), int | float):
+            continue
+        name = item.get("title") or item.get("track") or "Certification"
+        value = min(1.0, max(0.0, float(item["progress"])))
+        st.progress(value, text=f"{plain(name)}: {round(value * 100)} %")
+        if item.get("detail"):
+            st.caption(plain(item["detail"]))
+        shown = True
+    if not shown:
+        st.progress(
+            progress["readiness"],
+            text=f"{round(progress['readiness'] * 100)} % — lessons passed and practice calls "
+            "passed",
+        )
     step = progress["next_step"]
     st.markdown(f"**Next:** {plain(step['text'])}")
     target = {
@@ -87,18 +102,3 @@ with right:
         else:
             icon, state = ":material/radio_button_unchecked:", "not started"
         st.markdown(f"{icon} **{plain(module['title'])}** — {plain(state)}")
-
-track = _track_progress()
-if track:
-    st.subheader("Certification tracks")
-    items = track if isinstance(track, list) else [track]
-    for item in items:
-        if isinstance(item, dict):
-            name = item.get("title") or item.get("track") or "Track"
-            value = item.get("progress")
-            if isinstance(value, int | float):
-                st.progress(min(1.0, max(0.0, float(value))), text=plain(name))
-            else:
-                st.markdown(f"**{plain(name)}**")
-            if item.get("detail"):
-                st.caption(plain(item["detail"]))

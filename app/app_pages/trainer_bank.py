@@ -1,5 +1,154 @@
-"""Placeholder: being built."""
+"""Trainer: browse the scenario bank with item statistics; publish, retire, edit."""
 
+import pandas as pd
 import streamlit as st
 
-st.info("This page is being built.")
+from app.errors import UserError
+from app.services import authoring
+from app.ui.session import page_actor
+
+actor = page_actor("author_scenarios")
+st.title("Scenario bank")
+st.caption(
+    "The current version of every scenario of your agency. Facility is the mean score "
+    "(0 to 1); discrimination is how well the scenario separates trainees who do well "
+    "elsewhere from those who do not (see Item analysis)."
+)
+
+ALL = "All"
+filters = authoring.bank_filters(actor=actor)
+
+
+def _choice(label: str, options: list, labels: dict | None = None, key: str = "") -> object:
+    shown = [ALL, *options]
+    value = st.selectbox(
+        label,
+        shown,
+        format_func=lambda v: v if v == ALL else str((labels or {}).get(v, v)),
+        key=key,
+    )
+    return None if value == ALL else value
+
+
+cols = st.columns(6)
+with cols[0]:
+    module = _choice("Module", filters["modules"], key="bank.module")
+with cols[1]:
+    call_type = _choice("Call type", list(filters["call_types"]), filters["call_types"], "bank.ct")
+with cols[2]:
+    disqualifier = _choice(
+        "Disqualifier",
+        ["none", *filters["disqualifiers"]],
+        {"none": "None at all", **filters["disqualifiers"]},
+        "bank.dq",
+    )
+with cols[3]:
+    model = _choice("Dispatch model", list(filters["models"]), filters["models"], "bank.model")
+with cols[4]:
+    difficulty = _choice("Difficulty", filters["difficulties"], key="bank.difficulty")
+with cols[5]:
+    status = _choice("Status", filters["statuses"], key="bank.status")
+
+rows = authoring.bank(
+    actor=actor,
+    module=module,
+    call_type=call_type,
+    disqualifier=disqualifier,
+    model=model,
+    difficulty=difficulty,
+    status=status,
+)
+flash = st.session_state.pop("bank.flash", None)
+if flash:
+    kind, message = flash
+    (st.success if kind == "ok" else st.error)(message)
+
+st.caption(f"{len(rows)} scenario(s) match.")
+if rows:
+    table = pd.DataFrame(
+        {
+            "Id": [r["key"] for r in rows],
+            "Version": [r["version"] for r in rows],
+            "Title": [r["title"] for r in rows],
+            "Module": [r["module"] for r in rows],
+            "Call type": [r["call_type"] for r in rows],
+            "Disqualifiers": [", ".join(r["disqualifiers"]) or "none" for r in rows],
+            "Difficulty": [r["difficulty"] for r in rows],
+            "Status": [r["status"] for r in rows],
+            "Source": [r["source"] for r in rows],
+            "Model entries": [", ".join(r["models"]) for r in rows],
+            "Attempts": [r["attempts"] for r in rows],
+            "Facility": [r["facility"] for r in rows],
+            "Discrimination": [r["discrimination"] for r in rows],
+            "Dubious": [r["dubious"] for r in rows],
+            "Calibration": [r["calibration"] for r in rows],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Facility": st.column_config.NumberColumn(format="%.2f"),
+            "Discrimination": st.column_config.NumberColumn(format="%.2f"),
+            "Attempts": st.column_config.NumberColumn(
+                help="Graded attempts without guided-mode hints"
+            ),
+        },
+    )
+
+    st.subheader("Act on a scenario", anchor=False)
+    by_id = {r["version_id"]: r for r in rows}
+    chosen = st.selectbox(
+        "Scenario",
+        list(by_id),
+        format_func=lambda v: f"{by_id[v]['key']} — {by_id[v]['title']} ({by_id[v]['status']})",
+        key="bank.selected",
+    )
+    row = by_id[chosen]
+    if row["hints"]:
+        for hint in row["hints"]:
+            st.warning(hint, icon=":material/lightbulb:")
+    if row["contested"]:
+        st.warning(
+            "Contested in calibration: it cannot be published until the trainers' keys agree.",
+            icon=":material/balance:",
+        )
+
+    def _set(version_id: int, status: str) -> None:
+        try:
+            result = authoring.set_status(actor=actor, version_id=version_id, status=status)
+            st.session_state["bank.flash"] = ("ok", f"{result['key']} is now {result['status']}.")
+        except UserError as exc:
+            st.session_state["bank.flash"] = ("error", str(exc))
+
+    buttons = st.columns(4)
+    buttons[0].button(
+        "Publish",
+        key="bank.publish",
+        icon=":material/publish:",
+        disabled=row["status"] == "published",
+        on_click=_set,
+        args=(chosen, "published"),
+    )
+    buttons[1].button(
+        "Retire",
+        key="bank.retire",
+        icon=":material/archive:",
+        disabled=row["status"] == "retired",
+        on_click=_set,
+        args=(chosen, "retired"),
+    )
+    buttons[2].button(
+        "Back to draft",
+        key="bank.draft",
+        icon=":material/edit_document:",
+        disabled=row["status"] == "draft",
+        on_click=_set,
+        args=(chosen, "draft"),
+    )
+    if buttons[3].button("Open in the editor", key="bank.edit", icon=":material/edit_note:"):
+        st.session_state["editor.version_id"] = chosen
+        st.switch_page("app_pages/trainer_editor.py")
+else:
+    st.info("No scenario matches these filters.")

@@ -1,5 +1,80 @@
-"""Placeholder: being built."""
+"""Verify a certificate: public, no login. Shows only what the certificate itself shows."""
+
+import time
 
 import streamlit as st
 
-st.info("This page is being built.")
+from app.services import certification
+from app.ui.grade_card import plain
+
+TIMES = "verify.times"
+DONE = "verify.prefilled"
+LIMIT, WINDOW = 10, 60.0  # checks per browser session per minute
+
+
+def _date(value) -> str:
+    return f"{value.day} {value:%B %Y}" if value else "—"
+
+
+def _allowed() -> bool:
+    now = time.monotonic()
+    recent = [t for t in st.session_state.get(TIMES, []) if now - t < WINDOW]
+    if len(recent) >= LIMIT:
+        st.session_state[TIMES] = recent
+        return False
+    st.session_state[TIMES] = recent + [now]
+    return True
+
+
+st.title("Verify a certificate")
+st.write(
+    "Type the verification code printed on a CallScreen Academy certificate to see "
+    "whether it is valid. Letters and digits only; case, spaces and dashes do not matter."
+)
+
+from_link = str(st.query_params.get("code", ""))[:64]
+with st.form("verify.form"):
+    code = st.text_input(
+        "Verification code", value=from_link, max_chars=32, placeholder="e.g. 7KQM-3WXT-HN9C"
+    )
+    submitted = st.form_submit_button("Check", type="primary", icon=":material/search:")
+
+# A link with ?code=... is checked once on arrival.
+if from_link and not st.session_state.get(DONE):
+    st.session_state[DONE] = True
+    submitted, code = True, from_link
+
+if submitted:
+    if not _allowed():
+        st.warning("Too many checks in a short time. Please wait a minute and try again.")
+    else:
+        result = certification.verify_certificate(code)
+        if not result["found"]:
+            st.error("No certificate with this code was found.", icon=":material/search_off:")
+        else:
+            status = result["status"]
+            if status == "valid":
+                st.success(
+                    f"Valid certificate, until {_date(result['expires_on'])}.",
+                    icon=":material/verified:",
+                )
+            elif status == "expired":
+                st.warning(
+                    f"This certificate expired on {_date(result['expires_on'])}.",
+                    icon=":material/schedule:",
+                )
+            else:
+                st.error(
+                    f"This certificate was revoked on {_date(result['revoked_on'])}.",
+                    icon=":material/block:",
+                )
+            with st.container(border=True):
+                st.markdown(f"**Holder:** {plain(result['holder'])}")
+                st.markdown(f"**Agency:** {plain(result['agency'])}")
+                st.markdown(f"**Certification:** {plain(result['track'])}")
+                st.markdown(f"**Issued:** {_date(result['issued_on'])}")
+                label = "Expired" if status == "expired" else "Valid until"
+                st.markdown(f"**{label}:** {_date(result['expires_on'])}")
+                if result["revoked_on"]:
+                    st.markdown(f"**Revoked:** {_date(result['revoked_on'])}")
+                st.caption(f"Code {result['code']}")

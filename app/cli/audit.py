@@ -17,7 +17,9 @@ _HEAD = re.compile(r"^(\d+):([0-9a-f]{64})$")
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("audit", help="verify the audit log; record certificate expiries")
+    parser = subparsers.add_parser(
+        "audit", help="verify the audit log; record certificate expiries"
+    )
     commands = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = commands.add_parser("verify", help="check the hash chain of the audit log")
     verify.add_argument(

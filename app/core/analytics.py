@@ -141,8 +141,14 @@ def linear_fit(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
     return slope, my - slope * mx
 
 
-def stage_of(*, modules_passed: int, exam_passed: bool, certified: bool, attempts: int,
-             modules_total: int = MODULE_COUNT) -> str:
+def stage_of(
+    *,
+    modules_passed: int,
+    exam_passed: bool,
+    certified: bool,
+    attempts: int,
+    modules_total: int = MODULE_COUNT,
+) -> str:
     """Where a trainee is on the way to certification (one of :data:`STAGES`)."""
     if certified:
         return "certified"
@@ -187,9 +193,7 @@ def stuck_reasons(row: dict, *, now: dt.datetime, rules: StuckRules = StuckRules
     for code in DISQUALIFIERS:
         misses = int(row.get(f"missed_{code}") or 0)
         if misses >= rules.repeat_misses:
-            reasons.append(
-                f"missed '{code}' {misses} times in the last {rules.recent_days} days"
-            )
+            reasons.append(f"missed '{code}' {misses} times in the last {rules.recent_days} days")
     return reasons
 
 
@@ -251,8 +255,12 @@ def trainee_table(
         table["certified"] = False
     table["exam_passed"] = table["exam_passed"].astype("boolean").fillna(False).astype(bool)
     table["certified"] = table["certified"].astype("boolean").fillna(False).astype(bool)
-    table["pass_rate"] = [rate(p, a) for p, a in zip(table["passes"], table["attempts"], strict=True)]
-    table["avg_score"] = [rate(s, a) for s, a in zip(table["score_sum"], table["attempts"], strict=True)]
+    table["pass_rate"] = [
+        rate(p, a) for p, a in zip(table["passes"], table["attempts"], strict=True)
+    ]
+    table["avg_score"] = [
+        rate(s, a) for s, a in zip(table["score_sum"], table["attempts"], strict=True)
+    ]
     table["stage"] = [
         stage_of(
             modules_passed=m, exam_passed=e, certified=c, attempts=a, modules_total=modules_total
@@ -272,9 +280,7 @@ def trainee_table(
     table["stuck"] = [bool(r) for r in reasons]
     table["reasons"] = ["; ".join(r) for r in reasons]
     last = table["last_at"]
-    table["days_inactive"] = [
-        None if pd.isna(t) else (now - t.to_pydatetime()).days for t in last
-    ]
+    table["days_inactive"] = [None if pd.isna(t) else (now - t.to_pydatetime()).days for t in last]
     return table.sort_values(["stuck", "name"], ascending=[False, True]).reset_index(drop=True)
 
 
@@ -312,16 +318,39 @@ def error_profile(combos: pd.DataFrame, presence: pd.DataFrame) -> pd.DataFrame:
     total = int(presence["n"].sum()) if len(presence) else 0
     rows = []
     for code in DISQUALIFIERS:
-        present = int(
-            sum(n for d, n in zip(presence["disqualifiers"], presence["n"], strict=True)
-                if code in split_codes(d))
-        ) if len(presence) else 0
-        missed = int(
-            sum(n for m, n in zip(combos["missed"], combos["n"], strict=True) if code in split_codes(m))
-        ) if len(combos) else 0
-        over = int(
-            sum(n for o, n in zip(combos["over"], combos["n"], strict=True) if code in split_codes(o))
-        ) if len(combos) else 0
+        present = (
+            int(
+                sum(
+                    n
+                    for d, n in zip(presence["disqualifiers"], presence["n"], strict=True)
+                    if code in split_codes(d)
+                )
+            )
+            if len(presence)
+            else 0
+        )
+        missed = (
+            int(
+                sum(
+                    n
+                    for m, n in zip(combos["missed"], combos["n"], strict=True)
+                    if code in split_codes(m)
+                )
+            )
+            if len(combos)
+            else 0
+        )
+        over = (
+            int(
+                sum(
+                    n
+                    for o, n in zip(combos["over"], combos["n"], strict=True)
+                    if code in split_codes(o)
+                )
+            )
+            if len(combos)
+            else 0
+        )
         absent = total - present
         rows.append(
             {
@@ -639,6 +668,8 @@ def equity_audit(
         "min_pairs": min_pairs,
         "min_pairs_cohort": min_pairs_cohort,
         "trainees_flagged": int(per_trainee["flagged"].sum()) if len(per_trainee) else 0,
-        "trainees_tested": int((per_trainee["pairs"] >= min_pairs).sum()) if len(per_trainee) else 0,
+        "trainees_tested": int((per_trainee["pairs"] >= min_pairs).sum())
+        if len(per_trainee)
+        else 0,
     }
     return EquityAudit(per_trainee=per_trainee, cohort=cohort)

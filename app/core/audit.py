@@ -115,9 +115,7 @@ def _field(entry: Any, name: str) -> Any:
     return getattr(entry, name, None)
 
 
-def verify_chain(
-    entries: Iterable[Any], *, anchors: Iterable[tuple[int, str]] = ()
-) -> list[str]:
+def verify_chain(entries: Iterable[Any], *, anchors: Iterable[tuple[int, str]] = ()) -> list[str]:
     """Every problem with a log given in id order (AuditRecords, rows or mappings).
 
     Checks that ids start at 1 and rise by one, that each ``prev_hash`` is the hash
@@ -150,7 +148,7 @@ def verify_chain(
             else:
                 report(f"{where}: out of order or repeated (expected id {expected_id})")
         if isinstance(ident, int) and not isinstance(ident, bool):
-            expected_id = ident + 1
+            expected_id = max(expected_id, ident + 1)
         else:
             expected_id += 1
         stored_prev = _field(entry, "prev_hash")

@@ -116,6 +116,10 @@ def render_certificate_pdf(info: CertificateInfo) -> bytes:
 
     if info.status != "valid":
         page.line(
-            f"This certificate is {info.status.upper()}.", size=14, y=pdf.h - 26, bold=True, color=RED
+            f"This certificate is {info.status.upper()}.",
+            size=14,
+            y=pdf.h - 26,
+            bold=True,
+            color=RED,
         )
     return bytes(pdf.output())

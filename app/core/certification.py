@@ -26,7 +26,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from app.core.protocol import CALL_TYPE_GROUPS, CHANNELS, DISPATCH_MODELS, DISPOSITIONS, DISQUALIFIERS
+from app.core.protocol import (
+    CALL_TYPE_GROUPS,
+    CHANNELS,
+    DISPATCH_MODELS,
+    DISPOSITIONS,
+    DISQUALIFIERS,
+)
 from app.core.yaml_safe import YamlError, load_yaml
 from app.errors import UserError
 
@@ -34,7 +40,10 @@ FORMAT = 1
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "content" / "certifications"
 PARTS = ("questions", "disqualifiers", "call_type", "disposition", "time")
 # Routes that exist only under one dispatch model.
-MODEL_ROUTES = {"embedded_professional": "embedded_professional", "external_hotline": "external_hotline"}
+MODEL_ROUTES = {
+    "embedded_professional": "embedded_professional",
+    "external_hotline": "external_hotline",
+}
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: read aloud safely
 CODE_LENGTH = 12
 CODE_GROUP = 4
@@ -205,7 +214,9 @@ class _Checker:
         text = f"{where}: {message}" if where else message
         self.problems.append(f"{self.filename}:{self.line(path)}: {text}")
 
-    def keys(self, value: Any, path: tuple, allowed: Iterable[str], required: Iterable[str]) -> dict:
+    def keys(
+        self, value: Any, path: tuple, allowed: Iterable[str], required: Iterable[str]
+    ) -> dict:
         if not isinstance(value, Mapping):
             self.add(path, "must be a mapping of keys")
             return {}
@@ -260,7 +271,17 @@ class _Checker:
         return out
 
 
-_TOP = ("format", "id", "title", "summary", "validity_months", "requirements", "exam", "renewal", "models")
+_TOP = (
+    "format",
+    "id",
+    "title",
+    "summary",
+    "validity_months",
+    "requirements",
+    "exam",
+    "renewal",
+    "models",
+)
 _OVERRIDABLE = ("summary", "validity_months", "requirements", "exam", "renewal")
 _REQ = ("modules", "knowledge_checks", "practice")
 _PRACTICE = ("min_calls", "min_average", "average_of_last")
@@ -274,12 +295,24 @@ _EXAM = (
     "stratify",
 )
 _STRATIFY = ("each_disqualifier", "no_disqualifier", "groups", "channels", "dispositions")
-_RENEWAL = ("window_days", "grace_days", "lookback_months", "min_calls", "min_average", "max_critical")
+_RENEWAL = (
+    "window_days",
+    "grace_days",
+    "lookback_months",
+    "min_calls",
+    "min_average",
+    "max_critical",
+)
 
 
 def _build(raw: Mapping, check: _Checker, *, model: str | None) -> Track:
     """Validate the merged rules for one model; problems go to ``check``."""
-    top = check.keys(raw, (), _TOP, ("format", "id", "title", "summary", "validity_months", "requirements", "exam"))
+    top = check.keys(
+        raw,
+        (),
+        _TOP,
+        ("format", "id", "title", "summary", "validity_months", "requirements", "exam"),
+    )
     if top.get("format", FORMAT) != FORMAT:
         check.add(("format",), f"must be {FORMAT}")
     ident = top.get("id")
@@ -310,7 +343,10 @@ def _build(raw: Mapping, check: _Checker, *, model: str | None) -> Track:
         check.add(("requirements", "knowledge_checks"), "must be true or false")
         knowledge_checks = True
     prac = check.keys(
-        req.get("practice", {}), ("requirements", "practice"), _PRACTICE, ("min_calls", "min_average")
+        req.get("practice", {}),
+        ("requirements", "practice"),
+        _PRACTICE,
+        ("min_calls", "min_average"),
     )
     p_path = ("requirements", "practice")
     practice = PracticeRule(
@@ -335,7 +371,9 @@ def _build(raw: Mapping, check: _Checker, *, model: str | None) -> Track:
             parts[name] = check.number(value, ("exam", "part_minimums", name), 0, 1)
     st = check.keys(ex.get("stratify") or {}, ("exam", "stratify"), _STRATIFY, ())
     s_path = ("exam", "stratify")
-    dispositions = check.counts(st.get("dispositions"), s_path + ("dispositions",), DISPOSITIONS, calls)
+    dispositions = check.counts(
+        st.get("dispositions"), s_path + ("dispositions",), DISPOSITIONS, calls
+    )
     for code in dispositions:
         owner = MODEL_ROUTES.get(code)
         if owner is not None and owner != model:
@@ -345,15 +383,21 @@ def _build(raw: Mapping, check: _Checker, *, model: str | None) -> Track:
                 f"route '{code}' does not exist {where}; set it in models.{owner}",
             )
     stratify = Stratify(
-        each_disqualifier=check.integer(st.get("each_disqualifier", 0), s_path + ("each_disqualifier",), 0, calls),
-        no_disqualifier=check.integer(st.get("no_disqualifier", 0), s_path + ("no_disqualifier",), 0, calls),
+        each_disqualifier=check.integer(
+            st.get("each_disqualifier", 0), s_path + ("each_disqualifier",), 0, calls
+        ),
+        no_disqualifier=check.integer(
+            st.get("no_disqualifier", 0), s_path + ("no_disqualifier",), 0, calls
+        ),
         groups=check.counts(st.get("groups"), s_path + ("groups",), CALL_TYPE_GROUPS, calls),
         channels=check.counts(st.get("channels"), s_path + ("channels",), CHANNELS, calls),
         dispositions=dispositions,
     )
     where = f" (under {model})" if model else ""
     if stratify.no_disqualifier + stratify.each_disqualifier > calls:
-        check.add(s_path, f"each_disqualifier + no_disqualifier exceed the {calls} exam calls{where}")
+        check.add(
+            s_path, f"each_disqualifier + no_disqualifier exceed the {calls} exam calls{where}"
+        )
     for name in ("groups", "channels", "dispositions"):
         total = sum(getattr(stratify, name).values())
         if total > calls:
@@ -362,20 +406,31 @@ def _build(raw: Mapping, check: _Checker, *, model: str | None) -> Track:
         calls=calls,
         pass_mark=check.integer(ex.get("pass_mark"), ("exam", "pass_mark"), 0, 100, None),
         max_critical=check.integer(ex.get("max_critical", 0), ("exam", "max_critical"), 0, calls),
-        min_passed_calls=check.integer(ex.get("min_passed_calls", 0), ("exam", "min_passed_calls"), 0, calls),
+        min_passed_calls=check.integer(
+            ex.get("min_passed_calls", 0), ("exam", "min_passed_calls"), 0, calls
+        ),
         part_minimums=parts,
-        retake_wait_hours=check.integer(ex.get("retake_wait_hours", 0), ("exam", "retake_wait_hours"), 0, 8760),
+        retake_wait_hours=check.integer(
+            ex.get("retake_wait_hours", 0), ("exam", "retake_wait_hours"), 0, 8760
+        ),
         stratify=stratify,
     )
 
     renewal = None
     if top.get("renewal") is not None:
-        rn = check.keys(top["renewal"], ("renewal",), _RENEWAL, ("window_days", "lookback_months", "min_calls", "min_average"))
+        rn = check.keys(
+            top["renewal"],
+            ("renewal",),
+            _RENEWAL,
+            ("window_days", "lookback_months", "min_calls", "min_average"),
+        )
         r = ("renewal",)
         renewal = RenewalRule(
             window_days=check.integer(rn.get("window_days"), r + ("window_days",), 0, 3650, None),
             grace_days=check.integer(rn.get("grace_days", 0), r + ("grace_days",), 0, 3650),
-            lookback_months=check.integer(rn.get("lookback_months"), r + ("lookback_months",), 1, 60, None),
+            lookback_months=check.integer(
+                rn.get("lookback_months"), r + ("lookback_months",), 1, 60, None
+            ),
             min_calls=check.integer(rn.get("min_calls"), r + ("min_calls",), 1, 1000, None),
             min_average=check.number(rn.get("min_average", 0), r + ("min_average",), 0, 100),
             max_critical=check.integer(rn.get("max_critical", 0), r + ("max_critical",), 0, 1000),
@@ -441,14 +496,19 @@ def parse_track(
     base_rules = {k: v for k, v in raw.items() if k != "models"}
     for model, override in models.items():
         if model not in DISPATCH_MODELS:
-            check.add(("models", model), f"unknown dispatch model (one of: {', '.join(DISPATCH_MODELS)})")
+            check.add(
+                ("models", model), f"unknown dispatch model (one of: {', '.join(DISPATCH_MODELS)})"
+            )
             continue
         if not isinstance(override, Mapping):
             check.add(("models", model), "must be a mapping of changes")
             continue
         for key in override:
             if key not in _OVERRIDABLE:
-                check.add(("models", model, key), f"cannot be changed per model (allowed: {', '.join(_OVERRIDABLE)})")
+                check.add(
+                    ("models", model, key),
+                    f"cannot be changed per model (allowed: {', '.join(_OVERRIDABLE)})",
+                )
         allowed = {k: v for k, v in override.items() if k in _OVERRIDABLE}
         sub = _Checker(filename, doc, line_prefixes=(("models", model), ()))
         variants[model] = _build(merge(base_rules, allowed), sub, model=model)
@@ -471,7 +531,9 @@ def load_track(path: str | Path, known_modules: Iterable[str] | None = None) -> 
     return parse_track(data, str(path), known_modules)
 
 
-def load_tracks(root: str | Path = DEFAULT_ROOT, known_modules: Iterable[str] | None = None) -> list[Track]:
+def load_tracks(
+    root: str | Path = DEFAULT_ROOT, known_modules: Iterable[str] | None = None
+) -> list[Track]:
     """Every track under ``root`` (``*.yaml``), sorted by id; all problems at once."""
     root = Path(root)
     tracks, problems = [], []
@@ -530,7 +592,9 @@ def practice_average(scores: Sequence[int], last: int | None) -> float | None:
 def eligibility(track: Track, facts: ProgressFacts) -> Eligibility:
     """What is missing before this trainee may start the exam of ``track``."""
     modules = required_modules(track, facts.all_modules)
-    unread = tuple(m for m in modules if m not in facts.modules_read and m not in facts.checks_passed)
+    unread = tuple(
+        m for m in modules if m not in facts.modules_read and m not in facts.checks_passed
+    )
     unchecked = (
         tuple(m for m in modules if m not in facts.checks_passed) if track.knowledge_checks else ()
     )
@@ -661,7 +725,9 @@ def _exclusive_bound(deficits: Mapping[str, int]) -> int:
     return max(*sums.values(), deficits.get("no_disqualifier", 0) + most_dq)
 
 
-def _shortfall(requirements: Mapping[str, int], pool: Sequence[CallSummary], slots: int) -> ExamPlanShort:
+def _shortfall(
+    requirements: Mapping[str, int], pool: Sequence[CallSummary], slots: int
+) -> ExamPlanShort:
     needs: dict[str, int] = {}
     lines: list[str] = []
     for name, count in requirements.items():
@@ -820,9 +886,7 @@ def exam_result(track: Track, graded: Sequence[GradedCall]) -> dict:
     planned = max(rules.calls, len(graded))
     scores = [int(g.grade.get("score") or 0) for g in graded]
     critical = [c for g in graded for c in (g.grade.get("critical") or [])]
-    passed_calls = sum(
-        1 for g in graded if g.grade.get("passed") and not g.grade.get("critical")
-    )
+    passed_calls = sum(1 for g in graded if g.grade.get("passed") and not g.grade.get("critical"))
     score = _round_half_up(Fraction(sum(scores), planned)) if planned else 0
     parts: dict[str, float] = {}
     for name in PARTS:

@@ -44,7 +44,7 @@ WEIGHTS: Mapping[str, int] = {
     "disposition": 30,
     "time": 5,
 }
-ACCEPTABLE_CREDIT = Fraction(1, 2)
+ACCEPTABLE_CREDIT = Fraction(0)
 SLOW_FACTOR = Fraction(3, 2)  # up to this multiple of the target: half the time credit
 PENALTIES: Mapping[str, int] = {"over_routed": 10, "wrong_priority": 2}
 LEVELS = ((95, "high"), (85, "compliant"), (75, "partial"), (60, "low"), (0, "non-compliant"))

@@ -281,7 +281,9 @@ def read_uploads(
             continue
         files += 1
         if len(data) > limits.max_file_bytes:
-            problems.append(f"{name}: is {_size(len(data))}; at most {_size(limits.max_file_bytes)}")
+            problems.append(
+                f"{name}: is {_size(len(data))}; at most {_size(limits.max_file_bytes)}"
+            )
             continue
         text, problem = decode_scenario(name, data)
         if problem:

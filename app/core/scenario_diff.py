@@ -32,7 +32,11 @@ class ScenarioDiff:
 
 
 def diff_texts(
-    old: str, new: str, old_label: str = "before", new_label: str = "after", context: int = CONTEXT_LINES
+    old: str,
+    new: str,
+    old_label: str = "before",
+    new_label: str = "after",
+    context: int = CONTEXT_LINES,
 ) -> ScenarioDiff:
     """The unified diff from ``old`` to ``new`` (empty text when they are the same)."""
     lines = list(

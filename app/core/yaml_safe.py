@@ -42,8 +42,8 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 MAX_BYTES = 256 * 1024
 MAX_ALIASES = 50
 MAX_DEPTH = 30
-MAX_NODES = 10_000
-MAX_VALUES = 50_000
+MAX_NODES = 5_000
+MAX_VALUES = 10_000
 
 Path = tuple  # a tuple of str keys and int indexes
 
@@ -176,6 +176,41 @@ def decode_text(raw: bytes | str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise YamlError(_line_of_offset(raw, exc.start), "file is not UTF-8 text") from None
+
+
+def _check_expansion(root: Node) -> None:
+    """Refuse a node graph whose aliases loop or expand past ``MAX_VALUES`` values.
+
+    Sizes are memoised per node, so this costs one visit per distinct node, however far
+    the aliases would fan out when the graph is walked.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: Node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active or depth > MAX_DEPTH:
+            raise YamlError(
+                node.start_mark.line + 1,
+                f"nesting deeper than {MAX_DEPTH} levels (an alias may refer to itself)",
+            )
+        active.add(key)
+        total = 1
+        if isinstance(node, SequenceNode):
+            for child in node.value:
+                total += size(child, depth + 1)
+        elif isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                total += size(key_node, depth + 1) + size(value_node, depth + 1)
+        active.discard(key)
+        if total > MAX_VALUES:
+            raise YamlError(node.start_mark.line + 1, "aliases expand to too much data")
+        sizes[key] = total
+        return total
+
+    size(root, 0)
 
 
 def _compose(text: str, backend: str) -> Node | None:
@@ -323,9 +358,10 @@ def load_yaml(raw: bytes | str, backend: str | None = None) -> YamlDocument:
         raise YamlError(1, f"nesting deeper than {MAX_DEPTH} levels") from None
     except Exception as exc:  # noqa: BLE001 - every parser failure becomes one line
         raise _yaml_error(exc, text) from None
-    converter = _Converter()
     if node is None:
         raise YamlError(1, "file is empty")
+    _check_expansion(node)
+    converter = _Converter()
     converter.doc.key_lines[()] = node.start_mark.line + 1
     try:
         converter.doc.value = converter.convert(node, (), 0)

@@ -583,7 +583,9 @@ def _replace_unplayable(actor: Actor, exam_id: int, position: int) -> None:
         }
         keep = [
             s
-            for s in (_summary(i, by_id[i].data or {}, protocol, agency) for i in exam.plan[:position])
+            for s in (
+                _summary(i, by_id[i].data or {}, protocol, agency) for i in exam.plan[:position]
+            )
             if s
         ]
         candidates = _call_summaries(session, agency, protocol)
@@ -654,7 +656,9 @@ def exam_state(*, actor: Actor, exam_id: int) -> dict:
             "attempt_id": attempt_id,
             "started_at": exam.started_at,
             "finished_at": exam.finished_at,
-            "elapsed_seconds": round((core.as_utc(end) - core.as_utc(exam.started_at)).total_seconds()),
+            "elapsed_seconds": round(
+                (core.as_utc(end) - core.as_utc(exam.started_at)).total_seconds()
+            ),
             "outcome": (exam.result or {}).get("outcome"),
         }
     raise UserError("The exam could not be opened; please reload the page.")
@@ -673,9 +677,7 @@ def finish_exam(*, actor: Actor, exam_id: int) -> dict:
         if left:
             raise UserError(f"Answer the remaining {len(left)} call(s) first.")
         track = _exam_track(exam)
-        graded = [
-            core.GradedCall(vid, done[vid].grade or {}, done[vid].seconds) for vid in plan
-        ]
+        graded = [core.GradedCall(vid, done[vid].grade or {}, done[vid].seconds) for vid in plan]
         outcome = core.exam_result(track, graded)
         now = utcnow()
         outcome["exam_seconds"] = round((now - core.as_utc(exam.started_at)).total_seconds())
@@ -989,7 +991,9 @@ def exam_review(*, actor: Actor, exam_id: int) -> dict:
                 "regrade_error": error,
             }
         )
-        regraded.append(core.GradedCall(vid, new_grade or old_grade, attempt.seconds if attempt else None))
+        regraded.append(
+            core.GradedCall(vid, new_grade or old_grade, attempt.seconds if attempt else None)
+        )
     outcome = (exam.result or {}).get("outcome") or {}
     outcome_now = None
     if changed_any and exam.status == "completed":

@@ -45,7 +45,7 @@ COHORT_NAMES = (
     "Harper Quinn",
     "Jamie Ortiz",
 )
-TWIN_PAIRS = 16  # generated twin pairs stored for the demo
+TWIN_PAIRS = 24  # generated twin pairs stored for the demo
 MODULES = (
     "community-responders",
     "dispatch-models",
@@ -257,7 +257,7 @@ def _profiles(rng: random.Random, trainees, cohort: list[int]) -> list[_Trainee]
         if uid in cohort_ids:
             role = cohort_ids.index(uid)
             if role == 1:  # the twin bias the equity audit should find
-                profile.twin_bias, profile.p_hesitant = 0.6, 0.05
+                profile.twin_bias, profile.p_hesitant = 0.8, 0.03
             elif role == 2:  # keeps missing weapons and does not improve
                 profile.weak_code, profile.learning, profile.attempts = "weapon", 0.0, 36
                 profile.p_skip, profile.p_miss = 0.3, 0.4
@@ -328,7 +328,9 @@ def _simulate(
     call_type = expert["call_type"]
     if rng.random() < 0.12 * ease:
         call_type = call.get("initial_call_type") or call_type
-    seconds = round(max(12.0, rng.lognormvariate(0, 0.3) * trainee.speed * (1 - 0.25 * progress)), 1)
+    seconds = round(
+        max(12.0, rng.lognormvariate(0, 0.3) * trainee.speed * (1 - 0.25 * progress)), 1
+    )
     answer = {
         "questions": asked,
         "disqualifiers": [d for d in DISQUALIFIERS if d in marked],

@@ -59,9 +59,13 @@ def _where(since: dt.datetime | None) -> str:
     return clause
 
 
-def _run(session: Session, sql: str, **params) -> list:
-    """Run a constant SQL text with bound parameters (datetimes typed for every backend)."""
-    stmt = text(sql)
+def _run(session: Session, *parts: str, **params) -> list:
+    """Run SQL joined from constant fragments, with every value as a bound parameter.
+
+    The fragments come only from this module (column names, index names, the four
+    disqualifier codes); nothing a user typed is ever part of the text.
+    """
+    stmt = text(" ".join(parts))
     # Timestamps are stored in UTC (timestamptz on PostgreSQL, UTC text on SQLite).
     params = {k: _utc(v) if isinstance(v, dt.datetime) else v for k, v in params.items()}
     typed = [
@@ -69,6 +73,7 @@ def _run(session: Session, sql: str, **params) -> list:
         for k, v in params.items()
         if isinstance(v, dt.datetime)
     ]
+    typed += [bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list)]
     if typed:
         stmt = stmt.bindparams(*typed)
     return session.execute(stmt, params).all()
@@ -161,31 +166,31 @@ def cohort_overview(
         )
         overall = _run(
             session,
-            "SELECT user_id, COUNT(*), "
-            + _case("passed")
-            + ", SUM(COALESCE(score, 0)), "
-            + _case("unsafe")
-            + ", "
-            + _case("over_routed")
-            + ", MAX(submitted_at) FROM "
-            + _from(session, "ix_attempt_an_user")
-            + " WHERE "
-            + _where(None)
-            + " GROUP BY user_id",
+            "SELECT user_id, COUNT(*),",
+            _case("passed"),
+            ", SUM(COALESCE(score, 0)),",
+            _case("unsafe"),
+            ",",
+            _case("over_routed"),
+            ", MAX(submitted_at) FROM",
+            _from(session, "ix_attempt_an_user"),
+            "WHERE",
+            _where(None),
+            "GROUP BY user_id",
             **params,
         )
         misses = ", ".join(_case(_has_code("missed_disqualifiers", c)) for c in an.DISQUALIFIERS)
         recent_rows = _run(
             session,
-            "SELECT user_id, COUNT(*), "
-            + _case("passed")
-            + ", "
-            + misses
-            + " FROM "
-            + _from(session, "ix_attempt_an_time")
-            + " WHERE "
-            + _where(recent)
-            + " GROUP BY user_id",
+            "SELECT user_id, COUNT(*),",
+            _case("passed"),
+            ",",
+            misses,
+            "FROM",
+            _from(session, "ix_attempt_an_time"),
+            "WHERE",
+            _where(recent),
+            "GROUP BY user_id",
             **_params(actor, recent),
         )
         lessons = _run(
@@ -215,8 +220,7 @@ def cohort_overview(
     )
     recent_df = _frame(
         recent_rows,
-        ["user_id", "recent_attempts", "recent_passes"]
-        + [f"missed_{c}" for c in an.DISQUALIFIERS],
+        ["user_id", "recent_attempts", "recent_passes"] + [f"missed_{c}" for c in an.DISQUALIFIERS],
     )
     stats = stats.merge(recent_df, on="user_id", how="left")
     exam_ids = {r[0] for r in exams}
@@ -260,10 +264,10 @@ def _weekly_counts(session: Session, actor: Actor, now: dt.datetime) -> list[tup
     """
     first = _run(
         session,
-        "SELECT MIN(submitted_at) FROM "
-        + _from(session, "ix_attempt_an_time")
-        + " WHERE "
-        + _where(None),
+        "SELECT MIN(submitted_at) FROM",
+        _from(session, "ix_attempt_an_time"),
+        "WHERE",
+        _where(None),
         **_params(actor, None),
     )[0][0]
     if first is None:
@@ -273,19 +277,19 @@ def _weekly_counts(session: Session, actor: Actor, now: dt.datetime) -> list[tup
     start = dt.datetime.combine(first.date() - dt.timedelta(days=first.weekday()), dt.time())
     start = max(start, this_monday - dt.timedelta(weeks=TREND_WEEKS - 1))
     sql = (
-        "SELECT COUNT(*), "
-        + _case("passed")
-        + " FROM "
-        + _from(session, "ix_attempt_an_time")
-        + " WHERE "
-        + _where(None)
-        + " AND submitted_at >= :lo AND submitted_at < :hi"
+        "SELECT COUNT(*),",
+        _case("passed"),
+        "FROM",
+        _from(session, "ix_attempt_an_time"),
+        "WHERE",
+        _where(None),
+        "AND submitted_at >= :lo AND submitted_at < :hi",
     )
     rows = []
     week = start
     while week <= this_monday:
         nxt = week + dt.timedelta(weeks=1)
-        count, passes = _run(session, sql, **_params(actor, None), lo=week, hi=nxt)[0]
+        count, passes = _run(session, *sql, **_params(actor, None), lo=week, hi=nxt)[0]
         if count:
             rows.append((week.date(), int(count), int(passes or 0)))
         week = nxt
@@ -303,20 +307,20 @@ def error_profile(*, actor: Actor, since: dt.date | dt.datetime | None = None) -
     with read_session() as session:
         combos = _run(
             session,
-            "SELECT missed_disqualifiers, over_disqualifiers, COUNT(*) FROM "
-            + _from(session, "ix_attempt_an_dq")
-            + " WHERE "
-            + _where(since)
-            + " GROUP BY missed_disqualifiers, over_disqualifiers",
+            "SELECT missed_disqualifiers, over_disqualifiers, COUNT(*) FROM",
+            _from(session, "ix_attempt_an_dq"),
+            "WHERE",
+            _where(since),
+            "GROUP BY missed_disqualifiers, over_disqualifiers",
             **params,
         )
         per_version = _run(
             session,
-            "SELECT scenario_version_id, COUNT(*) FROM "
-            + _from(session, "ix_attempt_an_scenario")
-            + " WHERE "
-            + _where(since)
-            + " GROUP BY scenario_version_id",
+            "SELECT scenario_version_id, COUNT(*) FROM",
+            _from(session, "ix_attempt_an_scenario"),
+            "WHERE",
+            _where(since),
+            "GROUP BY scenario_version_id",
             **params,
         )
         keys = _run(
@@ -349,15 +353,15 @@ def confusion_matrix(*, actor: Actor, since: dt.date | dt.datetime | None = None
     with read_session() as session:
         rows = _run(
             session,
-            "SELECT expert_disposition, disposition, COUNT(*), "
-            + _case("unsafe")
-            + ", "
-            + _case("over_routed")
-            + " FROM "
-            + _from(session, "ix_attempt_an_route")
-            + " WHERE "
-            + _where(since)
-            + " GROUP BY expert_disposition, disposition",
+            "SELECT expert_disposition, disposition, COUNT(*),",
+            _case("unsafe"),
+            ",",
+            _case("over_routed"),
+            "FROM",
+            _from(session, "ix_attempt_an_route"),
+            "WHERE",
+            _where(since),
+            "GROUP BY expert_disposition, disposition",
             **_params(actor, since),
         )
     cells = _frame(rows, ["expert", "chosen", "n", "unsafe", "over_routed"])
@@ -380,11 +384,14 @@ def timing(*, actor: Actor, since: dt.date | dt.datetime | None = None) -> Timin
     since = _as_datetime(since)
     params = _params(actor, since)
     with read_session() as session:
-        source = _from(session, "ix_attempt_an_seconds")
-        where = _where(since) + " AND seconds IS NOT NULL"
+        source = ("FROM", _from(session, "ix_attempt_an_seconds"))
+        where = ("WHERE", _where(since), "AND seconds IS NOT NULL")
         n, within = _run(
             session,
-            f"SELECT COUNT(*), {_case('seconds <= :limit')} FROM {source} WHERE {where}",  # noqa: S608 - constant SQL
+            "SELECT COUNT(*),",
+            _case("seconds <= :limit"),
+            *source,
+            *where,
             **params,
             limit=an.NFPA_SECONDS,
         )[0]
@@ -393,17 +400,27 @@ def timing(*, actor: Actor, since: dt.date | dt.datetime | None = None) -> Timin
         if n:
             p90 = _run(
                 session,
-                f"SELECT seconds FROM {source} WHERE {where} "  # noqa: S608 - constant SQL
+                "SELECT seconds",
+                *source,
+                *where,
                 "ORDER BY seconds LIMIT 1 OFFSET :offset",
                 **params,
                 offset=an.nearest_rank(n, an.NFPA_SHARE) - 1,
             )[0][0]
+        # Whole bins: CAST truncates on SQLite (seconds are >= 0) but rounds on PostgreSQL.
         bucket = (
-            "CAST(seconds / :width AS INTEGER)" if _is_sqlite(session) else "FLOOR(seconds / :width)"
+            "CAST(seconds / :width AS INTEGER)"
+            if _is_sqlite(session)
+            else "FLOOR(seconds / :width)"
         )
         hist = _run(
             session,
-            f"SELECT {bucket} AS b, COUNT(*) FROM {source} WHERE {where} GROUP BY b",  # noqa: S608 - constant SQL
+            "SELECT",
+            bucket,
+            "AS b, COUNT(*)",
+            *source,
+            *where,
+            "GROUP BY b",
             **params,
             width=HIST_WIDTH,
         )
@@ -441,13 +458,13 @@ def equity_audit(
     with read_session() as session:
         rows = _run(
             session,
-            "SELECT user_id, twin_group, twin_variant, COUNT(*), "
-            + _case(_police_in())
-            + " FROM "
-            + _from(session, "ix_attempt_an_twin")
-            + " WHERE agency_id = :agency AND twin_group IS NOT NULL AND status = :submitted"
-            + (" AND submitted_at >= :since" if since is not None else "")
-            + " GROUP BY user_id, twin_group, twin_variant",
+            "SELECT user_id, twin_group, twin_variant, COUNT(*),",
+            _case(_police_in()),
+            "FROM",
+            _from(session, "ix_attempt_an_twin"),
+            "WHERE agency_id = :agency AND twin_group IS NOT NULL AND status = :submitted",
+            "AND submitted_at >= :since" if since is not None else "",
+            "GROUP BY user_id, twin_group, twin_variant",
             **_params(actor, since),
         )
         names = _run(
@@ -599,13 +616,13 @@ def attempts_behind(
             r[0]
             for r in _run(
                 session,
-                "SELECT id FROM "
-                + _from(session, spec.index)
-                + " WHERE "
-                + _where(since)
-                + " AND "
-                + spec.condition
-                + " ORDER BY submitted_at DESC, id DESC LIMIT :n",
+                "SELECT id FROM",
+                _from(session, spec.index),
+                "WHERE",
+                _where(since),
+                "AND",
+                spec.condition,
+                "ORDER BY submitted_at DESC, id DESC LIMIT :n",
                 **params,
             )
         ]
@@ -617,7 +634,6 @@ def _attempt_rows(session: Session, actor: Actor, ids: list[int]) -> pd.DataFram
     """Display rows for attempt ids (in the order given), agency-checked again."""
     if not ids:
         return pd.DataFrame(columns=BEHIND_COLUMNS)
-    marks = ", ".join(f":id{i}" for i in range(len(ids)))
     rows = _run(
         session,
         "SELECT a.id, a.submitted_at, u.display_name, s.title, a.mode, a.score, a.passed, "
@@ -625,9 +641,9 @@ def _attempt_rows(session: Session, actor: Actor, ids: list[int]) -> pd.DataFram
         "a.missed_disqualifiers, a.over_disqualifiers, a.twin_group, a.twin_variant, a.user_id "
         'FROM attempt a JOIN "user" u ON u.id = a.user_id '
         "JOIN scenarioversion s ON s.id = a.scenario_version_id "
-        f"WHERE a.agency_id = :agency AND a.id IN ({marks})",  # noqa: S608 - placeholders only
+        "WHERE a.agency_id = :agency AND a.id IN :ids",
         agency=actor.agency_id,
-        **{f"id{i}": v for i, v in enumerate(ids)},
+        ids=[int(i) for i in ids],
     )
     frame = _frame(rows, BEHIND_COLUMNS)
     frame["submitted_at"] = pd.to_datetime(frame["submitted_at"].map(an.naive_utc))
@@ -677,13 +693,13 @@ def trainee_detail(*, actor: Actor, trainee_id: int, limit: int = 500) -> Traine
         attempts = _attempt_rows(session, actor, ids)
         totals = _run(
             session,
-            "SELECT COUNT(*), "
-            + _case("passed")
-            + ", AVG(score), "
-            + _case("unsafe")
-            + ", "
-            + _case("over_routed")
-            + " FROM attempt WHERE user_id = :uid AND agency_id = :agency AND status = :submitted",
+            "SELECT COUNT(*),",
+            _case("passed"),
+            ", AVG(score),",
+            _case("unsafe"),
+            ",",
+            _case("over_routed"),
+            "FROM attempt WHERE user_id = :uid AND agency_id = :agency AND status = :submitted",
             uid=uid,
             agency=actor.agency_id,
             submitted=SUBMITTED,
@@ -707,13 +723,12 @@ def trainee_detail(*, actor: Actor, trainee_id: int, limit: int = 500) -> Traine
 def _note_counts(session: Session, actor: Actor, ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}
-    marks = ", ".join(f":id{i}" for i in range(len(ids)))
     rows = _run(
         session,
         "SELECT attempt_id, COUNT(*) FROM reviewnote WHERE agency_id = :agency "
-        f"AND attempt_id IN ({marks}) GROUP BY attempt_id",  # noqa: S608 - placeholders only
+        "AND attempt_id IN :ids GROUP BY attempt_id",
         agency=actor.agency_id,
-        **{f"id{i}": v for i, v in enumerate(ids)},
+        ids=[int(i) for i in ids],
     )
     return {a: int(n) for a, n in rows}
 
@@ -986,10 +1001,7 @@ def _notes(session: Session, actor: Actor, attempt_id: int) -> list[dict]:
         agency=actor.agency_id,
         aid=attempt_id,
     )
-    return [
-        {"id": i, "text": t, "created_at": an.naive_utc(c), "author": a}
-        for i, t, c, a in rows
-    ]
+    return [{"id": i, "text": t, "created_at": an.naive_utc(c), "author": a} for i, t, c, a in rows]
 
 
 def review_notes(*, actor: Actor, attempt_id: int) -> list[dict]:
@@ -998,11 +1010,12 @@ def review_notes(*, actor: Actor, attempt_id: int) -> list[dict]:
         owner_clause, extra = "", {}
     else:
         require(actor, "own_attempts")
-        owner_clause, extra = " AND user_id = :uid", {"uid": actor.user_id}
+        owner_clause, extra = "AND user_id = :uid", {"uid": actor.user_id}
     with read_session() as session:
         found = _run(
             session,
-            "SELECT id FROM attempt WHERE id = :aid AND agency_id = :agency" + owner_clause,
+            "SELECT id FROM attempt WHERE id = :aid AND agency_id = :agency",
+            owner_clause,
             aid=int(attempt_id),
             agency=actor.agency_id,
             **extra,
@@ -1031,7 +1044,10 @@ def add_review_note(*, actor: Actor, attempt_id: int, text: str) -> dict:
         if not found:
             raise NotFound("No such attempt in your agency.")
         note = ReviewNote(
-            agency_id=actor.agency_id, attempt_id=int(attempt_id), author_id=actor.user_id, text=body
+            agency_id=actor.agency_id,
+            attempt_id=int(attempt_id),
+            author_id=actor.user_id,
+            text=body,
         )
         session.add(note)
         session.flush()
@@ -1082,9 +1098,7 @@ def dashboard_timings(agency_id: int) -> dict[str, float]:
     table = overview.trainees
     if len(table) and table["attempts"].max() > 0:
         busiest = int(table.sort_values("attempts").iloc[-1]["user_id"])
-        detail = timed(
-            "trainee_detail", lambda: trainee_detail(actor=actor, trainee_id=busiest)
-        )
+        detail = timed("trainee_detail", lambda: trainee_detail(actor=actor, trainee_id=busiest))
         if len(detail.attempts):
             first = int(detail.attempts.iloc[0]["attempt_id"])
             timed("attempt_replay", lambda: attempt_replay(actor=actor, attempt_id=first))

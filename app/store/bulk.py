@@ -310,8 +310,10 @@ class _AttemptMaker:
                 disposition = "transfer_988"
             else:
                 disposition = "community_responder"
-            call_type = s.call_type if rk[8] < self.p_type[u] + (1 - self.p_type[u]) * (1 - e) else (
-                ELIGIBLE_TYPES[int(rk[9] * len(ELIGIBLE_TYPES))]
+            call_type = (
+                s.call_type
+                if rk[8] < self.p_type[u] + (1 - self.p_type[u]) * (1 - e)
+                else (ELIGIBLE_TYPES[int(rk[9] * len(ELIGIBLE_TYPES))])
             )
             asked = [q for j, q in enumerate(s.required) if rk[10 + j] < self.p_ask[u]]
             sec = float(secs[k])
@@ -550,7 +552,9 @@ def build_dataset(
         writer = _Writer(raw, sqlite)
         cur = raw.cursor()
         cur.execute(
-            "SELECT dispatch_model FROM agency WHERE id = " + ("?" if sqlite else "%s"),
+            "SELECT dispatch_model FROM agency WHERE id = ?"
+            if sqlite
+            else "SELECT dispatch_model FROM agency WHERE id = %s",
             (agency_id,),
         )
         found = cur.fetchone()
@@ -598,7 +602,9 @@ def build_dataset(
             (agency_id, u, names[i], "trainee", pw_hash, True, 0, stamp)
             for i, u in enumerate(usernames)
         ]
-        user_rows.append((agency_id, supervisor, "Bench Supervisor", "supervisor", pw_hash, True, 0, stamp))
+        user_rows.append(
+            (agency_id, supervisor, "Bench Supervisor", "supervisor", pw_hash, True, 0, stamp)
+        )
         writer.insert("user", USER_COLUMNS, user_rows)
         by_name = writer.ids("user", "username", usernames, agency_id)
         user_ids = [by_name[u] for u in usernames]
@@ -649,10 +655,14 @@ def build_dataset(
         if sqlite:
             raw.execute("ANALYZE")
         else:
-            cur = raw.cursor()
-            cur.execute("ANALYZE")
-            cur.close()
-            raw.commit()
+            # VACUUM sets the visibility map, without which PostgreSQL cannot use the
+            # covering indexes index-only; it refuses to run inside a transaction.
+            raw.autocommit = True
+            try:
+                for table in ("attempt", "scenarioversion", '"user"', "lessonprogress"):
+                    raw.execute(f"VACUUM ANALYZE {table}")
+            finally:
+                raw.autocommit = False
     except BaseException:
         try:
             raw_conn.driver_connection.rollback()
@@ -672,4 +682,7 @@ def _names(seed: int, count: int) -> list[str]:
     fake.seed_instance(seed)
     first = [fake.first_name() for _ in range(min(count, 400))]
     last = [fake.last_name() for _ in range(min(count, 400))]
-    return [f"{first[i % len(first)]} {last[(i * 7 + i // len(first)) % len(last)]}" for i in range(count)]
+    return [
+        f"{first[i % len(first)]} {last[(i * 7 + i // len(first)) % len(last)]}"
+        for i in range(count)
+    ]

@@ -40,7 +40,7 @@ QUESTION_GROUPS = (
     ("The person", ("suicide", "substances", "description", "relationship")),
     ("Where and who", ("address", "location_inside", "callback")),
 )
-PRIORITY_HELP = "1 = most urgent … 4 = can wait"
+PRIORITY_HELP = "How urgent the response is, from your screening."
 
 
 def _k(attempt_id: int, name: str) -> str:
@@ -295,7 +295,7 @@ def _decision(actor: Actor, view: dict, attempt_id: int, *, guided: bool) -> Non
         )
         key = _init(attempt_id, "priority", marks["priority"])
         st.segmented_control(
-            "Priority",
+            "Priority (1 = most urgent, 4 = can wait)",
             options=view["priorities"],
             key=key,
             help=PRIORITY_HELP,
@@ -374,6 +374,10 @@ def render_call_screen(
     if view["mode"] == "guided":
         st.caption(":material/lightbulb: Guided call: hints appear as you make your choices.")
     _header(view, timed=view["mode"] == "timed")
+    st.caption(
+        "Listen to the caller, ask the questions you need, mark what you hear on the right, "
+        "choose where the call goes, then submit."
+    )
     left, right = st.columns([3, 2], gap="large")
     with left:
         _caller(actor, view, attempt_id)

@@ -20,10 +20,10 @@ SEVERITY_STYLE = {
     "minor": ("Minor", "gray", ":material/info:"),
 }
 LEVEL_LABELS = {
-    "high": "High compliance",
+    "high": "High",
     "compliant": "Compliant",
-    "partial": "Partial compliance",
-    "low": "Low compliance",
+    "partial": "Partial",
+    "low": "Low",
     "non-compliant": "Non-compliant",
 }
 
@@ -44,6 +44,8 @@ def _seconds(value: float | None) -> str:
 
 def render_grade_card(review: Mapping, *, key_prefix: str = "grade") -> None:
     """Score, compliance, pass/fail, each deviation, the expert key and what to learn."""
+    if review.get("title"):
+        st.subheader(f"Call review: {plain(review['title'])}", anchor=False)
     grade = review.get("grade") or {}
     teaching = review.get("feedback") or {}
     expert = teaching.get("expert") or {}
@@ -60,7 +62,8 @@ def render_grade_card(review: Mapping, *, key_prefix: str = "grade") -> None:
         cols[2].metric(
             "Compliance",
             LEVEL_LABELS.get(grade.get("level"), str(grade.get("level") or "—")),
-            help="How closely you followed the screening protocol, from high to non-compliant.",
+            help="How closely you followed the screening protocol: high, compliant, partial, "
+            "low or non-compliant.",
         )
         cols[3].metric(
             "Time on the call",
@@ -126,9 +129,12 @@ def render_grade_card(review: Mapping, *, key_prefix: str = "grade") -> None:
     with st.expander("The whole call, line by line"):
         st.markdown(f"**Caller:** {plain(review.get('opening'))}")
         for line in teaching.get("transcript") or []:
-            asked = "" if line["asked"] else " *(not asked)*"
-            st.markdown(f"**You:** {plain(line['question'])}{asked}")
-            st.markdown(f"**Caller:** {plain(line['answer'])}")
+            if line["asked"]:
+                st.markdown(f"**You:** {plain(line['question'])}")
+                st.markdown(f"**Caller:** {plain(line['answer'])}")
+            else:
+                st.markdown(f"*Not asked:* {plain(line['question'])}")
+                st.markdown(f"*The caller would have said:* {plain(line['answer'])}")
 
     notes = review.get("notes") or []
     if notes:
@@ -157,8 +163,21 @@ def _comparison(expert: Mapping, answer: Mapping, labels: Mapping) -> pd.DataFra
         ),
         "Route": ((expert.get("disposition") or {}).get("label"), labels.get("disposition")),
     }
+    best = (expert.get("disposition") or {}).get("code")
+    acceptable = {a["code"] for a in expert.get("acceptable") or []}
+    route = answer.get("disposition")
+    verdicts = {
+        "Disqualifiers": set(answer.get("disqualifiers") or [])
+        == {d["code"] for d in expert.get("disqualifiers") or []},
+        "Call type": answer.get("call_type") == (expert.get("call_type") or {}).get("code"),
+        "Priority": None
+        if expert.get("priority") is None or answer.get("priority") is None
+        else answer["priority"] == expert["priority"],
+        "Route": True if route == best else ("partly" if route in acceptable else False),
+    }
+    marks = {True: "✓", False: "✗", "partly": "½", None: "—"}
     frame = pd.DataFrame(
-        [(name, exp, yours) for name, (exp, yours) in rows.items()],
-        columns=["", "Expert", "You"],
+        [(name, exp, yours, marks[verdicts[name]]) for name, (exp, yours) in rows.items()],
+        columns=["", "Expert", "You", "Match"],
     )
     return frame.set_index("")

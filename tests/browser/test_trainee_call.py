@@ -9,6 +9,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD
 
@@ -34,17 +35,16 @@ def _login(server, page, username: str) -> None:
 
 def _start_call(server, page, mode: str = "Standard") -> None:
     page.get_by_role("link", name="Take a call").click()
+    page.get_by_role("button", name=re.compile("Start call|Submit call")).wait_for()
     server.wait_idle(page)
     start = page.get_by_role("button", name="Start call")
     if start.count():  # otherwise an open call was resumed
-        page.get_by_text(re.compile(f"^{mode} —")).click()
+        choice = page.get_by_role("radio", name=re.compile(f"^{mode}"))
+        choice.check(force=True)
+        expect(choice).to_be_checked()
         server.wait_idle(page)
         start.click()
-    try:
-        page.get_by_text("Your decision").wait_for(timeout=30_000)
-    except Exception:
-        page.screenshot(path="/tmp/pw/fail.png")
-        raise
+    page.get_by_text("Your decision").wait_for(timeout=30_000)
     server.wait_idle(page)
 
 
@@ -52,6 +52,7 @@ def _ask(server, page, prefix: str) -> None:
     button = page.get_by_role("button", name=re.compile("^" + re.escape(prefix)))
     if button.is_enabled():
         button.click()
+        expect(button).to_be_disabled(timeout=30_000)  # asked: the card is ticked off
         server.wait_idle(page)
 
 
@@ -63,7 +64,7 @@ def _open_scenario(server, username: str) -> dict:
             row = conn.execute(
                 sa.text(
                     "SELECT s.data FROM attempt a JOIN scenarioversion s"
-                    " ON s.id = a.scenario_version_id JOIN \"user\" u ON u.id = a.user_id"
+                    ' ON s.id = a.scenario_version_id JOIN "user" u ON u.id = a.user_id'
                     " WHERE u.username = :u AND a.status = 'in_progress'"
                     " ORDER BY a.id DESC LIMIT 1"
                 ),
@@ -79,7 +80,23 @@ def _open_scenario(server, username: str) -> dict:
     return data
 
 
+def _submitted(server, username: str) -> int:
+    engine = sa.create_engine(server.env["DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                sa.text(
+                    'SELECT count(*) FROM attempt a JOIN "user" u ON u.id = a.user_id'
+                    " WHERE u.username = :u AND a.status = 'submitted'"
+                ),
+                {"u": username},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+
+
 def test_trainee_takes_a_call_and_sees_feedback(live_server, page):
+    before = _submitted(live_server, "trainee2")
     _login(live_server, page, "trainee2")
     _start_call(live_server, page)
     for prefix in SAFETY_QUESTIONS:
@@ -91,10 +108,11 @@ def test_trainee_takes_a_call_and_sees_feedback(live_server, page):
     select.click()
     page.keyboard.type("Welfare check")
     page.keyboard.press("Enter")
+    expect(page.get_by_role("combobox", name="Call type")).to_have_value("Welfare check")
     live_server.wait_idle(page)
-    page.locator("[data-testid='stRadio']").filter(has_text="Send the call to").get_by_text(
-        "Community responders", exact=True
-    ).click()
+    route = page.get_by_role("radio", name="Community responders", exact=True)
+    route.check(force=True)
+    expect(route).to_be_checked()
     live_server.wait_idle(page)
     page.get_by_role("button", name="Submit call").dblclick()  # a double click submits once
     page.get_by_text("The expert's answer").wait_for(timeout=30_000)
@@ -106,18 +124,7 @@ def test_trainee_takes_a_call_and_sees_feedback(live_server, page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "trainee-feedback.png"), full_page=True)
 
-    engine = sa.create_engine(live_server.env["DATABASE_URL"])
-    try:
-        with engine.connect() as conn:
-            submitted = conn.execute(
-                sa.text(
-                    "SELECT count(*) FROM attempt a JOIN \"user\" u ON u.id = a.user_id"
-                    " WHERE u.username = 'trainee2' AND a.status = 'submitted'"
-                )
-            ).scalar_one()
-    finally:
-        engine.dispose()
-    assert submitted == 1
+    assert _submitted(live_server, "trainee2") == before + 1  # the double click counted once
 
 
 def test_page_never_holds_the_key_before_submission(live_server, page):
@@ -126,9 +133,7 @@ def test_page_never_holds_the_key_before_submission(live_server, page):
     scenario = _open_scenario(live_server, "lv-trainee")
     expert = scenario["expert"]
     rationale = " ".join(expert["rationale"].split())
-    answers = [
-        " ".join(str(x["answer"]).split()) for x in scenario["call"].get("exchanges") or []
-    ]
+    answers = [" ".join(str(x["answer"]).split()) for x in scenario["call"].get("exchanges") or []]
 
     html = page.content()
     assert rationale[:60] not in html

@@ -357,9 +357,7 @@ def test_equity_flags_by_hand():
     # Trainee 2: the same with 9 pairs -> below the minimum of 10, not flagged.
     # Trainee 3: 5 pairs all +1 -> zero-width CI [1, 1] but sign test p = 1/16: not flagged.
     rows = (
-        _pairs(1, [-1.0] * 6 + [0.0] * 4)
-        + _pairs(2, [-1.0] * 6 + [0.0] * 3)
-        + _pairs(3, [1.0] * 5)
+        _pairs(1, [-1.0] * 6 + [0.0] * 4) + _pairs(2, [-1.0] * 6 + [0.0] * 3) + _pairs(3, [1.0] * 5)
     )
     audit = an.equity_audit(pd.DataFrame(rows), min_pairs=5)
     table = audit.per_trainee.set_index("user_id")

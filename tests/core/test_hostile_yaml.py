@@ -173,9 +173,9 @@ def test_every_hostile_file_is_rejected_quickly_and_nothing_runs(tmp_path):
     for name, raw in corpus.items():
         path = folder / f"{name}.yaml"
         path.write_bytes(raw)
-        start = time.perf_counter()
+        start = time.process_time()  # CPU time: other tests running in parallel do not count
         loaded, problems = load_paths([path])
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         assert loaded == [], name
         errors = [p for p in problems if p.is_error]
         assert errors, name

@@ -250,9 +250,10 @@ def test_exam_resumes_at_the_same_call_and_never_restarts(database, world):
         certification.finish_exam(actor=trainee, exam_id=exam_id)
     with read_session() as session:
         plan = session.get(Exam, exam_id).plan
-    assert certification.exam_state(actor=trainee, exam_id=exam_id)["attempt_id"] == state[
-        "attempt_id"
-    ]
+    assert (
+        certification.exam_state(actor=trainee, exam_id=exam_id)["attempt_id"]
+        == state["attempt_id"]
+    )
     assert len(plan) == 10
     final = take_exam(trainee, exam_id)
     assert final["status"] == "completed"
@@ -299,10 +300,7 @@ def test_expiry_events_and_renewal_through_practice(database, world):
     with pytest.raises(UserError, match="practice calls"):
         certification.renew(actor=supervisor, certificate_id=cid)
     with read_session() as session:
-        seen = {
-            a.scenario_version_id
-            for a in session.exec(select(Attempt)).all()
-        }
+        seen = {a.scenario_version_id for a in session.exec(select(Attempt)).all()}
     fresh = [v for v in ids.values() if v not in seen]
     practise(trainee, (fresh * 2)[:12])
     listed = certification.list_certificates(actor=supervisor)[0]
@@ -367,9 +365,7 @@ def test_changed_key_is_regraded_side_by_side_never_stored(database, world):
     assert review["outcome"]["score"] == 100
     assert review["outcome_with_current_keys"]["score"] < 100
     with read_session() as session:
-        stored = session.exec(
-            select(Attempt.score).where(Attempt.exam_id == exam_id)
-        ).all()
+        stored = session.exec(select(Attempt.score).where(Attempt.exam_id == exam_id)).all()
         assert set(stored) == {100}
         assert session.get(Exam, exam_id).score == 100
 
@@ -377,16 +373,19 @@ def test_changed_key_is_regraded_side_by_side_never_stored(database, world):
 def test_short_bank_is_filled_with_generated_calls(database, world):
     agency = world.agencies["a"]
     # Enough calm calls but no disqualifier calls at all: the generator must supply them.
-    layout = (
-        [("conflict", "911"), ("conflict", "non_emergency")] * 3
-        + [("behavioral", "911"), ("welfare", "911"), ("welfare", "non_emergency")] * 2
-    )
+    layout = [("conflict", "911"), ("conflict", "non_emergency")] * 3 + [
+        ("behavioral", "911"),
+        ("welfare", "911"),
+        ("welfare", "non_emergency"),
+    ] * 2
     build_bank(agency, layout=layout, prefix="short")
     trainee = world["trainee-a"]
     pass_all_lessons(trainee)
     # 20 practice calls are needed: repeat the calm calls (later attempts of one call).
     with read_session() as session:
-        ids = session.exec(select(ScenarioVersion.id).where(ScenarioVersion.agency_id == agency)).all()
+        ids = session.exec(
+            select(ScenarioVersion.id).where(ScenarioVersion.agency_id == agency)
+        ).all()
     practise(trainee, (list(ids[:4]) * 5)[:20])
     exam_id = certification.start_exam(actor=trainee, track_id=TRACK, rng=random.Random(11))
     with read_session() as session:

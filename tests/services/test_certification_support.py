@@ -173,7 +173,9 @@ def version_ids(agency_id: int) -> list[int]:
 
 def test_bank_scenarios_validate_and_grade_100():
     for kind in KINDS:
-        data, problems = parse_scenario(scenario_text(f"check-{kind.replace('_', '-')}", kind), "x.yaml")
+        data, problems = parse_scenario(
+            scenario_text(f"check-{kind.replace('_', '-')}", kind), "x.yaml"
+        )
         assert data is not None, problems
         assert not [p for p in problems if p.severity == "error"]
         for model in ("call_center_led", "external_hotline"):

@@ -599,3 +599,18 @@ def test_progress_summarises_the_trainee(bank, world):
     assert progress["disqualifier_accuracy"]["threat"]["rate"] is None
     assert 0.0 <= progress["readiness"] <= 1.0
     assert progress["focus"]["disqualifiers"] == ["weapon"]
+
+
+def test_clip_bytes_are_a_wav_of_the_opening_and_of_asked_answers(bank, world):
+    from app.audio import speech_available
+
+    ok, why = speech_available()
+    if not ok:
+        pytest.skip(why)
+    t = world["trainee-a"]
+    attempt_id = _start(world, bank)
+    opening = practice.clip_bytes(actor=t, attempt_id=attempt_id, item="opening")
+    assert opening[:4] == b"RIFF" and opening[8:12] == b"WAVE" and len(opening) > 1000
+    practice.ask_question(actor=t, attempt_id=attempt_id, question_id="entry")  # unscripted
+    default = practice.clip_bytes(actor=t, attempt_id=attempt_id, item="entry")
+    assert default[:4] == b"RIFF" and default != opening

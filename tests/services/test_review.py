@@ -227,7 +227,12 @@ def test_cohort_overview(seeded, sup):
     assert (t1["attempts"], t1["passes"], t1["score_sum"]) == (5, 3, 385)
     assert (t1["unsafe"], t1["over_routed"]) == (1, 1)
     assert (t1["recent_attempts"], t1["recent_passes"], t1["missed_weapon"]) == (3, 2, 1)
-    assert (t2["attempts"], t2["passes"], t2["recent_attempts"], t2["missed_medical"]) == (4, 2, 4, 1)
+    assert (t2["attempts"], t2["passes"], t2["recent_attempts"], t2["missed_medical"]) == (
+        4,
+        2,
+        4,
+        1,
+    )
     assert t1["days_inactive"] == 2 and t2["days_inactive"] == 1
     assert t1["stage"] == "lessons"  # has practised, no lesson passed
     assert view.stages.set_index("stage").loc["lessons", "trainees"] == 2
@@ -271,7 +276,8 @@ def test_error_profile_since(seeded, sup):
 def test_confusion_matrix_and_rates(seeded, sup):
     view = review.confusion_matrix(actor=sup)
     cells = {
-        (e, c): n for e, c, n in zip(view.cells.expert, view.cells.chosen, view.cells.n, strict=True)
+        (e, c): n
+        for e, c, n in zip(view.cells.expert, view.cells.chosen, view.cells.n, strict=True)
     }
     assert cells == {
         ("community_responder", "community_responder"): 2,

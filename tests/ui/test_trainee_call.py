@@ -159,3 +159,24 @@ def test_empty_bank_says_so(sqlite_db, world):
 def test_staff_cannot_open_the_call_page(sqlite_db, world):
     at = _app(world["trainer-a"])
     assert at.error and "may not" in at.error[0].value
+
+
+def test_caller_audio_autoplays_the_opening_then_each_answer(sqlite_db, world):
+    from app.audio import speech_available
+    from app.ui import call_panel
+
+    ok, why = speech_available()
+    if not ok:
+        pytest.skip(why)
+    call_panel._speech_status.clear()
+    store(world.agencies["a"], KNIFE_TEXT)
+    at = _app(world["trainee-a"])
+    at.button[0].click().run()
+    [opening] = at.get("audio")
+    assert opening.proto.autoplay  # the call starts: the caller speaks
+    at.toggle(key=f"call{_attempt(world).id}.transcript").set_value(False).run()
+    assert not at.get("audio")[0].proto.autoplay  # a rerun does not replay it
+    assert not any("There's a man" in m.value for m in at.markdown)  # transcript hidden
+    _button(at, ".ask.weapons").click().run()
+    [answer] = at.get("audio")
+    assert answer.proto.autoplay and answer.proto.url != opening.proto.url

@@ -89,7 +89,8 @@ def test_lesson_read_and_knowledge_check(content, sqlite_db, world):  # noqa: F8
     at = _app("lessons.py", t)
     assert not at.exception
     assert at.title[0].value == "Alpha-Module"
-    assert any(m.value.startswith("# Test lesson") for m in at.markdown)
+    assert any("A call taker screens every call" in m.value for m in at.markdown)
+    assert not any(m.value.startswith("# Test lesson") for m in at.markdown)  # title shown once
     assert not any(m.proto.allow_html for m in at.markdown)  # Markdown yes, HTML never
     next(b for b in at.button if b.label == "I have read this lesson").click().run()
     assert any("You have read this lesson" in s.value for s in at.success)

@@ -2,9 +2,11 @@
 
 :func:`generate_per_s` generates ``n`` scenarios *and* validates each one with
 :func:`app.core.scenario.parse_scenario`, and returns scenarios per second of wall
-time. Validation (composing the YAML with line numbers, checking, grading the checks)
-costs several times more than generation, so the work is split over the machine's
-cores (``workers``; forked processes, pool start-up included in the time).
+time. Validation (composing the YAML with line numbers, checking, grading the check)
+costs several times more than generation. By default everything runs in this process;
+``workers=N`` splits the work over N forked processes (pool start-up included in the
+time). Forking is only safe from a single-threaded program such as the CLI, which is
+why it is not the default.
 """
 
 from __future__ import annotations
@@ -41,13 +43,11 @@ def _warm_up() -> None:
         parse_scenario(scenario.yaml_text, "warm-up.yaml")
 
 
-def generate_per_s(n: int = 2000, workers: int | None = None) -> float:
-    """Scenarios generated and validated per second (``n`` of them, on ``workers`` cores)."""
+def generate_per_s(n: int = 2000, workers: int = 1) -> float:
+    """Scenarios generated and validated per second (``n`` of them, in ``workers`` processes)."""
     if n < 1:
         raise ValueError("n must be at least 1")
-    if workers is None:
-        workers = os.cpu_count() or 1
-    workers = max(1, min(workers, n))
+    workers = max(1, min(workers, n, os.cpu_count() or 1))
     if "fork" not in multiprocessing.get_all_start_methods():
         workers = 1
     _warm_up()

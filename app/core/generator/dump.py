@@ -21,16 +21,22 @@ QUOTED_KEYS = frozenset({"time", "channel"})
 _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 # Characters YAML does not allow raw in a document (C0/C1 controls, DEL, BOM, surrogates).
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\ud800-\udfff\ufffe\uffff]")
+_UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\ud800-\udfff\ufffe\uffff]"
+)
+# In double quotes these are escaped too: YAML would read the raw ones as line breaks.
+_ESCAPE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ud800-\udfff\ufffe\uffff\u2028\u2029]"
+)
 _PLAIN_START_BAD = set("-?:,[]{}#&*!|>'\"%@`")
-_FLOW_BAD = set(",[]{}")
+_FLOW_BAD = set(",[]{}?:#")  # conservative: such texts are quoted inside [ ]
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 def _double(text: str) -> str:
     out = json.dumps(text, ensure_ascii=False)
-    if _UNPRINTABLE.search(out):
-        out = _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+    if _ESCAPE.search(out):
+        out = _ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
     return out
 
 
@@ -104,11 +110,20 @@ def _key(key) -> str:
     return key if _KEY_RE.match(key) and _plain_ok(key) else _double(key)
 
 
+def _flow(value) -> str:
+    """Any value in flow style: [a, b], {k: v}; texts plain only when safe there."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_key(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+    return _scalar(value, None, "", flow=True)
+
+
 def _flow_list(items: list) -> str | None:
+    """A short list of codes on one line ([weapons, threats]), else None for block style."""
     if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in items):
         return None
-    parts = [_scalar(v, None, "", flow=True) for v in items]
-    text = "[" + ", ".join(parts) + "]"
+    text = _flow(items)
     return text if len(text) <= FOLD_WIDTH else None
 
 
@@ -142,10 +157,7 @@ def _sequence(items: list, indent: str, out: list[str]) -> None:
         elif isinstance(item, dict):
             out.append(f"{indent}- {{}}")
         elif isinstance(item, list):
-            flow = _flow_list(item) if item else "[]"
-            if flow is None:
-                raise TypeError("nested block lists are not used in scenarios")
-            out.append(f"{indent}- {flow}")
+            out.append(f"{indent}- {_flow(item)}")
         else:
             out.append(f"{indent}- {_scalar(item, None, child)}")
 

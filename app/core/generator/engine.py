@@ -17,16 +17,28 @@ from app.core.generator.templates import (
     load_identities,
     load_templates,
 )
-from app.core.generator.writer import GROUP_MODULE, checks_for, difficulty_for, draft_call, render
+from app.core.generator.writer import (
+    GROUP_MODULE,
+    Draft,
+    checks_for,
+    difficulty_for,
+    draft_call,
+    render,
+)
 from app.errors import UserError
 
 MAX_COUNT = 100_000
+MAX_SEED = 10**18  # keeps ids short (the format allows 100 characters)
 _IDENTITY_SALT = 0x1D3A7F  # separates a call's identity stream from its structure stream
 
 
 @dataclass(frozen=True)
 class GeneratedScenario:
-    """One generated scenario: its id, the parsed mapping and the YAML text to write."""
+    """One generated scenario: its id, the scenario as a mapping, and the YAML text to write.
+
+    ``data`` is what ``yaml_text`` loads back to (key order kept). ``facts`` holds the drawn
+    facts and the identity profile, for tests and reports; it is not part of the file.
+    """
 
     id: str
     data: dict
@@ -53,10 +65,8 @@ def _setting(template: Template, final_call_type: str, notes: dict, protocol) ->
     )
 
 
-def _scenario(
-    template: Template, seed: int, sid: str, profile: dict, id_seed: int, protocol, tags_extra
-):
-    draft = draft_call(template, seed)
+def _scenario(draft: Draft, sid: str, profile: dict, id_seed: int, protocol, tags_extra):
+    template = draft.template
     identity = draw_identity(profile, id_seed, draft.caller_gender, draft.subject_gender)
     setting = _setting(template, draft.final_call_type, draft.notes, protocol)
     call, expert = render(draft, identity, setting)
@@ -101,8 +111,8 @@ def generate(
     """
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
         raise UserError(f"count must be a whole number from 1 to {MAX_COUNT}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise UserError("seed must be a whole number")
+    if isinstance(seed, bool) or not isinstance(seed, int) or abs(seed) >= MAX_SEED:
+        raise UserError(f"seed must be a whole number with fewer than {len(str(MAX_SEED))} digits")
     if protocol is None:
         from app.core.protocol import load_protocol
 
@@ -131,18 +141,17 @@ def generate(
         template = master.choices(templates, cum_weights=cumulative)[0]
         call_seed = master.getrandbits(63)
         id_rng = random.Random(call_seed ^ _IDENTITY_SALT)
-        chosen = pick_profiles(profiles, id_rng, twins)
+        id_seeds = [id_rng.getrandbits(63), id_rng.getrandbits(63)]
+        chosen = pick_profiles(profiles, id_rng, twins)  # twin a's profile is the single one's
         base = f"gen-{template.id}-{seed_text}-{index + 1:04d}"
+        draft = draft_call(template, call_seed)
         if not twins:
-            out.append(
-                _scenario(template, call_seed, base, chosen[0], id_rng.getrandbits(63), protocol, [])
-            )
+            out.append(_scenario(draft, base, chosen[0], id_seeds[0], protocol, []))
         else:
-            id_seeds = [id_rng.getrandbits(63), id_rng.getrandbits(63)]
             for variant, profile, id_seed in zip("ab", chosen, id_seeds, strict=True):
                 tags = [f"twin:{base}", f"twin-variant:{variant}"]
                 sid = f"{base}-{variant}"
-                out.append(_scenario(template, call_seed, sid, profile, id_seed, protocol, tags))
+                out.append(_scenario(draft, sid, profile, id_seed, protocol, tags))
         if progress is not None:
             progress(index + 1, count)
     return out

@@ -229,9 +229,7 @@ def rationale_for(
     elif facts.weapon == "in_reach":
         said.append(f"There is {item} within reach: a weapon.")
     elif facts.weapon == "out_of_reach":
-        said.append(
-            f"The only possible weapon is {item}, out of reach, which does not disqualify."
-        )
+        said.append(f"The only possible weapon is {item}, out of reach, which does not disqualify.")
     else:
         said.append("No weapon is present.")
     if facts.threat == "current":

@@ -18,8 +18,9 @@ _ORDINAL_ONES = (
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh "
     "twelfth thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth"
 ).split()
-_ORDINAL_TENS = "_ _ twentieth thirtieth fortieth fiftieth sixtieth seventieth eightieth ninetieth"
-_ORDINAL_TENS_L = _ORDINAL_TENS.split()
+_ORDINAL_TENS = (
+    "_ _ twentieth thirtieth fortieth fiftieth sixtieth seventieth eightieth ninetieth".split()
+)
 
 
 def number_words(n: int) -> str:
@@ -48,7 +49,7 @@ def ordinal_words(n: int) -> str:
         return _ORDINAL_ONES[n]
     tens, ones = divmod(n, 10)
     if not ones:
-        return _ORDINAL_TENS_L[tens]
+        return _ORDINAL_TENS[tens]
     return f"{_TENS[tens]}-{_ORDINAL_ONES[ones]}"
 
 
@@ -111,7 +112,7 @@ def day_part(h24: int) -> str:
 
 
 def time_words(hhmm: str) -> str:
-    """A clock time said aloud: "02:40" -> "twenty to three in the morning", "14:05" -> "five past two ..."."""
+    """A clock time said aloud: "02:40" -> "twenty to three in the morning"."""
     h, m = (int(part) for part in hhmm.split(":"))
     if m == 0 and h == 0:
         return "midnight"
@@ -132,4 +133,3 @@ def time_words(hhmm: str) -> str:
         nxt = (h + 1) % 24
         return f"{number_words(60 - m)} to {_hour_word(nxt)} {day_part(h)}"
     return f"{_hour_word(h)} {_pair(m)} {day_part(h)}"
-

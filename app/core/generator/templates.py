@@ -436,7 +436,9 @@ def _answers(raw: Any, path: Path, book: dict, threat_target: str) -> dict[str, 
         elif question == "relationship":
             merged = dict(book["answers"]["relationship"])
             if isinstance(own, Mapping):
-                merged.update({r: _str_list(v, path, f"answers.relationship.{r}") for r, v in own.items()})
+                merged.update(
+                    {r: _str_list(v, path, f"answers.relationship.{r}") for r, v in own.items()}
+                )
             elif own is not None:
                 merged = {r: _str_list(own, path, "answers.relationship") for r in RELATIONS}
             answers[question] = merged
@@ -458,7 +460,11 @@ def _template(path: Path, raw: dict, book: dict, call_types: Mapping[str, Any]) 
         raise _fail(path, unknown[0], "unknown key")
     _check_placeholders({k: v for k, v in raw.items() if k not in ("id",)}, path, "template")
     tid = raw.get("id")
-    if not isinstance(tid, str) or not tid or not all(c.islower() or c.isdigit() or c == "-" for c in tid):
+    if (
+        not isinstance(tid, str)
+        or not tid
+        or not all(c.islower() or c.isdigit() or c == "-" for c in tid)
+    ):
         raise _fail(path, "id", "must be lower-case letters, digits and -")
     call_type = raw.get("call_type")
     if call_type not in call_types:

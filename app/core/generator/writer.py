@@ -71,6 +71,7 @@ PRONOUNS = {
     "female": {"he": "she", "him": "her", "his": "her", "himself": "herself"},
 }
 HERRING_CHANCE = 0.6
+_TEXT_SALT = 0x7E57_5A17  # separates the words' random stream from the facts' stream
 PRIOR_CALLS_CHANCE = 0.3
 _SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
 
@@ -158,9 +159,7 @@ def draw_facts(rng: random.Random, template: Template, caller: Caller) -> Facts:
     return facts
 
 
-def _answer_variants(
-    template: Template, question: str, facts: Facts, caller: Caller, place: Place
-):
+def _answer_variants(template: Template, question: str, facts: Facts, caller: Caller, place: Place):
     if question in place.answers:
         return place.answers[question]
     if question in caller.answers:
@@ -206,15 +205,30 @@ def _questions(template: Template, facts: Facts, caller: Caller, place: Place) -
     return [q for q in QUESTION_ORDER if q in wanted]
 
 
-def draft_call(template: Template, seed: int) -> Draft:
-    """Draw the facts and every phrasing choice of one call from ``seed``."""
-    rng = random.Random(seed)
+def _at(variants, u: float):
+    """The variant at fraction ``u`` of the list (one draw, whatever the list's length)."""
+    return variants[min(int(u * len(variants)), len(variants) - 1)]
+
+
+def draft_call(template: Template, seed: int, facts: Facts | None = None) -> Draft:
+    """Draw the facts and every phrasing choice of one call from ``seed``.
+
+    The facts come from their own random stream and the words from another, and the
+    words consume the same draws whatever the facts are. So for one seed, calls that
+    differ in a screening fact (``facts=`` lets tests choose them) share the opening and
+    every answer except the ones that reveal that fact.
+    """
+    rng = random.Random(seed ^ _TEXT_SALT)
     callers = template.callers
     caller = rng.choices(callers, weights=[c.weight for c in callers])[0]
-    facts = draw_facts(rng, template, caller)
-    place = rng.choice(template.places)
+    if facts is None:
+        facts = draw_facts(random.Random(seed), template, caller)
+    place = _at(template.places, rng.random())
 
-    caller_gender = caller.gender if caller.gender != "any" else rng.choice(("male", "female"))
+    caller_gender = (
+        caller.gender if caller.gender != "any" else _at(("male", "female"), rng.random())
+    )
+    other_gender = _at(("male", "female"), rng.random())
     if caller.relation == "self":
         subject_gender = caller_gender
     elif template.subject_gender in ("male", "female"):
@@ -222,28 +236,28 @@ def draft_call(template: Template, seed: int) -> Draft:
     elif caller.kin in KIN_GENDER:
         subject_gender = KIN_GENDER[caller.kin]
     else:
-        subject_gender = rng.choice(("male", "female"))
+        subject_gender = other_gender
 
     # Weapon item: what it is and where, from the list for its state.
     notes: dict[str, str] = {}
     values: dict[str, str] = {}
     state = facts.weapon if facts.weapon != "absent" else "out_of_reach"
-    item = rng.choice(template.items[state])
+    item = _at(template.items[state], rng.random())
     values["weapon_item"] = item["item"]
     values["weapon_where"] = item.get("where", "")
     if facts.weapon != "absent":
         notes["weapon"] = item["note"]
         if item.get("firearm"):
             facts = replace(facts, firearm=True)
-    values["threat_when"] = rng.choice(template.threat_when)
+    values["threat_when"] = _at(template.threat_when, rng.random())
     notes["threat_when"] = values["threat_when"]
-    values["crime"] = rng.choice(template.crimes) if template.crimes else "nothing"
+    values["crime"] = _at(template.crimes, rng.random()) if template.crimes else "nothing"
     if facts.crime == "minor":
         notes["crime"] = values["crime"]
-    values["age"] = rng.choice(caller.ages or template.ages)
-    values["clothing"] = rng.choice(template.clothing)
-    values["ref"] = rng.choice(caller.refs)
-    values["place"] = rng.choice(place.here)
+    values["age"] = _at(caller.ages or template.ages, rng.random())
+    values["clothing"] = _at(template.clothing, rng.random())
+    values["ref"] = _at(caller.refs, rng.random())
+    values["place"] = _at(place.here, rng.random())
 
     number = rng.randint(100, 9899) if rng.random() < 0.85 else rng.randint(10, 99)
     street = _street(rng)
@@ -252,38 +266,53 @@ def draft_call(template: Template, seed: int) -> Draft:
     values["cross"] = cross
     values["address"] = f"{speech.house_number_words(number)} {street}"
     values["address_digits"] = f"{number} {street}"
-    area, line = rng.choice(AREA_CODES), f"01{rng.randrange(100):02d}"
+    area, line = _at(AREA_CODES, rng.random()), f"01{rng.randrange(100):02d}"
     values["phone"] = speech.phone_words(area, "555", line)
-    values["phone_digits"] = speech.phone_digits(area, "555", line)
     values["time"] = speech.time_words(facts.time)
     hour = int(facts.time[:2])
     values["now"] = (
-        "tonight"
-        if hour >= 18 or hour < 4
-        else ("this morning" if hour < 12 else "this afternoon")
+        "tonight" if hour >= 18 or hour < 4 else ("this morning" if hour < 12 else "this afternoon")
     )
 
     opening: list[str] = []
     for group in template.opening:
         if group == "@crime":
+            u = rng.random()
             if facts.crime == "minor" and template.crime_openings:
-                opening.append(rng.choice(template.crime_openings))
+                opening.append(_at(template.crime_openings, u))
         elif group == "@herring":
-            if template.herrings and rng.random() < HERRING_CHANCE:
-                opening.append(rng.choice(template.herrings))
+            chance, u = rng.random(), rng.random()
+            if template.herrings and chance < HERRING_CHANCE:
+                opening.append(_at(template.herrings, u))
         else:
-            opening.append(rng.choice(group))
+            opening.append(_at(group, rng.random()))
 
     exchanges: list[tuple[str, str | None, str]] = []
-    for question in _questions(template, facts, caller, place):
+    asked = set(_questions(template, facts, caller, place))
+    medical_u, medical_answer = 0.0, ""
+    for question in QUESTION_ORDER:
+        u = rng.random()
+        if question not in asked:
+            continue
         variants = _answer_variants(template, question, facts, caller, place)
-        exchanges.append((question, None, rng.choice(variants)))
+        if question == "medical":
+            medical_u, medical_answer = u, _at(variants, u)
+            exchanges.append((question, None, medical_answer))
+        elif question == "injuries":
+            # Injuries tell the same story as the medical answer: the paired variant when the
+            # two lists are written side by side (same length), else the medical answer itself.
+            medical = _answer_variants(template, "medical", facts, caller, place)
+            same = len(variants) == len(medical) and medical_answer
+            exchanges.append((question, None, _at(variants, medical_u) if same else medical_answer))
+        else:
+            exchanges.append((question, None, _at(variants, u)))
     for extra in template.extra:
-        exchanges.append((extra["id"], extra["question"], rng.choice(extra["answer"])))
+        exchanges.append((extra["id"], extra["question"], _at(extra["answer"], rng.random())))
 
     prior = None
-    if template.prior_calls and rng.random() < PRIOR_CALLS_CHANCE:
-        prior = rng.choice(template.prior_calls)
+    chance, u = rng.random(), rng.random()
+    if template.prior_calls and chance < PRIOR_CALLS_CHANCE:
+        prior = _at(template.prior_calls, u)
 
     final = template.final_clear if not disqualifiers_for(facts) else template.final_disqualified
     return Draft(
@@ -293,7 +322,7 @@ def draft_call(template: Template, seed: int) -> Draft:
         caller_gender=caller_gender,
         subject_gender=subject_gender,
         place=place,
-        title=rng.choice(template.titles),
+        title=_at(template.titles, rng.random()),
         opening=opening,
         exchanges=exchanges,
         values=values,

@@ -1,0 +1,155 @@
+"""``python -m app bench``: benchmarks and capacity figures (see README "Capacity")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from app.cli import UsageError
+
+PART_HELP = "core, audio, screens, dashboards, load, replicas"
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "bench",
+        help="benchmarks and capacity figures on a fresh synthetic data set",
+        description=(
+            "Build a synthetic data set in a fresh database (10,000 scenarios, 5,000 trainees, "
+            "1,000,000 attempts; --quick a tenth), then measure the call screen, the "
+            "dashboards, throughput of the core and of speech, and a load test of simulated "
+            "trainees against a real Streamlit server on a loopback port. Prints a table and "
+            "writes the figures as JSON."
+        ),
+    )
+    p.add_argument("--quick", action="store_true", help="a tenth of the data, shorter load levels")
+    p.add_argument("--json", metavar="FILE", help="where to write the JSON (default DATA_DIR/bench/)")
+    p.add_argument(
+        "--database",
+        metavar="URL",
+        help=(
+            "database to fill (default: a temporary SQLite file). A PostgreSQL server URL "
+            "ending in '/' (postgresql+psycopg://postgres@127.0.0.1:5432/) gets a fresh "
+            "database that is dropped afterwards; a named database must be empty"
+        ),
+    )
+    p.add_argument(
+        "--replicas",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run the load test through nginx in front of N replicas (deploy/)",
+    )
+    p.add_argument(
+        "--levels",
+        default="10,25,50,100",
+        help="concurrent trainees per load level (default 10,25,50,100)",
+    )
+    p.add_argument("--duration", type=float, metavar="S", help="seconds per load level")
+    p.add_argument("--only", metavar="PARTS", help=f"run only these parts: {PART_HELP}")
+    p.add_argument("--skip", metavar="PARTS", help=f"leave these parts out: {PART_HELP}")
+    p.add_argument(
+        "--size",
+        metavar="S,T,A",
+        help="scenarios,trainees,attempts of the synthetic data set (overrides --quick)",
+    )
+    p.add_argument("--calls", type=int, help="calls taken through AppTest on each page")
+    p.add_argument("--keep", action="store_true", help="keep the database and work folder")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=run)
+
+
+def _parts(text: str | None, option: str) -> set[str]:
+    from app.bench.runner import PARTS
+
+    if not text:
+        return set()
+    parts = {p.strip() for p in text.split(",") if p.strip()}
+    unknown = parts - set(PARTS)
+    if unknown:
+        raise UsageError(f"{option}: unknown part(s) {', '.join(sorted(unknown))}; use {PART_HELP}")
+    return parts
+
+
+def _positive_ints(text: str, option: str, count: int | None = None) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise UsageError(f"{option} must be comma-separated whole numbers") from None
+    if not values or any(v < 1 for v in values) or (count and len(values) != count):
+        what = f"{count} " if count else ""
+        raise UsageError(f"{option} must be {what}comma-separated numbers of at least 1")
+    return values
+
+
+def options_from(args):
+    from app.bench import dataset
+    from app.bench.runner import PARTS, BenchOptions
+
+    if args.replicas < 0 or args.replicas == 1:
+        raise UsageError("--replicas must be 2 or more (or 0 for none)")
+    if args.duration is not None and args.duration <= 0:
+        raise UsageError("--duration must be more than 0 seconds")
+    if args.calls is not None and args.calls < 1:
+        raise UsageError("--calls must be at least 1")
+    only, skip = _parts(args.only, "--only"), _parts(args.skip, "--skip")
+    parts = (only or set(PARTS)) - skip
+    if "replicas" in (only or set()) and not args.replicas:
+        raise UsageError("--only replicas needs --replicas N")
+    sizes = None
+    if args.size:
+        sizes = dataset.Sizes(*_positive_ints(args.size, "--size", 3))
+    return BenchOptions(
+        quick=args.quick,
+        database=args.database,
+        replicas=args.replicas,
+        levels=tuple(_positive_ints(args.levels, "--levels")),
+        duration_s=args.duration,
+        sizes=sizes,
+        calls=args.calls,
+        parts=frozenset(parts),
+        keep=args.keep,
+        seed=args.seed,
+    )
+
+
+def _bar_factory():
+    from app.cli.progress import ProgressBar
+
+    def make(label: str):
+        bar = ProgressBar(f"  {label}")
+
+        def update(done: int, total: int) -> None:
+            bar(done, total)
+            if done >= total:
+                bar.close()
+
+        return update
+
+    return make
+
+
+def run(args) -> int:
+    from app.bench.runner import format_report, run_bench
+    from app.settings import get_settings
+
+    options = options_from(args)
+    target = Path(args.json) if args.json else None
+    if target is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = get_settings().data_dir / "bench" / f"bench-{stamp}.json"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    result = run_bench(options, say=say, bar=_bar_factory())
+    print(format_report(result))
+    target.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    print(f"\nfigures written to {target}")
+    return 0

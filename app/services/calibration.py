@@ -1,0 +1,410 @@
+"""Expert calibration: trainers key the same scenario blind, then see how far they agree.
+
+Blind: :func:`calibration_task` shows a trainer the call exactly as a trainee gets it
+and nothing of anyone's key, neither the other trainers' keys nor the stored expert
+key, until that trainer has submitted their own (:func:`submit_key`). The author of a
+scenario (``created_by``) may not key it: they wrote the stored key.
+
+A key belongs to the call text it was made for (a hash of the scenario's ``call``
+section). When the call is edited, earlier keys become *stale*: they no longer count
+towards agreement and their trainers are asked to key the edited call. If the stale
+keys were contested, the scenario stays contested until the edited call has been keyed
+again, so editing is not a way round the block. Changing only the ``expert`` section
+keeps the keys (the stored key is compared again at once).
+
+Agreement, contested and kappa are defined in :mod:`app.core.calibration`. A contested
+scenario cannot be published (:func:`publish_block`, used by
+:func:`app.services.authoring.set_status`). It is resolved when trainers revise their
+keys after discussion (a trainer may change their key once it is revealed) or when the
+author fixes the scenario and it is keyed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from app.core import calibration as core
+from app.core import grading
+from app.core.protocol import Protocol, ProtocolError
+from app.errors import AccessDenied, UserError
+from app.services.access import Actor, require
+from app.services.authoring import _agency, _row, agency_protocol, build_preview
+from app.store.db import read_session, write_session
+from app.store.models import Agency, CalibrationKey, ScenarioVersion, User, utcnow
+
+
+def call_hash(data: Mapping | None) -> str:
+    """Identifies the call a trainer keyed (the scenario's ``call`` section)."""
+    call = (data or {}).get("call") or {}
+    return hashlib.sha256(json.dumps(call, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def stored_key(data: Mapping, protocol: Protocol, model: str) -> dict:
+    """The scenario's own key on the three calibration dimensions under ``model``."""
+    key = grading.effective_key(data, model, protocol)
+    return {
+        "disqualifiers": sorted(key["disqualifiers"]),
+        "call_type": key["call_type"],
+        "disposition": key["disposition"],
+    }
+
+
+@dataclass(frozen=True)
+class CalibrationState:
+    """Where a scenario version stands in calibration."""
+
+    current_keys: int
+    stale_keys: int
+    agreement: core.ScenarioAgreement | None
+    contested: bool
+    reasons: tuple[str, ...]
+
+    @property
+    def status(self) -> str:
+        if self.contested:
+            return "contested"
+        if self.current_keys:
+            return "agreed"
+        if self.stale_keys:
+            return "needs re-keying"
+        return "not calibrated"
+
+
+def _state(keys: Sequence[Mapping], row: ScenarioVersion, protocol: Protocol, model: str):
+    now = call_hash(row.data)
+    current = [k for k in keys if k.get("call_hash") == now]
+    stale = [k for k in keys if k.get("call_hash") != now]
+    try:
+        expert = stored_key(row.data or {}, protocol, model)
+    except (grading.GradingError, ProtocolError):
+        expert = None
+    if current:
+        agreement = core.scenario_agreement(current, expert)
+        return CalibrationState(
+            len(current), len(stale), agreement, agreement.contested, agreement.reasons
+        )
+    if stale:
+        agreement = core.scenario_agreement(stale, expert)
+        if agreement.contested:
+            reasons = tuple(f"before the call was edited: {r}" for r in agreement.reasons)
+            reasons += ("the edited call needs keys from the trainers again",)
+            return CalibrationState(0, len(stale), agreement, True, reasons)
+        return CalibrationState(0, len(stale), agreement, False, ())
+    return CalibrationState(0, 0, None, False, ())
+
+
+def _keys_by_version(session: Session, agency_id: int, ids: Sequence[int]) -> dict[int, list]:
+    out: dict[int, list] = defaultdict(list)
+    if not ids:
+        return out
+    rows = session.exec(
+        select(CalibrationKey)
+        .where(CalibrationKey.agency_id == agency_id)
+        .where(col(CalibrationKey.scenario_version_id).in_(list(ids)))
+        .order_by(CalibrationKey.id)
+    ).all()
+    for row in rows:
+        out[row.scenario_version_id].append(row)
+    return out
+
+
+def calibration_states(
+    session: Session, agency: Agency, rows: Sequence[ScenarioVersion]
+) -> dict[int, CalibrationState]:
+    """The calibration state of each version in ``rows`` (one query for their keys)."""
+    protocol = agency_protocol(agency)
+    keys = _keys_by_version(session, agency.id, [r.id for r in rows])
+    return {
+        r.id: _state([k.key or {} for k in keys.get(r.id, [])], r, protocol, agency.dispatch_model)
+        for r in rows
+    }
+
+
+def publish_block(session: Session, agency: Agency, row: ScenarioVersion) -> str | None:
+    """Why this version may not be published (None when it may)."""
+    state = calibration_states(session, agency, [row])[row.id]
+    if not state.contested:
+        return None
+    return (
+        f"'{row.scenario_key}' is contested in calibration and cannot be published until "
+        f"that is resolved: {'; '.join(state.reasons)}."
+    )
+
+
+# ------------------------------------------------------------------ a trainer's queue
+
+
+def calibration_queue(*, actor: Actor) -> list[dict]:
+    """Scenarios to key (drafts first, retired left out), with where each stands."""
+    require(actor, "calibrate")
+    with read_session() as session:
+        agency = _agency(session, actor)
+        rows = session.exec(
+            select(ScenarioVersion)
+            .where(ScenarioVersion.agency_id == actor.agency_id)
+            .where(ScenarioVersion.is_current == True)  # noqa: E712
+            .where(ScenarioVersion.status != "retired")
+            .order_by(ScenarioVersion.scenario_key)
+        ).all()
+        keys = _keys_by_version(session, agency.id, [r.id for r in rows])
+        states = calibration_states(session, agency, rows)
+    out = []
+    for r in rows:
+        mine = next(
+            (k.key or {} for k in keys.get(r.id, []) if k.trainer_id == actor.user_id), None
+        )
+        out.append(
+            {
+                "version_id": r.id,
+                "key": r.scenario_key,
+                "title": r.title,
+                "status": r.status,
+                "keys": states[r.id].current_keys,
+                "keyed_by_me": bool(mine and mine.get("call_hash") == call_hash(r.data)),
+                "mine_stale": bool(mine and mine.get("call_hash") != call_hash(r.data)),
+                "author": r.created_by == actor.user_id,
+                "calibration": states[r.id].status,
+            }
+        )
+    out.sort(key=lambda x: (x["status"] != "draft", x["keyed_by_me"], x["key"]))
+    return out
+
+
+def _names(session: Session, agency_id: int, ids: Iterable[int]) -> dict[int, str]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(User.id, User.display_name)
+        .where(User.agency_id == agency_id)
+        .where(col(User.id).in_(ids))
+    ).all()
+    return {int(i): n for i, n in rows}
+
+
+def _agreement_dict(state: CalibrationState) -> dict:
+    agreement = state.agreement
+    return {
+        "status": state.status,
+        "contested": state.contested,
+        "reasons": list(state.reasons),
+        "current_keys": state.current_keys,
+        "stale_keys": state.stale_keys,
+        "dimensions": {
+            dim: {
+                "agreement": d.agreement,
+                "most_common": d.most_common,
+                "majority": d.majority,
+                "counts": dict(d.counts),
+                "expert": d.expert,
+            }
+            for dim, d in (agreement.dimensions.items() if agreement else [])
+        },
+    }
+
+
+def calibration_task(*, actor: Actor, version_id: int) -> dict:
+    """One scenario to key: the call (no key), the choices, and, only once the trainer
+    has keyed this call, every trainer's key, the stored key and the agreement."""
+    require(actor, "calibrate")
+    with read_session() as session:
+        agency = _agency(session, actor)
+        row = _row(session, actor, version_id)
+        protocol = agency_protocol(agency)
+        model = agency.dispatch_model
+        keys = _keys_by_version(session, agency.id, [row.id]).get(row.id, [])
+        names = _names(session, agency.id, [k.trainer_id for k in keys])
+        state = calibration_states(session, agency, [row])[row.id]
+    data = row.data or {}
+    now = call_hash(data)
+    mine = next((k for k in keys if k.trainer_id == actor.user_id), None)
+    revealed = bool(mine and (mine.key or {}).get("call_hash") == now)
+    view = build_preview(data, protocol, model)
+    task = {
+        "version_id": row.id,
+        "key": row.scenario_key,
+        "title": row.title,
+        "status": row.status,
+        "author": row.created_by == actor.user_id,
+        "preview": view,
+        "choices": {
+            "disqualifiers": view["disqualifiers"],
+            "call_types": view["call_types"],
+            "dispositions": view["dispositions"],
+        },
+        "mine": _public_key(mine.key) if mine and revealed else None,
+        "mine_stale": bool(mine and not revealed),
+        "revealed": revealed,
+        "keys_so_far": state.current_keys,
+    }
+    if revealed:
+        task["others"] = [
+            {
+                "trainer": names.get(k.trainer_id, "a trainer"),
+                "yours": k.trainer_id == actor.user_id,
+                **_public_key(k.key),
+                "stale": (k.key or {}).get("call_hash") != now,
+            }
+            for k in keys
+        ]
+        try:
+            task["expert"] = stored_key(data, protocol, model)
+        except (grading.GradingError, ProtocolError):
+            task["expert"] = None
+        task["agreement"] = _agreement_dict(state)
+    return task
+
+
+def _public_key(key: Mapping | None) -> dict:
+    key = key or {}
+    return {
+        "disqualifiers": list(key.get("disqualifiers") or []),
+        "call_type": key.get("call_type"),
+        "disposition": key.get("disposition"),
+        "revisions": int(key.get("revisions") or 0),
+    }
+
+
+def submit_key(
+    *,
+    actor: Actor,
+    version_id: int,
+    disqualifiers: Iterable[str],
+    call_type: str | None,
+    disposition: str | None,
+) -> dict:
+    """Store (or, once revealed, revise) the trainer's key; returns the revealed task."""
+    require(actor, "calibrate")
+    with write_session() as session:
+        agency = _agency(session, actor)
+        row = _row(session, actor, version_id)
+        if row.created_by == actor.user_id:
+            raise AccessDenied(
+                "You wrote this scenario, so you know its key; ask other trainers to key it."
+            )
+        if not row.is_current or row.status == "retired":
+            raise UserError("Only current, unretired scenarios are calibrated.")
+        protocol = agency_protocol(agency)
+        data = row.data or {}
+        view = build_preview(data, protocol, agency.dispatch_model)
+        chosen = sorted(set(disqualifiers or []))
+        unknown = [d for d in chosen if d not in protocol.disqualifiers]
+        if unknown:
+            raise UserError(f"Unknown disqualifier(s): {', '.join(unknown)}.")
+        if not call_type or call_type not in protocol.call_types:
+            raise UserError("Choose the final call type.")
+        routes = [d["code"] for d in view["dispositions"]]
+        if not disposition or disposition not in routes:
+            raise UserError("Choose a route that exists for this call.")
+        existing = session.exec(
+            select(CalibrationKey)
+            .where(CalibrationKey.scenario_version_id == row.id)
+            .where(CalibrationKey.trainer_id == actor.user_id)
+            .where(CalibrationKey.agency_id == actor.agency_id)
+        ).first()
+        now = call_hash(data)
+        key = {
+            "disqualifiers": chosen,
+            "call_type": call_type,
+            "disposition": disposition,
+            "model": agency.dispatch_model,
+            "call_hash": now,
+            "updated_at": utcnow().isoformat(),
+        }
+        if existing is None:
+            key["revisions"] = 0
+            session.add(
+                CalibrationKey(
+                    agency_id=actor.agency_id,
+                    scenario_version_id=row.id,
+                    trainer_id=actor.user_id,
+                    key=key,
+                )
+            )
+        else:
+            old = existing.key or {}
+            # Changing a key after seeing the others is a revision; keying an edited
+            # call again starts blind, so it is not counted as one.
+            same_call = old.get("call_hash") == now
+            key["revisions"] = int(old.get("revisions") or 0) + (1 if same_call else 0)
+            existing.key = key
+            session.add(existing)
+        session.flush()
+    return calibration_task(actor=actor, version_id=version_id)
+
+
+# ------------------------------------------------------------------ the report
+
+
+def calibration_report(*, actor: Actor) -> dict:
+    """Agreement per scenario, per trainer, and Fleiss' kappa per dimension.
+
+    Only keys of the current call text count (stale keys are left out).
+    """
+    require(actor, "calibrate")
+    with read_session() as session:
+        agency = _agency(session, actor)
+        keyed = select(CalibrationKey.scenario_version_id).where(
+            CalibrationKey.agency_id == actor.agency_id
+        )
+        rows = session.exec(
+            select(ScenarioVersion)
+            .where(ScenarioVersion.agency_id == actor.agency_id)
+            .where(ScenarioVersion.is_current == True)  # noqa: E712
+            .where(col(ScenarioVersion.id).in_(keyed))
+            .order_by(ScenarioVersion.scenario_key)
+        ).all()
+        keys = _keys_by_version(session, agency.id, [r.id for r in rows])
+        states = calibration_states(session, agency, rows)
+        names = _names(session, agency.id, [k.trainer_id for group in keys.values() for k in group])
+    scenarios = []
+    by_scenario: dict[int, dict[int, dict]] = {}
+    for r in rows:
+        now = call_hash(r.data)
+        current = {k.trainer_id: k.key for k in keys.get(r.id, []) if k.key.get("call_hash") == now}
+        by_scenario[r.id] = current
+        state = states[r.id]
+        dims = state.agreement.dimensions if state.agreement else {}
+        scenarios.append(
+            {
+                "version_id": r.id,
+                "key": r.scenario_key,
+                "title": r.title,
+                "status": r.status,
+                "keys": state.current_keys,
+                "stale_keys": state.stale_keys,
+                **{f"{dim}_agreement": d.agreement for dim, d in dims.items()},
+                "calibration": state.status,
+                "contested": state.contested,
+                "reasons": list(state.reasons),
+            }
+        )
+    trainers = []
+    for trainer, result in core.trainer_agreement(by_scenario).items():
+        trainers.append(
+            {
+                "trainer_id": trainer,
+                "trainer": names.get(trainer, "a trainer"),
+                "scenarios": result.scenarios,
+                "compared": result.compared,
+                "agreement": result.rate,
+                **{
+                    f"{dim}_agreement": (a / n if n else None)
+                    for dim, (a, n) in result.by_dimension.items()
+                },
+            }
+        )
+    trainers.sort(key=lambda t: (t["agreement"] is None, -(t["agreement"] or 0), t["trainer"]))
+    kappa = core.kappa_by_dimension({sid: list(k.values()) for sid, k in by_scenario.items()})
+    return {
+        "scenarios": scenarios,
+        "trainers": trainers,
+        "kappa": kappa,
+        "scenarios_with_two_or_more": sum(1 for k in by_scenario.values() if len(k) >= 2),
+    }

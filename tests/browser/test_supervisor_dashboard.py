@@ -1,0 +1,85 @@
+"""A supervisor opens the dashboards in a real browser (charts drawn, screenshots saved).
+
+Uses the shared ``live_server`` fixture. The demo history is seeded into the server's
+database first (a no-op when ``python -m app demo`` already did it).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD, ROOT
+
+pytestmark = pytest.mark.browser
+
+SEED = (
+    "from app.services.accounts import get_agency_by_slug\n"
+    "from app.services.demo_activity import seed_demo_activity\n"
+    "from app.store.db import read_session\n"
+    "with read_session() as s:\n"
+    "    agency = get_agency_by_slug(session=s, slug='riverside').id\n"
+    "print(seed_demo_activity(agency))\n"
+)
+
+
+@pytest.fixture(scope="module")
+def seeded(live_server):
+    subprocess.run(
+        [sys.executable, "-c", SEED], cwd=ROOT, env=live_server.env, check=True, timeout=300
+    )
+    return live_server
+
+
+def _login(server, page, username: str) -> None:
+    page.goto(server.base_url)
+    server.wait_idle(page)
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
+    server.wait_idle(page)
+
+
+def _open(server, page, link: str, charts: int) -> None:
+    page.get_by_role("link", name=link).click()
+    server.wait_idle(page)
+    drawn = page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg")
+    expect(drawn.nth(charts - 1)).to_be_visible(timeout=30_000)
+
+
+def _shot(server, page, name: str) -> None:
+    # Streamlit scrolls inside its own container: make the window tall enough for it all.
+    height = page.evaluate(
+        "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 2000"
+    )
+    page.set_viewport_size({"width": 1400, "height": min(max(int(height) + 40, 1000), 6000)})
+    server.wait_idle(page)
+    page.wait_for_timeout(500)  # let vega finish its transitions before the picture
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def test_supervisor_dashboards(seeded, page):
+    _login(seeded, page, "supervisor")
+    _open(seeded, page, "Cohort", charts=2)
+    expect(page.get_by_text("Progress towards certification")).to_be_visible()
+    expect(page.get_by_text("Who is stuck")).to_be_visible()
+    trainees = page.locator("[data-testid='stMetric']").filter(has_text="Trainees")
+    expect(trainees).to_contain_text("8")
+    _shot(seeded, page, "supervisor-dashboard.png")
+
+    _open(seeded, page, "Error profile", charts=3)
+    expect(page.get_by_text("Routes: the key vs the trainee")).to_be_visible()
+    _shot(seeded, page, "supervisor-errors.png")
+
+    _open(seeded, page, "Equity audit", charts=1)
+    expect(page.get_by_text("Trainees flagged")).to_be_visible()
+    _shot(seeded, page, "supervisor-equity.png")
+
+    _open(seeded, page, "Trainee review", charts=2)
+    expect(page.get_by_text("The expert key")).to_be_visible()
+    _shot(seeded, page, "supervisor-trainee.png")

@@ -1,0 +1,291 @@
+"""The synthetic call generator: valid files, keys from facts, variety, twins, mix."""
+
+from __future__ import annotations
+
+import collections
+import functools
+import random
+import re
+from dataclasses import replace
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.core.generator import DEFAULT_MIX, GeneratedScenario, MixError, generate
+from app.core.generator.facts import FACT_VALUES
+from app.core.generator.templates import TEMPLATE_DIR, load_templates
+from app.core.generator.writer import draft_call
+from app.core.grading import expert_answer, grade
+from app.core.protocol import DISPATCH_MODELS, load_protocol
+from app.core.scenario import parse_scenario
+from app.errors import UserError
+
+PROTOCOL = load_protocol()
+GROUP = {code: ct.group for code, ct in PROTOCOL.call_types.items()}
+
+
+@functools.cache
+def thousand() -> tuple[GeneratedScenario, ...]:
+    return tuple(generate(1000, 20240611))
+
+
+def spoken(scenario: GeneratedScenario) -> list[str]:
+    call = scenario.data["call"]
+    return [call["opening"], *(e["answer"] for e in call["exchanges"])]
+
+
+def validate(scenario: GeneratedScenario) -> dict:
+    data, problems = parse_scenario(scenario.yaml_text, f"{scenario.id}.yaml")
+    assert data is not None and not problems, [str(p) for p in problems]
+    return data
+
+
+# --------------------------------------------------------------------------- validity
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(-(2**40), 2**40), twins=st.booleans())
+def test_every_generated_scenario_validates_for_any_seed(seed, twins):
+    for scenario in generate(15, seed, twins=twins):
+        data = validate(scenario)
+        assert data["id"] == scenario.id
+        assert yaml.safe_load(scenario.yaml_text) == scenario.data
+        assert "generated" in data["tags"]
+
+
+def test_expert_answer_scores_100_under_every_model():
+    for scenario in thousand()[:300]:
+        data = validate(scenario)
+        for model in DISPATCH_MODELS:
+            result = grade(data, expert_answer(data, model), model)
+            assert result["score"] == 100 and result["passed"], (scenario.id, model, result)
+            assert result["errors"] == [] and result["critical"] == []
+
+
+def test_community_responders_alone_fail_whenever_a_disqualifier_exists():
+    checked = 0
+    for scenario in thousand()[:300]:
+        data = validate(scenario)
+        if not data["expert"]["disqualifiers"]:
+            continue
+        answer = dict(expert_answer(data), disposition="community_responder")
+        result = grade(data, answer)
+        assert not result["passed"] and "unsafe_dispatch" in result["critical"]
+        checked += 1
+    assert checked > 50
+
+
+def test_module_is_a_known_slug_and_tags_name_the_template():
+    from app.core.scenario import MODULE_SLUGS
+
+    for scenario in thousand()[:200]:
+        assert scenario.data["module"] in MODULE_SLUGS
+        template = scenario.id.split("-s20240611-")[0].removeprefix("gen-")
+        assert template in scenario.data["tags"]
+
+
+# --------------------------------------------------------------------------- key from facts
+
+
+def test_key_follows_the_drawn_facts():
+    for scenario in thousand():
+        facts, key = scenario.facts, scenario.data["expert"]
+        disq = key["disqualifiers"]
+        routes = {key["disposition"], *key["acceptable"]}
+        assert ("weapon" in disq) == (facts["weapon"] in ("in_hand", "in_reach"))
+        assert ("threat" in disq) == (facts["threat"] == "current")
+        assert ("medical" in disq) == (facts["medical"] == "emergency")
+        assert ("police_only" in disq) == (facts["entry"] == "without_consent" or facts["evidence"])
+        if facts["weapon"] == "in_hand" or facts["threat"] == "current":
+            assert "community_responder" not in routes
+        if not disq:
+            assert facts["weapon"] in ("absent", "out_of_reach")
+            assert facts["threat"] in ("none", "past")
+            # a call that stays violent or medical is always disqualified; others are recoded
+            assert PROTOCOL.call_types[key["call_type"]].eligible
+
+
+def test_required_questions_have_exchanges_that_reveal_each_disqualifier():
+    for scenario in thousand()[:300]:
+        key = scenario.data["expert"]
+        asked = {e.get("ask") or e.get("id") for e in scenario.data["call"]["exchanges"]}
+        assert set(key["required_questions"]) <= asked
+        for code, exchange in key["evidence"].items():
+            assert code in key["disqualifiers"] and exchange in key["required_questions"]
+
+
+@pytest.mark.parametrize("template", load_templates(), ids=lambda t: t.id)
+def test_facts_are_revealed_only_by_their_own_question(template):
+    """Changing one screening fact changes that fact's answers and nothing else the caller says."""
+    questions = {
+        "weapon": {"weapons"},
+        "threat": {"threats", "suicide"},
+        "medical": {"medical", "injuries"},
+        "entry": {"entry"},
+        "evidence": {"evidence"},
+        "substances": {"substances"},
+    }
+    rng = random.Random(template.id)
+    for _ in range(8):
+        seed = rng.getrandbits(48)
+        base = draft_call(template, seed)
+        for fact, own in questions.items():
+            if fact == "evidence":
+                values = [True, False]
+            else:
+                values = [v for v in FACT_VALUES[fact] if template.weights[fact].get(v)]
+            other = draft_call(template, seed, replace(base.facts, **{fact: rng.choice(values)}))
+            assert other.opening == base.opening
+            assert other.title == base.title
+            before = {q: a for q, _, a in base.exchanges if q not in own}
+            after = {q: a for q, _, a in other.exchanges if q not in own}
+            assert before == after, (fact, template.id)
+
+
+# --------------------------------------------------------------------------- variety
+
+
+def test_a_thousand_calls_are_varied_and_balanced():
+    calls = thousand()
+    openings = {s.data["call"]["opening"] for s in calls}
+    assert len(openings) >= 0.95 * len(calls)
+    counts = collections.Counter(code for s in calls for code in s.data["expert"]["disqualifiers"])
+    for code in ("weapon", "threat", "medical", "police_only"):
+        assert counts[code] >= 0.05 * len(calls), counts
+    clear = sum(1 for s in calls if not s.data["expert"]["disqualifiers"])
+    assert clear >= 0.30 * len(calls)
+
+
+def test_red_herrings_appear_in_clear_calls():
+    calls = thousand()
+    clear = [s for s in calls if not s.data["expert"]["disqualifiers"]]
+    assert sum(1 for s in clear if s.facts["weapon"] == "out_of_reach") >= 0.05 * len(clear)
+    assert sum(1 for s in clear if s.facts["threat"] == "past") >= 0.05 * len(clear)
+    assert sum(1 for s in clear if s.facts["crime"] == "minor") >= 0.03 * len(clear)
+
+
+def test_templates_cover_most_call_types():
+    templates = load_templates()
+    assert len(templates) >= 14
+    initial = {t.call_type for t in templates}
+    eligible = {c for c, ct in PROTOCOL.call_types.items() if ct.eligible}
+    assert len(initial & eligible) >= 12
+    assert {GROUP[c] for c in initial} >= {"violent", "medical_emergency", "conflict"}
+    for path in TEMPLATE_DIR.glob("*.yaml"):
+        assert yaml.safe_load(path.read_text(encoding="utf-8"))["template"] == 1
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def test_same_seed_same_scenarios_other_seed_different():
+    first = generate(40, 99)
+    again = generate(40, 99)
+    assert [s.yaml_text for s in first] == [s.yaml_text for s in again]
+    other = generate(40, 100)
+    assert [s.yaml_text for s in other] != [s.yaml_text for s in first]
+    assert len({s.id for s in first}) == 40
+
+
+def test_a_longer_run_starts_with_the_shorter_one():
+    assert [s.yaml_text for s in generate(10, 5)] == [s.yaml_text for s in generate(25, 5)[:10]]
+
+
+# --------------------------------------------------------------------------- twins
+
+
+def test_twins_share_facts_and_key_and_differ_in_identity():
+    pairs = generate(60, 8, twins=True)
+    assert len(pairs) == 120
+    for a, b in zip(pairs[::2], pairs[1::2], strict=True):
+        assert a.id.endswith("-a") and b.id.endswith("-b") and a.id[:-2] == b.id[:-2]
+        group = f"twin:{a.id[:-2]}"
+        assert group in a.data["tags"] and group in b.data["tags"]
+        assert "twin-variant:a" in a.data["tags"] and "twin-variant:b" in b.data["tags"]
+        assert a.data["expert"] == b.data["expert"]
+        assert a.data["title"] == b.data["title"]
+        assert a.data["call"]["time"] == b.data["call"]["time"]
+        assert a.data["call"]["initial_call_type"] == b.data["call"]["initial_call_type"]
+        assert {k: v for k, v in a.facts.items() if k != "identity"} == {
+            k: v for k, v in b.facts.items() if k != "identity"
+        }
+        assert a.facts["identity"] != b.facts["identity"]
+        callback_a = next(e for e in a.data["call"]["exchanges"] if e.get("ask") == "callback")
+        callback_b = next(e for e in b.data["call"]["exchanges"] if e.get("ask") == "callback")
+        assert callback_a["answer"] != callback_b["answer"]  # the caller's name differs
+        # Same questions in the same order, and a same-length story.
+        asked_a = [e.get("ask") or e.get("id") for e in a.data["call"]["exchanges"]]
+        asked_b = [e.get("ask") or e.get("id") for e in b.data["call"]["exchanges"]]
+        assert asked_a == asked_b
+        validate(a), validate(b)
+
+
+def test_twin_a_is_the_call_generated_without_twins():
+    plain = generate(10, 4)
+    twins = generate(10, 4, twins=True)
+    for single, twin in zip(plain, twins[::2], strict=True):
+        assert single.data["call"] == twin.data["call"]
+        assert single.data["expert"] == twin.data["expert"]
+
+
+# --------------------------------------------------------------------------- mix
+
+
+def test_default_mix_has_more_conflict_than_behavioural_health():
+    assert DEFAULT_MIX["conflict"] > DEFAULT_MIX["behavioral_health"]
+    groups = collections.Counter(GROUP[s.data["call"]["initial_call_type"]] for s in thousand())
+    assert groups["conflict"] > groups["behavioral_health"]
+
+
+def test_mix_of_one_call_type_draws_only_that_type():
+    calls = generate(30, 1, mix={"NOISE_COMPLAINT": 1})
+    assert {s.data["call"]["initial_call_type"] for s in calls} == {"NOISE_COMPLAINT"}
+    calls = generate(60, 1, mix={"behavioral_health": 1})
+    assert {GROUP[s.data["call"]["initial_call_type"]] for s in calls} == {"behavioral_health"}
+
+
+def test_mix_file(tmp_path):
+    path = tmp_path / "mix.yaml"
+    path.write_text("welfare: 1\nNEEDLE_PICKUP: 3\n", encoding="utf-8")
+    calls = generate(80, 2, mix=path)
+    types = collections.Counter(s.data["call"]["initial_call_type"] for s in calls)
+    assert set(types) <= {c for c, g in GROUP.items() if g == "welfare"}
+    assert types["NEEDLE_PICKUP"] > 30
+
+
+@pytest.mark.parametrize(
+    "mix",
+    [{"bogus": 1}, {"conflict": -1}, {"conflict": "many"}, {}, {"conflict": 0}, {"FIRE": 1}],
+)
+def test_bad_mix_is_a_user_error(mix):
+    with pytest.raises(MixError):
+        generate(5, 1, mix=mix)
+
+
+@pytest.mark.parametrize("count", [0, -3, 100_001, True, 2.5])
+def test_bad_count_is_a_user_error(count):
+    with pytest.raises(UserError):
+        generate(count, 1)
+
+
+# --------------------------------------------------------------------------- speech text
+
+
+def test_spoken_text_is_friendly_to_a_speech_voice():
+    for scenario in thousand()[:400]:
+        for text in spoken(scenario):
+            assert not re.search(r"\d", text), text  # numbers are written out
+            assert not re.search(r"\b(St|Ave|Apt|Rd|Blvd|Dr)\.", text), text
+            assert "{" not in text and "}" not in text, text
+            assert "  " not in text and text == text.strip()
+            assert text[0].isupper() or text[0] in "'\"", text
+        call = scenario.data["call"]
+        assert "{" not in call["location"] and not re.search(r"\b(St|Ave|Apt)\.", call["location"])
+
+
+def test_time_and_channel_are_quoted_in_the_file():
+    text = thousand()[0].yaml_text
+    assert re.search(r'^  channel: "[^"]+"$', text, re.M)
+    assert re.search(r'^  time: "\d\d:\d\d"$', text, re.M)
