@@ -11,6 +11,23 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# A busy 2-core machine makes wall-clock deadlines flaky; CI runs derandomized so a
+# red run is reproducible, development runs explore new examples each time.
+hypothesis_settings.register_profile(
+    "default",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+hypothesis_settings.register_profile(
+    "ci",
+    parent=hypothesis_settings.get_profile("default"),
+    derandomize=True,
+    print_blob=True,
+)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") == "true" else "default")
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +111,12 @@ def sqlite_db(monkeypatch, tmp_path):
 
 @pytest.fixture
 def world(request):
-    """Two agencies with a user of every role each (needs a ``database``/``sqlite_db``)."""
+    """Two agencies with a user of every role each, in the test's own database."""
     from tests.factories import make_world
+
+    chosen = [name for name in ("database", "sqlite_db") if name in request.fixturenames]
+    if not chosen:
+        pytest.fail("the world fixture needs the database or sqlite_db fixture")
+    request.getfixturevalue(chosen[0])  # set the database up first, whatever the order
 
     return make_world()

@@ -89,7 +89,7 @@ def _call_table(calls: list[dict]) -> pd.DataFrame:
                 "Score": c["grade"].get("score"),
                 "Unsafe": bool(c["grade"].get("critical")),
                 "Key changed": "yes" if c["key_changed"] else "",
-                "Score with current key": new.get("score") if new else None,
+                "Score with current key": str(new.get("score")) if new else "",
                 "Seconds": c["seconds"],
             }
         )
@@ -115,10 +115,9 @@ def _review(exam_id: int, key: str) -> None:
         key=f"{key}.table",
         column_config={
             "Score": st.column_config.NumberColumn("Score (stored)", format="%d"),
-            "Score with current key": st.column_config.NumberColumn(
+            "Score with current key": st.column_config.TextColumn(
                 "Score with current key",
                 help="What the newest version of the call's expert key would give. Never stored.",
-                format="%d",
             ),
         },
     )

@@ -29,6 +29,12 @@ def load_overview(who: Actor, db: str) -> review.CohortOverview:
     return review.cohort_overview(actor=who)
 
 
+@st.cache_data(ttl=60, max_entries=256, show_spinner=False)
+def behind(who: Actor, db: str, metric: str, where: dict | None, since=None) -> pd.DataFrame:
+    # The attempts behind a number; keyed by actor, database, metric and its parameters.
+    return review.attempts_behind(actor=who, metric=metric, where=where, since=since)
+
+
 def pct(value) -> str:
     return "–" if value is None or pd.isna(value) else f"{value:.0%}"
 
@@ -197,7 +203,7 @@ with right:
                 key="cohort.week",
             )
             week = weeks[picked]
-            rows = review.attempts_behind(actor=actor, metric="week", where={"week": week["week"]})
+            rows = behind(actor, database_url(), "week", {"week": week["week"]})
             st.caption(f"Newest first, at most {review.BEHIND_LIMIT} calls.")
             st.dataframe(rows.drop(columns=["user_id"]), hide_index=True)
             csv_button(rows, f"attempts-week-{week['week']}", "cohort.week.csv")

@@ -22,6 +22,12 @@ def load(who: Actor, db: str) -> review.EquityView:
     return review.equity_audit(actor=who, min_pairs=MIN_PAIRS, min_pairs_cohort=MIN_PAIRS_COHORT)
 
 
+@st.cache_data(ttl=60, max_entries=256, show_spinner=False)
+def behind(who: Actor, db: str, metric: str, where: dict | None, since=None) -> pd.DataFrame:
+    # The attempts behind a number; keyed by actor, database, metric and its parameters.
+    return review.attempts_behind(actor=who, metric=metric, where=where, since=since)
+
+
 def points(value) -> str:
     return "–" if value is None or pd.isna(value) else f"{value * 100:+.0f} points"
 
@@ -89,16 +95,21 @@ else:
 
 st.subheader("Difference in police routing, version a minus version b")
 table = view.per_trainee
-tested = table[table["pairs"] >= MIN_PAIRS].copy()
+tested = table[table["pairs"] >= MIN_PAIRS]
+few = table[(table["pairs"] < MIN_PAIRS) & (table["pairs"] >= 2)]
 if tested.empty:
-    st.info(f"No trainee has {MIN_PAIRS} twin pairs yet; only the cohort can be judged.")
+    st.caption(f"No trainee has {MIN_PAIRS} twin pairs yet; they are shown in light grey.")
+
+
+def most_extreme(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(extreme=frame["mean_diff"].abs()).sort_values("extreme", ascending=False)
+
+
 shown = pd.concat(
     [
-        tested[tested["flagged"]],
-        tested[~tested["flagged"]]
-        .assign(extreme=lambda f: f["mean_diff"].abs())
-        .sort_values("extreme", ascending=False)
-        .drop(columns=["extreme"]),
+        tested[tested["flagged"]].assign(status="Flagged"),
+        most_extreme(tested[~tested["flagged"]]).assign(status="Not flagged"),
+        most_extreme(few).assign(status=f"Fewer than {MIN_PAIRS} pairs"),
     ]
 ).head(CHART_ROWS)
 rows = pd.DataFrame(
@@ -108,21 +119,25 @@ rows = pd.DataFrame(
         "low": [cohort["low"]] + shown["low"].tolist(),
         "high": [cohort["high"]] + shown["high"].tolist(),
         "pairs": [cohort["pairs"]] + shown["pairs"].tolist(),
-        "status": ["Cohort (flagged)" if cohort["flagged"] else "Cohort"]
-        + ["Flagged" if f else "Not flagged" for f in shown["flagged"]],
+        "status": ["Cohort, flagged" if cohort["flagged"] else "Cohort"] + shown["status"].tolist(),
     }
-)
-rows = rows.dropna(subset=["mean"])
+).dropna(subset=["mean"])
 order = rows["who"].tolist()
-domain = ["Cohort", "Cohort (flagged)", "Flagged", "Not flagged"]
-palette = ["#1f77b4", "#d62728", "#d62728", "#8c8c8c"]
+palette = {
+    "Cohort": "#1f77b4",
+    "Cohort, flagged": "#d62728",
+    "Flagged": "#d62728",
+    "Not flagged": "#6b6b6b",
+    f"Fewer than {MIN_PAIRS} pairs": "#c4c4c4",
+}
+present = [s for s in palette if s in set(rows["status"])]
 base = alt.Chart(rows).encode(
     y=alt.Y("who:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
     color=alt.Color(
         "status:N",
-        scale=alt.Scale(domain=domain, range=palette),
+        scale=alt.Scale(domain=present, range=[palette[s] for s in present]),
         legend=alt.Legend(title=None, orient="top"),
-    ),  # fmt: skip
+    ),
     tooltip=[
         alt.Tooltip("who:N", title="Who"),
         alt.Tooltip("pairs:Q", title="Pairs"),
@@ -134,20 +149,35 @@ base = alt.Chart(rows).encode(
 whiskers = base.mark_errorbar(ticks=True, thickness=2).encode(
     x=alt.X(
         "low:Q",
-        title="Police share, version a minus version b (95 % interval)",
-        scale=alt.Scale(domain=[-1, 1], clamp=True),
-        axis=alt.Axis(format="+%"),
+        title="Share sent to police, version a minus version b (95 % interval)",
+        scale=alt.Scale(domain=[-1, 1]),
+        axis=alt.Axis(format="+%", values=[-1, -0.5, 0, 0.5, 1]),
     ),
     x2="high:Q",
 )
-dots = base.mark_point(filled=True, size=80).encode(x="mean:Q")
+dots = base.mark_point(filled=True, size=90).encode(x="mean:Q")
 zero = (
     alt.Chart(pd.DataFrame({"x": [0.0]}))
     .mark_rule(color="#31333f", strokeDash=[4, 3])
     .encode(x="x:Q")
 )
-height = max(160, 26 * len(rows))
-st.altair_chart((zero + whiskers + dots).properties(height=height), width="stretch")
+
+
+def side_note(x: float, text: str, align: str):
+    frame = pd.DataFrame({"x": [x], "text": [text]})
+    return (
+        alt.Chart(frame)
+        .mark_text(align=align, baseline="bottom", dy=-4, color="#8c8c8c", fontSize=11)
+        .encode(x="x:Q", y=alt.value(0), text="text:N")
+    )
+
+
+hints = side_note(-0.98, "← version b sent to police more", "left") + side_note(
+    0.98, "version a sent to police more →", "right"
+)
+
+height = 60 + 34 * len(rows)
+st.altair_chart((zero + whiskers + dots + hints).properties(height=height), width="stretch")
 st.caption(
     f"Each row is a mean over that trainee's pairs with a 95 % t interval. A trainee is flagged "
     f"when they have at least {MIN_PAIRS} pairs, the interval excludes zero and an exact sign "
@@ -156,8 +186,8 @@ st.caption(
     f"With many trainees a few flags arise by chance (about one in twenty intervals misses), "
     f"so treat a flag as a reason to listen to the calls, not as a finding."
     + (
-        f" The chart shows {len(shown)} of {len(tested)} trainees."
-        if len(tested) > len(shown)
+        f" The chart shows {len(shown)} of {len(table)} trainees."
+        if len(table) > len(shown)
         else ""
     )
 )
@@ -167,9 +197,9 @@ people = pd.DataFrame(
     {
         "Trainee": table["name"],
         "Pairs": table["pairs"],
-        "Difference (a − b)": table["mean_diff"],
-        "95 % low": table["low"],
-        "95 % high": table["high"],
+        "Difference (points)": (table["mean_diff"] * 100).round(1),
+        "95 % low": (table["low"] * 100).round(1),
+        "95 % high": (table["high"] * 100).round(1),
         "Only a to police": table["a_only"],
         "Only b to police": table["b_only"],
         "Sign test p": table["p_value"],
@@ -180,9 +210,11 @@ st.dataframe(
     people,
     hide_index=True,
     column_config={
-        "Difference (a − b)": st.column_config.NumberColumn(format="percent"),
-        "95 % low": st.column_config.NumberColumn(format="percent"),
-        "95 % high": st.column_config.NumberColumn(format="percent"),
+        "Difference (points)": st.column_config.NumberColumn(
+            format="%+.0f", help="Share of version a sent to police minus share of version b."
+        ),
+        "95 % low": st.column_config.NumberColumn(format="%+.0f"),
+        "95 % high": st.column_config.NumberColumn(format="%+.0f"),
         "Sign test p": st.column_config.NumberColumn(format="%.3f"),
     },
 )
@@ -200,7 +232,7 @@ with st.expander("Attempts behind these numbers"):
     st.caption("Their pairs (1 = sent to police, 0 = not):")
     st.dataframe(pairs.drop(columns=["user_id"]), hide_index=True)
     csv_button(pairs, f"twin-pairs-{uid}", "equity.pairs.csv")
-    calls = review.attempts_behind(actor=actor, metric="twin", where={"user_id": uid})
+    calls = behind(actor, database_url(), "twin", {"user_id": int(uid)})
     st.caption(f"Their calls on twins, newest first (at most {review.BEHIND_LIMIT}):")
     st.dataframe(calls.drop(columns=["user_id"]), hide_index=True)
     csv_button(calls, f"twin-calls-{uid}", "equity.calls.csv")

@@ -45,6 +45,12 @@ def load(who: Actor, db: str, since: dt.date | None):
     )
 
 
+@st.cache_data(ttl=60, max_entries=256, show_spinner=False)
+def behind(who: Actor, db: str, metric: str, where: dict | None, since=None) -> pd.DataFrame:
+    # The attempts behind a number; keyed by actor, database, metric and its parameters.
+    return review.attempts_behind(actor=who, metric=metric, where=where, since=since)
+
+
 def pct(value, digits: int = 0) -> str:
     return "–" if value is None or pd.isna(value) else f"{value:.{digits}%}"
 
@@ -70,7 +76,7 @@ def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
 
 
 def show_attempts(metric: str, where: dict | None, name: str, key: str) -> None:
-    rows = review.attempts_behind(actor=actor, metric=metric, where=where, since=since)
+    rows = behind(actor, database_url(), metric, where, since)
     if rows.empty:
         st.caption("No calls.")
         return

@@ -70,4 +70,4 @@ try:
 except UserError as exc:
     st.info(plain(exc))
 else:
-    render_grade_card(review, key_prefix=f"history{review['attempt_id']}")
+    render_grade_card(review)

@@ -79,7 +79,7 @@ cols[3].metric(
 
 left, right = st.columns(2, gap="large")
 with left:
-    st.subheader("Spotting the disqualifiers")
+    st.subheader("Spotting the disqualifiers", anchor=False)
     st.caption("How often you marked each disqualifier when the call had it.")
     for acc in progress["disqualifier_accuracy"].values():
         if acc["tries"]:
@@ -93,7 +93,7 @@ with left:
         st.caption(f"You sent police to {progress['over_routed']} call(s) that did not need them.")
 
 with right:
-    st.subheader("Lessons")
+    st.subheader("Lessons", anchor=False)
     for module in progress["modules"]:
         if module["check_passed"]:
             icon, state = ":material/check_circle:", f"passed ({module['check_score']} %)"

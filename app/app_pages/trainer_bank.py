@@ -5,6 +5,8 @@ import streamlit as st
 
 from app.errors import UserError
 from app.services import authoring
+from app.settings import get_settings
+from app.ui.grade_card import plain
 from app.ui.session import page_actor
 
 actor = page_actor("author_scenarios")
@@ -12,7 +14,8 @@ st.title("Scenario bank")
 st.caption(
     "The current version of every scenario of your agency. Facility is the mean score "
     "(0 to 1); discrimination is how well the scenario separates trainees who do well "
-    "elsewhere from those who do not (see Item analysis)."
+    "elsewhere from those who do not (see Item analysis). Statistics are refreshed every "
+    "minute."
 )
 
 ALL = "All"
@@ -49,6 +52,13 @@ with cols[4]:
 with cols[5]:
     status = _choice("Status", filters["statuses"], key="bank.status")
 
+
+@st.cache_data(ttl=60, max_entries=8, show_spinner="Working out item statistics…")
+def _stats(_actor, user_id: int, database: str) -> dict:
+    # Item statistics read every graded attempt of the agency: kept for a minute.
+    return authoring.item_stats_map(actor=_actor)
+
+
 rows = authoring.bank(
     actor=actor,
     module=module,
@@ -57,11 +67,12 @@ rows = authoring.bank(
     model=model,
     difficulty=difficulty,
     status=status,
+    stats=_stats(actor, actor.user_id, get_settings().effective_database_url),
 )
 flash = st.session_state.pop("bank.flash", None)
 if flash:
     kind, message = flash
-    (st.success if kind == "ok" else st.error)(message)
+    (st.success if kind == "ok" else st.error)(plain(message))
 
 st.caption(f"{len(rows)} scenario(s) match.")
 if rows:

@@ -21,7 +21,7 @@ call_types = {c["code"]: c for c in options["call_types"]}
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner="Rendering the caller's voice…")
-def _clip(_actor, version_id: int, item: str) -> bytes | None:
+def _clip(_actor, version_id: int, digest: str, item: str) -> bytes | None:
     data = authoring.load_scenario(actor=_actor, version_id=version_id)["data"]
     return authoring.preview_clip(actor=_actor, data=data, item=item)
 
@@ -171,5 +171,5 @@ else:
     render_preview(
         view,
         key=f"gen.preview.{chosen}",
-        clip=lambda item: _clip(actor, chosen, item),
+        clip=lambda item: _clip(actor, chosen, scenario["yaml_text"], item),
     )

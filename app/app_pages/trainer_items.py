@@ -1,5 +1,89 @@
-"""Placeholder: being built."""
+"""Trainer and supervisor: item analysis of the scenario bank (like Moodle's quiz statistics)."""
 
+import pandas as pd
 import streamlit as st
 
-st.info("This page is being built.")
+from app.core import item_stats
+from app.services import authoring
+from app.settings import get_settings
+from app.ui.session import page_actor
+
+actor = page_actor("item_analysis")
+st.title("Item analysis")
+
+with st.expander("How these numbers are worked out", expanded=False):
+    st.markdown(
+        f"""
+- **Facility** — the mean score on the scenario, from 0 (nobody earned anything) to 1
+  (everybody earned everything). Above {item_stats.TOO_EASY} it is probably too easy;
+  below {item_stats.TOO_HARD}, too hard.
+- **Discrimination** — the correlation, across trainees, between their score on this
+  scenario and their mean score on all the others (their *rest-of-bank* score). High
+  means trainees who do well elsewhere also do well here. It needs at least
+  {item_stats.MIN_FOR_DISCRIMINATION} trainees who also tried other scenarios.
+- **Dubious** — discrimination is negative, or below {item_stats.DUBIOUS_BELOW} with at
+  least {item_stats.MIN_TRAINEES} trainees behind it.
+- **Perhaps miskeyed** — discrimination is negative, or at least half of the strongest
+  third of trainees chose the same wrong route or call type.
+- Each version of a scenario is its own item (a new version may have a new key).
+  Attempts in guided mode are left out: hints were on screen.
+"""
+    )
+
+dubious_only = st.toggle("Only dubious scenarios", key="items.dubious")
+
+
+@st.cache_data(ttl=60, max_entries=8, show_spinner="Working out the statistics…")
+def _items(_actor, user_id: int, database: str, dubious_only: bool) -> list[dict]:
+    return authoring.item_analysis(actor=_actor, dubious_only=dubious_only)
+
+
+rows = _items(actor, actor.user_id, get_settings().effective_database_url, dubious_only)
+if not rows:
+    st.info("No graded attempts yet." if not dubious_only else "No dubious scenario. Good.")
+    st.stop()
+
+
+def _wrong(code: str | None, count: int) -> str:
+    return f"{code} ({count})" if code else ""
+
+
+st.caption(f"{len(rows)} scenario version(s) with graded attempts.")
+st.dataframe(
+    pd.DataFrame(
+        {
+            "Id": [r["key"] for r in rows],
+            "Version": [r["version"] for r in rows],
+            "Current": [r["current"] for r in rows],
+            "Title": [r["title"] for r in rows],
+            "Status": [r["status"] for r in rows],
+            "Attempts": [r["attempts"] for r in rows],
+            "Trainees": [r["trainees"] for r in rows],
+            "Facility": [r["facility"] for r in rows],
+            "Discrimination": [r["discrimination"] for r in rows],
+            "Dubious": [r["dubious"] for r in rows],
+            "Most common wrong route": [
+                _wrong(r["wrong_disposition"], r["wrong_disposition_count"]) for r in rows
+            ],
+            "Most common wrong call type": [
+                _wrong(r["wrong_call_type"], r["wrong_call_type_count"]) for r in rows
+            ],
+            "Hint": [" ".join(r["hints"]) for r in rows],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Facility": st.column_config.NumberColumn(format="%.2f"),
+        "Discrimination": st.column_config.NumberColumn(format="%.2f"),
+    },
+)
+
+flagged = [r for r in rows if r["hints"]]
+if flagged:
+    st.subheader("What to look at", anchor=False)
+    for r in flagged:
+        with st.container(border=True):
+            st.text(f"{r['key']} (version {r['version']}): {r['title']}")
+            for hint in r["hints"]:
+                st.warning(hint, icon=":material/lightbulb:")

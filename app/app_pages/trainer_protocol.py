@@ -1,5 +1,109 @@
-"""Placeholder: being built."""
+"""Trainer or admin: the agency's protocol (dispatch model, eligible call types, hotline
+hours, the agency's own screening questions)."""
 
 import streamlit as st
 
-st.info("This page is being built.")
+from app.errors import UserError
+from app.services import authoring
+from app.ui.grade_card import plain
+from app.ui.session import page_actor
+
+actor = page_actor("edit_protocol")
+st.title("Agency protocol")
+settings = authoring.protocol_settings(actor=actor)
+st.caption(
+    f"{settings['agency']}: how your center screens and routes calls. Changes are checked "
+    "before they are saved, and apply to new practice calls and exams at once."
+)
+
+flash = st.session_state.pop("protocol.flash", None)
+if flash:
+    kind, message = flash
+    (st.success if kind == "ok" else st.error)(plain(message))
+
+models = settings["models"]
+call_types = {c["code"]: c for c in settings["call_types"]}
+with st.form("protocol.form"):
+    cols = st.columns(2)
+    model = cols[0].selectbox(
+        "Dispatch model",
+        list(models),
+        index=list(models).index(settings["dispatch_model"]),
+        format_func=lambda m: models.get(m, m),
+        key="protocol.model",
+    )
+    hours = cols[1].text_input(
+        "External hotline hours",
+        value=settings["hotline_hours"],
+        help='"24/7", or a daily window such as 08:00-22:00 (20:00-06:00 runs past midnight). '
+        "Only matters under the external hotline model.",
+        key="protocol.hours",
+    )
+    eligible = st.multiselect(
+        "Call types community responders may take",
+        list(call_types),
+        default=[c for c, spec in call_types.items() if spec["eligible"]],
+        format_func=lambda c: f"{call_types[c]['label']} ({c})",
+        key="protocol.eligible",
+    )
+    changed = [
+        c
+        for c, spec in call_types.items()
+        if spec["default_eligible"] is not None and spec["eligible"] != spec["default_eligible"]
+    ]
+    if changed:
+        st.caption("Differs from the default protocol: " + ", ".join(changed))
+
+    st.markdown("**Your own screening questions**")
+    st.caption(
+        "Questions your call takers ask besides the default ones. Scenarios can script the "
+        "caller's answer with `ask: <id>`; otherwise the caller gives the default answer."
+    )
+    keep = []
+    for question in settings["extra_questions"]:
+        if st.checkbox(
+            plain(
+                f"{question['id']}: {question['text']} "
+                f"(default answer: {question['default_answer']})"
+            ),
+            value=True,
+            key=f"protocol.keep.{question['id']}",
+        ):
+            keep.append(question)
+    st.markdown("Add a question")
+    cols = st.columns([1, 2, 2])
+    new_id = cols[0].text_input("Id (lower_case)", key="protocol.new_id")
+    new_text = cols[1].text_input("Wording", key="protocol.new_text")
+    new_answer = cols[2].text_input("Default answer (optional)", key="protocol.new_answer")
+    submitted = st.form_submit_button("Save the protocol", type="primary", icon=":material/save:")
+
+if submitted:
+    questions = list(keep)
+    if new_id.strip() or new_text.strip():
+        questions.append({"id": new_id, "text": new_text, "default_answer": new_answer})
+    try:
+        authoring.save_protocol(
+            actor=actor,
+            dispatch_model=model,
+            eligible=eligible,
+            hotline_hours=hours,
+            extra_questions=questions,
+        )
+    except UserError as exc:
+        st.error(f"Not saved: {plain(exc)}")
+    else:
+        st.session_state["protocol.flash"] = ("ok", "The protocol is saved.")
+        for name in ("protocol.new_id", "protocol.new_text", "protocol.new_answer"):
+            st.session_state.pop(name, None)
+        st.rerun()
+
+st.divider()
+st.subheader("Check the bank", anchor=False)
+st.caption("Scenarios that no longer fit the saved protocol cannot be played as written.")
+if st.button("Check every scenario against the saved protocol", key="protocol.check"):
+    broken = authoring.protocol_impact(actor=actor)
+    if broken:
+        st.warning(f"{len(broken)} scenario(s) need attention:")
+        st.code("\n".join(broken), language=None, wrap_lines=True)
+    else:
+        st.success("Every current scenario fits the protocol.")

@@ -33,7 +33,14 @@ from pathlib import Path
 from app.errors import UserError
 from app.settings import PROJECT_ROOT
 
-ENV_KEYS = ("DATABASE_URL", "DATA_DIR", "AUDIO_CACHE_DIR", "APP_ENV", "COOKIE_SECRET", "DEMO_PASSWORD")
+ENV_KEYS = (
+    "DATABASE_URL",
+    "DATA_DIR",
+    "AUDIO_CACHE_DIR",
+    "APP_ENV",
+    "COOKIE_SECRET",
+    "DEMO_PASSWORD",
+)
 LOAD_AGENCY = "bench-load"
 LOAD_PREFIX = "load-"
 
@@ -104,7 +111,9 @@ def _pg_create(url: str) -> tuple[str, str]:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise BenchDatabaseError(f"cannot create a bench database on that server: {reason}") from None
+        raise BenchDatabaseError(
+            f"cannot create a bench database on that server: {reason}"
+        ) from None
     finally:
         admin.dispose()
     return make_url(url).set(database=name).render_as_string(hide_password=False), name
@@ -282,7 +291,10 @@ def _load_agency(world: BenchWorld, accounts: int, scenarios: int, progress) -> 
 
     with write_session() as session:
         agency = create_agency(
-            session=session, slug=LOAD_AGENCY, name="Load test center", dispatch_model="call_center_led"
+            session=session,
+            slug=LOAD_AGENCY,
+            name="Load test center",
+            dispatch_model="call_center_led",
         )
         world.load_agency_id = agency.id
     files = bank_files(scenarios)

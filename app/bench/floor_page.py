@@ -82,7 +82,8 @@ def _screen(attempt_id: int) -> None:
     with st.container(border=True):
         cols = st.columns([2, 1.2, 4, 1.3])
         for col, (caption, value) in zip(
-            cols[:3], (("Line", "911 line"), ("Time of call", "14:00"), ("Location", "A street")),
+            cols[:3],
+            (("Line", "911 line"), ("Time of call", "14:00"), ("Location", "A street")),
             strict=True,
         ):
             with col:
@@ -176,7 +177,8 @@ elif st.session_state.get(_k(attempt, "done")):
     st.subheader("Your result", anchor=False)
     cols = st.columns(4)
     for col, (label, value) in zip(
-        cols, (("Score", "85"), ("Result", "Passed"), ("Time", "1:05"), ("Questions", "4")),
+        cols,
+        (("Score", "85"), ("Result", "Passed"), ("Time", "1:05"), ("Questions", "4")),
         strict=True,
     ):
         col.metric(label, value)

@@ -183,18 +183,27 @@ class SimTrainee:
     def cookie_header(self) -> str:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
-    async def connect(self) -> None:
+    async def connect(self, resume: str = "") -> None:
+        """Open the page and its websocket; ``resume`` a session id to reconnect to.
+
+        The web client passes a session id to resume as the third entry of the
+        websocket subprotocol list (the second is its XSRF token; a placeholder here).
+        """
         import websockets
 
-        status, headers, _ = await http_get(self.cfg.base_url, "/", "", self.cfg.timeout_s)
-        if status != 200:
-            raise LoadError(f"GET / answered {status}")
-        self.cookies.update(_cookies_from(headers.get("set-cookie", "")))
+        if not resume:
+            status, headers, _ = await http_get(
+                self.cfg.base_url, "/", self.cookie_header, self.cfg.timeout_s
+            )
+            if status != 200:
+                raise LoadError(f"GET / answered {status}")
+            self.cookies.update(_cookies_from(headers.get("set-cookie", "")))
         parts = urlsplit(self.cfg.base_url)
         extra = {"Cookie": self.cookie_header} if self.cookies else {}
+        protocols = ["streamlit", "no-xsrf", resume] if resume else ["streamlit"]
         self.ws = await websockets.connect(
             f"ws://{parts.netloc}/_stcore/stream",
-            subprotocols=["streamlit"],
+            subprotocols=protocols,
             origin=f"http://{parts.netloc}",
             additional_headers=extra,
             max_size=None,
@@ -258,7 +267,9 @@ class SimTrainee:
                 element = delta.new_element
                 etype = element.WhichOneof("type")
                 if etype == "exception":
-                    errors.append(f"exception: {element.exception.type}: {element.exception.message}")
+                    errors.append(
+                        f"exception: {element.exception.type}: {element.exception.message}"
+                    )
                 elif etype == "alert" and element.alert.format == 1:  # ERROR
                     # The grade card shows an unsafe route in red: feedback, not a failure.
                     if not self.feedback_expected:
@@ -341,7 +352,7 @@ class SimTrainee:
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
         state = WidgetState(id=widget.id)
-        (name, val), = value.items()
+        ((name, val),) = value.items()
         if name == "string_array_value":
             state.string_array_value.data.extend(val)
         else:
@@ -555,7 +566,10 @@ def summarize_level(level: int, samples: list[Sample], active: int, seconds: flo
     by_kind = {}
     for kind in sorted({s.kind for s in mine}):
         values = [s.ms for s in mine if s.kind == kind and s.ok]
-        by_kind[kind] = {**summarize(values), "errors": sum(1 for s in mine if s.kind == kind and not s.ok)}
+        by_kind[kind] = {
+            **summarize(values),
+            "errors": sum(1 for s in mine if s.kind == kind and not s.ok),
+        }
     failed = [s for s in mine if not s.ok]
     examples = sorted({f"{s.kind}: {s.error}" for s in failed})[:5]
     return LevelResult(

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.bench import dataset, load, machine, micro, screens, servers
+from app.bench import dataset, load, machine, micro, screens, servers, tuning
 from app.bench.stats import percentile, summarize
 
 PARTS = ("core", "audio", "screens", "dashboards", "load", "replicas")
@@ -60,7 +60,7 @@ class BenchOptions:
     seed: int = 0
     think_s: tuple[float, float] = (2.0, 6.0)
     workdir: Path | None = None
-    extra: dict = field(default_factory=dict)
+    streamlit_options: dict[str, str] = field(default_factory=dict)  # --set key=value
 
     def resolved(self) -> BenchOptions:
         """Fill the sizes and durations that depend on --quick."""
@@ -80,7 +80,7 @@ class BenchOptions:
             seed=self.seed,
             think_s=self.think_s,
             workdir=self.workdir,
-            extra=dict(self.extra),
+            streamlit_options=dict(self.streamlit_options),
         )
 
 
@@ -170,6 +170,7 @@ def run_bench(opts: BenchOptions, say: Say = print, bar: BarFactory | None = Non
     """Run the benchmark and return {"machine", "figures", "details", "targets", "config"}."""
     opts = opts.resolved()
     started = time.perf_counter()
+    option_env = tuning.apply(opts.streamlit_options)
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     figures: dict = {}
     details: dict = {"seconds": {}}
@@ -246,6 +247,7 @@ def run_bench(opts: BenchOptions, say: Say = print, bar: BarFactory | None = Non
             audio_dir=world.audio_dir,
             cookie_secret=world.cookie_secret,
         )
+        env.update(option_env)
         logs = world.workdir / "logs"
         if part("load"):
             say("load: one Streamlit server on a loopback port")
@@ -303,6 +305,7 @@ def run_bench(opts: BenchOptions, say: Say = print, bar: BarFactory | None = Non
             "load_scenarios": opts.load_scenarios,
             "replicas": opts.replicas,
             "parts": sorted(opts.parts),
+            "streamlit_options": opts.streamlit_options,
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         },
     }
@@ -319,7 +322,9 @@ def evaluate_targets(figures: dict) -> list[dict]:
         met = None
         if value is not None and limit is not None:
             met = value <= limit if op == "<=" else value >= limit
-        out.append({"figure": key, "label": label, "target": f"{op} {limit}", "value": value, "met": met})
+        out.append(
+            {"figure": key, "label": label, "target": f"{op} {limit}", "value": value, "met": met}
+        )
     return out
 
 

@@ -131,7 +131,9 @@ def drive_call_page(
 
     rng = random.Random(seed)
     samples: Samples = {}
-    per_mode = [calls // len(modes) + (1 if i < calls % len(modes) else 0) for i in range(len(modes))]
+    per_mode = [
+        calls // len(modes) + (1 if i < calls % len(modes) else 0) for i in range(len(modes))
+    ]
     for mode, count in zip(modes, per_mode, strict=True):
         if count == 0:
             continue

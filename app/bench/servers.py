@@ -122,11 +122,23 @@ def wait_healthy(url: str, process: Process, timeout: float = 90.0) -> None:
 
 
 def server_env(
-    *, database_url: str, data_dir: Path, audio_dir: Path, cookie_secret: str, base: dict | None = None
+    *,
+    database_url: str,
+    data_dir: Path,
+    audio_dir: Path,
+    cookie_secret: str,
+    base: dict | None = None,
 ) -> dict:
     """The environment of a bench server: the settings of a production deployment."""
     env = dict(base if base is not None else os.environ)
-    for proxy in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+    for proxy in (
+        "http_proxy",
+        "https_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ):
         env.pop(proxy, None)
     env.update(
         DATABASE_URL=database_url,
@@ -200,8 +212,11 @@ def nginx_binary() -> str | None:
     )
 
 
-def start_nginx(upstream_ports: list[int], workdir: Path) -> tuple[Process, str]:
-    """nginx in the foreground with deploy/nginx.conf, on a free loopback port."""
+def write_nginx_config(upstream_ports: list[int], workdir: Path) -> tuple[Path, int]:
+    """deploy/nginx.conf inside a minimal main config in ``workdir``, checked by ``nginx -t``.
+
+    Returns (the main config file, the loopback port it listens on).
+    """
     binary = nginx_binary()
     if binary is None:
         raise ServerError("nginx is not installed (apt-get install nginx)")
@@ -235,7 +250,13 @@ http {{
     )
     if check.returncode != 0:
         raise ServerError(f"nginx rejects the configuration:\n{check.stderr.strip()}")
-    cmd = [binary, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g", "daemon off;"]
+    return workdir / "nginx.conf", port
+
+
+def start_nginx(upstream_ports: list[int], workdir: Path) -> tuple[Process, str]:
+    """nginx in the foreground with deploy/nginx.conf, on a free loopback port."""
+    config, port = write_nginx_config(upstream_ports, workdir)
+    cmd = [nginx_binary(), "-p", str(workdir), "-c", str(config), "-g", "daemon off;"]
     process = _spawn("nginx", cmd, dict(os.environ), workdir / "nginx.out")
     url = f"http://{LOOPBACK}:{port}"
     try:

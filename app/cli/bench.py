@@ -25,7 +25,9 @@ def register(subparsers) -> None:
         ),
     )
     p.add_argument("--quick", action="store_true", help="a tenth of the data, shorter load levels")
-    p.add_argument("--json", metavar="FILE", help="where to write the JSON (default DATA_DIR/bench/)")
+    p.add_argument(
+        "--json", metavar="FILE", help="where to write the JSON (default DATA_DIR/bench/)"
+    )
     p.add_argument(
         "--database",
         metavar="URL",
@@ -56,6 +58,13 @@ def register(subparsers) -> None:
         help="scenarios,trainees,attempts of the synthetic data set (overrides --quick)",
     )
     p.add_argument("--calls", type=int, help="calls taken through AppTest on each page")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Streamlit config option for this run only, e.g. runner.postScriptGC=false",
+    )
     p.add_argument("--keep", action="store_true", help="keep the database and work folder")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run)
@@ -85,7 +94,7 @@ def _positive_ints(text: str, option: str, count: int | None = None) -> list[int
 
 
 def options_from(args):
-    from app.bench import dataset
+    from app.bench import dataset, tuning
     from app.bench.runner import PARTS, BenchOptions
 
     if args.replicas < 0 or args.replicas == 1:
@@ -112,6 +121,7 @@ def options_from(args):
         parts=frozenset(parts),
         keep=args.keep,
         seed=args.seed,
+        streamlit_options=tuning.parse(args.set),
     )
 
 

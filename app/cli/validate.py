@@ -20,7 +20,13 @@ def register(subparsers) -> None:
         "validate",
         help="check scenario files (files or folders) and print every problem as FILE:LINE",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or folders")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="scenario files, or folders searched for *.yaml/*.yml (folders named 'templates' "
+        "and hidden folders are skipped; a file named here is always checked)",
+    )
     p.add_argument(
         "--protocol",
         metavar="FILE",

@@ -599,6 +599,8 @@ def equity_audit(
     For each pair (one trainee, both variants of one twin group)
     ``diff = police_a - police_b`` (+1: only variant a went to police).
 
+    Intervals are cut to [-1, 1], the range a difference of shares can take.
+
     Per trainee: mean diff with a t interval over their pairs, the exact sign
     test (McNemar's exact test: discordant pairs a-only vs b-only), and a flag
     when the trainee has at least ``min_pairs`` pairs, the 95 % interval excludes
@@ -638,8 +640,9 @@ def equity_audit(
         # The same t interval as paired_ci, computed for every trainee at once.
         t = per_trainee["pairs"].map(lambda n: t_critical95(int(n) - 1) if n > 1 else math.nan)
         half = t * per_trainee["sd"] / per_trainee["pairs"].pow(0.5)
-        per_trainee["low"] = per_trainee["mean_diff"] - half
-        per_trainee["high"] = per_trainee["mean_diff"] + half
+        # A difference of shares lies in [-1, 1]; the interval is cut to that range.
+        per_trainee["low"] = (per_trainee["mean_diff"] - half).clip(lower=-1.0)
+        per_trainee["high"] = (per_trainee["mean_diff"] + half).clip(upper=1.0)
         p_of: dict[tuple[int, int], float] = {}
         per_trainee["p_value"] = [
             p_of.setdefault((a, b), sign_test_p(a, b))
@@ -662,8 +665,8 @@ def equity_audit(
         "pairs": cohort_ci.n,
         "trainees": trainees,
         "mean_diff": cohort_ci.mean,
-        "low": cohort_ci.low,
-        "high": cohort_ci.high,
+        "low": None if cohort_ci.low is None else max(-1.0, cohort_ci.low),
+        "high": None if cohort_ci.high is None else min(1.0, cohort_ci.high),
         "flagged": bool(cohort_ci.n >= min_pairs_cohort and cohort_ci.excludes_zero),
         "min_pairs": min_pairs,
         "min_pairs_cohort": min_pairs_cohort,

@@ -627,8 +627,8 @@ def eligibility(track: Track, facts: ProgressFacts) -> Eligibility:
     if facts.valid_certificate_until is not None:
         until = as_utc(facts.valid_certificate_until)
         blocked.append(
-            f"You hold a valid certificate until {until:%d %b %Y}; it is renewed through "
-            "continuing practice."
+            f"You hold a valid certificate until {until:%d %b %Y}. Keep practising: a "
+            "supervisor can renew it through continuing practice before it runs out."
         )
     if facts.last_failed_exam_at is not None and track.exam.retake_wait_hours:
         again = as_utc(facts.last_failed_exam_at) + dt.timedelta(hours=track.exam.retake_wait_hours)

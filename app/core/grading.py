@@ -15,8 +15,8 @@ Scoring, in points out of 100 (the five ``parts`` are each 0..1)::
 - call_type: 1 when the final code matches, else 0;
 - disposition: best route 1, an acceptable route 0.5, any other (or unavailable) route 0;
 - time: 1 within the target (or no time given), 0.5 up to 1.5 x the target, else 0;
-- penalties: 10 points for sending police the call did not need (``over_routed``),
-  2 for a wrong priority (``wrong_priority``).
+- penalties: 15 points per missed disqualifier (``missed_disqualifier``), 10 for sending
+  police the call did not need (``over_routed``), 2 for a wrong priority (``wrong_priority``).
 """
 
 from __future__ import annotations
@@ -44,9 +44,11 @@ WEIGHTS: Mapping[str, int] = {
     "disposition": 30,
     "time": 5,
 }
-ACCEPTABLE_CREDIT = Fraction(0)
+ACCEPTABLE_CREDIT = Fraction(1, 2)
 SLOW_FACTOR = Fraction(3, 2)  # up to this multiple of the target: half the time credit
-PENALTIES: Mapping[str, int] = {"over_routed": 10, "wrong_priority": 2}
+# A missed disqualifier fails the call on its own (100 - 6.25 - 15 < 80): the team on
+# scene would not be warned, even when the route happened to be safe.
+PENALTIES: Mapping[str, int] = {"missed_disqualifier": 15, "over_routed": 10, "wrong_priority": 2}
 LEVELS = ((95, "high"), (85, "compliant"), (75, "partial"), (60, "low"), (0, "non-compliant"))
 SEVERITIES = ("critical", "major", "moderate", "minor")
 CRITICAL_CODES = ("unsafe_dispatch",)
@@ -293,6 +295,7 @@ def grade(
             )
         else:
             message = f"You did not mark '{code}': {info.description}"
+        penalty += PENALTIES["missed_disqualifier"]
         deviate("missed_disqualifier", "major", "disqualifiers", code, message)
     for code in extra:
         info = protocol.disqualifiers[code]
@@ -344,7 +347,7 @@ def grade(
                 f"({listed}). An unarmed team must not go to it alone."
             )
         else:
-            reason = f"Sending {label.lower()} is unsafe on this call."
+            reason = f"{label} is an unsafe route for this call."
         deviate("unsafe_dispatch", "critical", "disposition", disposition, reason)
     police_needed = best in POLICE_DISPOSITIONS or bool(acceptable & POLICE_DISPOSITIONS)
     if disposition not in available:
@@ -380,8 +383,12 @@ def grade(
             "major",
             "disposition",
             disposition,
-            f"You sent police ({label.lower()}), but this call does not need them. "
-            f"The best route is {best_label.lower()}.",
+            (
+                "You sent police, but this call does not need them."
+                if disposition == "police"
+                else f"You sent {label.lower()}, but this call does not need police."
+            )
+            + f" The best route is {best_label.lower()}.",
         )
     else:
         parts["disposition"] = Fraction(0)

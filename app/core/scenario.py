@@ -626,7 +626,7 @@ class _Checker:
                 self.report(at, "a check must be a mapping with answer and expect")
                 continue
             self.keys(at, item, CHECK_KEYS, ("answer", "expect"))
-            check: dict[str, Any] = {"model": grading.DEFAULT_MODEL}
+            check: dict[str, Any] = {}
             if "answer" in item:
                 answer = item["answer"]
                 problems = grading.answer_problems(answer, self.protocol)
@@ -634,6 +634,7 @@ class _Checker:
                     where = (*at, "answer", key) if key else (*at, "answer")
                     self.report(where, f"checks[{index}].answer: {message}")
                 check["answer"] = answer if not problems else _MISSING
+            check["model"] = grading.DEFAULT_MODEL
             if item.get("model") is not None:
                 check["model"] = self.code(
                     (*at, "model"), item["model"], DISPATCH_MODELS, "dispatch model"

@@ -172,6 +172,13 @@ def _item_stats(session: Session, agency_id: int) -> dict[int, stats_core.ItemSt
     return stats_core.item_statistics(_responses(session, agency_id))
 
 
+def item_stats_map(*, actor: Actor) -> dict[int, stats_core.ItemStats]:
+    """Item statistics of every version with graded attempts (for :func:`bank`)."""
+    require(actor, "author_scenarios")
+    with read_session() as session:
+        return _item_stats(session, actor.agency_id)
+
+
 def item_analysis(*, actor: Actor, dubious_only: bool = False) -> list[dict]:
     """Item statistics for every current scenario version that has graded attempts.
 
@@ -249,12 +256,14 @@ def bank(
     status: str | None = None,
     source: str | None = None,
     with_stats: bool = True,
+    stats: Mapping[int, stats_core.ItemStats] | None = None,
 ) -> list[dict]:
     """The current version of every scenario of the agency that matches the filters.
 
     ``disqualifier="none"`` finds scenarios without any; ``model`` finds scenarios whose
     ``expert.by_model`` has an entry for that dispatch model. Each row carries its item
-    statistics and its calibration state.
+    statistics (``stats`` from :func:`item_stats_map` when the caller keeps them, else
+    worked out here) and its calibration state.
     """
     require(actor, "author_scenarios")
     from app.services import calibration
@@ -289,7 +298,10 @@ def bank(
             rows = [r for r in rows if model in _models_in(r.data)]
         ids = [r.id for r in rows]
         counts = _attempt_counts(session, actor.agency_id, ids)
-        stats = _item_stats(session, actor.agency_id) if with_stats and rows else {}
+        if not with_stats or not rows:
+            stats = {}
+        elif stats is None:
+            stats = _item_stats(session, actor.agency_id)
         states = calibration.calibration_states(session, agency, rows)
     out = []
     for r in rows:

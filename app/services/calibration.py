@@ -3,7 +3,8 @@
 Blind: :func:`calibration_task` shows a trainer the call exactly as a trainee gets it
 and nothing of anyone's key, neither the other trainers' keys nor the stored expert
 key, until that trainer has submitted their own (:func:`submit_key`). The author of a
-scenario (``created_by``) may not key it: they wrote the stored key.
+scenario (``created_by``) may not key it: they wrote the stored key, so they see the
+panel's keys at once, to resolve a contest.
 
 A key belongs to the call text it was made for (a hash of the scenario's ``call``
 section). When the call is edited, earlier keys become *stale*: they no longer count
@@ -34,7 +35,7 @@ from app.core import grading
 from app.core.protocol import Protocol, ProtocolError
 from app.errors import AccessDenied, UserError
 from app.services.access import Actor, require
-from app.services.authoring import _agency, _row, agency_protocol, build_preview
+from app.services.authoring import _agency, _row, agency_protocol, build_preview, scenario_clip
 from app.store.db import read_session, write_session
 from app.store.models import Agency, CalibrationKey, ScenarioVersion, User, utcnow
 
@@ -211,7 +212,8 @@ def _agreement_dict(state: CalibrationState) -> dict:
 
 def calibration_task(*, actor: Actor, version_id: int) -> dict:
     """One scenario to key: the call (no key), the choices, and, only once the trainer
-    has keyed this call, every trainer's key, the stored key and the agreement."""
+    has keyed this call (or to its author), every trainer's key, the stored key and the
+    agreement."""
     require(actor, "calibrate")
     with read_session() as session:
         agency = _agency(session, actor)
@@ -224,22 +226,26 @@ def calibration_task(*, actor: Actor, version_id: int) -> dict:
     data = row.data or {}
     now = call_hash(data)
     mine = next((k for k in keys if k.trainer_id == actor.user_id), None)
-    revealed = bool(mine and (mine.key or {}).get("call_hash") == now)
+    keyed = bool(mine and (mine.key or {}).get("call_hash") == now)
+    author = row.created_by == actor.user_id
+    # The author wrote the stored key and may not key: they see the panel's keys at once,
+    # so they can resolve a contest.
+    revealed = keyed or author
     view = build_preview(data, protocol, model)
     task = {
         "version_id": row.id,
         "key": row.scenario_key,
         "title": row.title,
         "status": row.status,
-        "author": row.created_by == actor.user_id,
+        "author": author,
         "preview": view,
         "choices": {
             "disqualifiers": view["disqualifiers"],
             "call_types": view["call_types"],
             "dispositions": view["dispositions"],
         },
-        "mine": _public_key(mine.key) if mine and revealed else None,
-        "mine_stale": bool(mine and not revealed),
+        "mine": _public_key(mine.key) if keyed else None,
+        "mine_stale": bool(mine and not keyed),
         "revealed": revealed,
         "keys_so_far": state.current_keys,
     }
@@ -259,6 +265,16 @@ def calibration_task(*, actor: Actor, version_id: int) -> dict:
             task["expert"] = None
         task["agreement"] = _agreement_dict(state)
     return task
+
+
+def task_clip(*, actor: Actor, version_id: int, item: str) -> bytes | None:
+    """The caller's voice for the opening or one answer of a scenario being keyed."""
+    require(actor, "calibrate")
+    with read_session() as session:
+        agency = _agency(session, actor)
+        row = _row(session, actor, version_id)
+        protocol = agency_protocol(agency)
+    return scenario_clip(row.data or {}, item, protocol)
 
 
 def _public_key(key: Mapping | None) -> dict:
@@ -345,7 +361,9 @@ def submit_key(
 def calibration_report(*, actor: Actor) -> dict:
     """Agreement per scenario, per trainer, and Fleiss' kappa per dimension.
 
-    Only keys of the current call text count (stale keys are left out).
+    Only keys of the current call text count (stale keys are left out). A scenario the
+    actor has not keyed (and did not write) shows only its number of keys: its agreement
+    and reasons would give away the other keys and the stored key.
     """
     require(actor, "calibrate")
     with read_session() as session:
@@ -370,7 +388,9 @@ def calibration_report(*, actor: Actor) -> dict:
         current = {k.trainer_id: k.key for k in keys.get(r.id, []) if k.key.get("call_hash") == now}
         by_scenario[r.id] = current
         state = states[r.id]
-        dims = state.agreement.dimensions if state.agreement else {}
+        # Still blind: a trainer who has not keyed this call sees only how many have.
+        revealed = actor.user_id in current or r.created_by == actor.user_id
+        dims = state.agreement.dimensions if state.agreement and revealed else {}
         scenarios.append(
             {
                 "version_id": r.id,
@@ -379,10 +399,12 @@ def calibration_report(*, actor: Actor) -> dict:
                 "status": r.status,
                 "keys": state.current_keys,
                 "stale_keys": state.stale_keys,
+                "revealed": revealed,
+                **{f"{dim}_agreement": None for dim in core.DIMENSIONS},
                 **{f"{dim}_agreement": d.agreement for dim, d in dims.items()},
-                "calibration": state.status,
-                "contested": state.contested,
-                "reasons": list(state.reasons),
+                "calibration": state.status if revealed else "key it to see",
+                "contested": state.contested if revealed else None,
+                "reasons": list(state.reasons) if revealed else [],
             }
         )
     trainers = []

@@ -766,39 +766,41 @@ def _candidates(session: Session, actor: Actor) -> list[adaptive.Candidate]:
 
 
 def _generate_calls(actor: Actor, profile: adaptive.Profile, count: int = 3) -> list[int]:
-    """New generated calls for the agency, aimed at the trainee's weak spots.
+    """New generated calls for the agency, leaning towards the trainee's weak call types.
 
-    Returns the new scenario version ids; [] when the generator is unavailable or fails.
+    Stored through the bank with ``source="generated"``. Returns the new scenario
+    version ids; [] when the generator is unavailable or fails.
     """
     try:
-        from app.core import generator
+        from app.core.generator import generate
     except ImportError:
         return []
-    generate = getattr(generator, "generate", None)
-    if generate is None:
-        return []
-    import inspect
-
+    with read_session() as session:
+        agency = session.get(Agency, actor.agency_id)
+    protocol = protocol_for(agency.protocol_overrides if agency else None)
     seed = random.SystemRandom().randrange(1, 2**31)
-    params = inspect.signature(generate).parameters
-    kwargs: dict[str, Any] = {}
-    if "count" in params:
-        kwargs["count"] = count
-    if "seed" in params:
-        kwargs["seed"] = seed
-    focus = adaptive.weakest(profile)
-    if "focus" in params:
-        kwargs["focus"] = focus
-    try:
-        produced = generate(**kwargs)
-    except Exception as exc:  # the generator is someone else's code; practice must go on
-        log.warning("call generator failed: %s", exc)
+    weak = adaptive.weakest(profile)["call_types"][:3]
+    mixes: list[dict | None] = [dict.fromkeys(weak, 1.0), None] if weak else [None]
+    produced = None
+    for mix in mixes:
+        try:
+            produced = generate(count=count, seed=seed, mix=mix, protocol=protocol)
+            break
+        except TypeError:  # an older generator without these arguments
+            try:
+                produced = generate(count=count, seed=seed)
+                break
+            except Exception as exc:  # someone else's code: practice goes on
+                log.warning("call generator failed: %s", exc)
+        except Exception as exc:  # e.g. no template for a weak call type
+            log.warning("call generator failed (mix %s): %s", mix, exc)
+    if not produced:
         return []
     from app.services.bank import store_scenario
 
     ids = []
     with write_session() as session:
-        for item in produced or []:
+        for item in produced:
             data, text = _generated_pair(item)
             if data is None:
                 continue
@@ -824,9 +826,12 @@ def _generated_pair(item: Any) -> tuple[dict | None, str]:
             return first, str(second)
         if isinstance(second, dict):
             return second, str(first)
-    for data_attr, text_attr in (("data", "text"), ("data", "yaml")):
-        if hasattr(item, data_attr) and hasattr(item, text_attr):
-            return getattr(item, data_attr), str(getattr(item, text_attr))
+    data = getattr(item, "data", None)
+    if isinstance(data, dict):
+        for attr in ("yaml_text", "text", "yaml"):
+            if isinstance(getattr(item, attr, None), str):
+                return data, getattr(item, attr)
+        return data, yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     if isinstance(item, dict):
         return item, yaml.safe_dump(item, sort_keys=False, allow_unicode=True)
     return None, ""

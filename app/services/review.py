@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -30,7 +31,7 @@ from app.core import analytics as an
 from app.errors import NotFound, UserError
 from app.services.access import Actor, can, require
 from app.store.db import read_session, write_session
-from app.store.models import ReviewNote, utcnow
+from app.store.models import ATTEMPT_ERRORS, ATTEMPT_FLAGS, ReviewNote, utcnow
 
 SUBMITTED = "submitted"
 TREND_WEEKS = 52  # the pass-rate trend covers at most the last year
@@ -157,61 +158,74 @@ def cohort_overview(
     rules = rules or an.StuckRules()
     recent = now - dt.timedelta(days=rules.recent_days)
     params = _params(actor, None)
-    with read_session() as session:
-        people = _run(
-            session,
-            'SELECT id, display_name, username FROM "user" '
-            "WHERE agency_id = :agency AND role = 'trainee' AND is_active",
-            agency=actor.agency_id,
-        )
-        overall = _run(
-            session,
-            "SELECT user_id, COUNT(*),",
-            _case("passed"),
-            ", SUM(COALESCE(score, 0)),",
-            _case("unsafe"),
-            ",",
-            _case("over_routed"),
-            ", MAX(submitted_at) FROM",
-            _from(session, "ix_attempt_an_user"),
-            "WHERE",
-            _where(None),
-            "GROUP BY user_id",
-            **params,
-        )
+
+    def per_trainee() -> tuple[list, list]:
+        with read_session() as session:
+            people = _run(
+                session,
+                'SELECT id, display_name, username FROM "user" '
+                "WHERE agency_id = :agency AND role = 'trainee' AND is_active",
+                agency=actor.agency_id,
+            )
+            overall = _run(
+                session,
+                "SELECT user_id, COUNT(*),",
+                _case("passed"),
+                ", SUM(COALESCE(score, 0)),",
+                _case("unsafe"),
+                ",",
+                _case("over_routed"),
+                ", MAX(submitted_at) FROM",
+                _from(session, "ix_attempt_an_user"),
+                "WHERE",
+                _where(None),
+                "GROUP BY user_id",
+                **params,
+            )
+        return people, overall
+
+    def recent_and_milestones() -> tuple[list, list, list, list, list]:
         misses = ", ".join(_case(_has_code("missed_disqualifiers", c)) for c in an.DISQUALIFIERS)
-        recent_rows = _run(
-            session,
-            "SELECT user_id, COUNT(*),",
-            _case("passed"),
-            ",",
-            misses,
-            "FROM",
-            _from(session, "ix_attempt_an_time"),
-            "WHERE",
-            _where(recent),
-            "GROUP BY user_id",
-            **_params(actor, recent),
-        )
-        lessons = _run(
-            session,
-            "SELECT user_id, COUNT(DISTINCT module) FROM lessonprogress "
-            "WHERE agency_id = :agency AND check_passed GROUP BY user_id",
-            agency=actor.agency_id,
-        )
-        exams = _run(
-            session,
-            "SELECT DISTINCT user_id FROM exam WHERE agency_id = :agency AND passed",
-            agency=actor.agency_id,
-        )
-        certified = _run(
-            session,
-            "SELECT DISTINCT user_id FROM certificate WHERE agency_id = :agency "
-            "AND revoked_at IS NULL AND expires_at > :now",
-            agency=actor.agency_id,
-            now=now,
-        )
-        weekly_rows = _weekly_counts(session, actor, now)
+        with read_session() as session:
+            recent_rows = _run(
+                session,
+                "SELECT user_id, COUNT(*),",
+                _case("passed"),
+                ",",
+                misses,
+                "FROM",
+                _from(session, "ix_attempt_an_time"),
+                "WHERE",
+                _where(recent),
+                "GROUP BY user_id",
+                **_params(actor, recent),
+            )
+            lessons = _run(
+                session,
+                "SELECT user_id, COUNT(DISTINCT module) FROM lessonprogress "
+                "WHERE agency_id = :agency AND check_passed GROUP BY user_id",
+                agency=actor.agency_id,
+            )
+            exams = _run(
+                session,
+                "SELECT DISTINCT user_id FROM exam WHERE agency_id = :agency AND passed",
+                agency=actor.agency_id,
+            )
+            certified = _run(
+                session,
+                "SELECT DISTINCT user_id FROM certificate WHERE agency_id = :agency "
+                "AND revoked_at IS NULL AND expires_at > :now",
+                agency=actor.agency_id,
+                now=now,
+            )
+            weekly_rows = _weekly_counts(session, actor, now)
+        return recent_rows, lessons, exams, certified, weekly_rows
+
+    # The two halves scan different indexes; both drivers release the GIL while the
+    # database works, so on two cores they overlap.
+    (people, overall), (recent_rows, lessons, exams, certified, weekly_rows) = _in_parallel(
+        per_trainee, recent_and_milestones
+    )
 
     people_df = _frame(people, ["user_id", "name", "username"])
     stats = _frame(
@@ -250,6 +264,13 @@ def cohort_overview(
     return CohortOverview(summary, table, weekly, stages, rules, now)
 
 
+def _in_parallel(*calls: Callable[[], object]) -> list:
+    """Run independent read-only queries side by side; results in the order given."""
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(call) for call in calls]
+        return [future.result() for future in futures]
+
+
 def _trend_slope(weekly: pd.DataFrame) -> float | None:
     if len(weekly) < 2:
         return None
@@ -257,10 +278,11 @@ def _trend_slope(weekly: pd.DataFrame) -> float | None:
 
 
 def _weekly_counts(session: Session, actor: Actor, now: dt.datetime) -> list[tuple]:
-    """(Monday, attempts, passes) per week: one index range count per week.
+    """(Monday, attempts, passes) per week (UTC), at most TREND_WEEKS weeks back.
 
-    Counting week by week over the time-ordered index avoids sorting a million
-    rows by a computed day, which is what GROUP BY date(...) would do.
+    SQLite: one index range count per week over the time-ordered index, which avoids
+    sorting a million rows by a computed day (what GROUP BY date(...) would do).
+    PostgreSQL: GROUP BY date_trunc('week', ...) as a hash aggregate.
     """
     first = _run(
         session,
@@ -285,6 +307,18 @@ def _weekly_counts(session: Session, actor: Actor, now: dt.datetime) -> list[tup
         _where(None),
         "AND submitted_at >= :lo AND submitted_at < :hi",
     )
+    if not _is_sqlite(session):  # a hash aggregate over a parallel index-only scan
+        found = _run(
+            session,
+            "SELECT date_trunc('week', submitted_at AT TIME ZONE 'UTC') AS wk, COUNT(*),",
+            _case("passed"),
+            "FROM attempt WHERE",
+            _where(None),
+            "AND submitted_at >= :lo GROUP BY wk",
+            **_params(actor, None),
+            lo=start,
+        )
+        return sorted((an.naive_utc(w).date(), int(c), int(p or 0)) for w, c, p in found)
     rows = []
     week = start
     while week <= this_monday:
@@ -308,9 +342,10 @@ def error_profile(*, actor: Actor, since: dt.date | dt.datetime | None = None) -
         combos = _run(
             session,
             "SELECT missed_disqualifiers, over_disqualifiers, COUNT(*) FROM",
-            _from(session, "ix_attempt_an_dq"),
+            _from(session, "ix_attempt_an_errors"),
             "WHERE",
             _where(since),
+            f"AND ({ATTEMPT_ERRORS})",  # only attempts with an error; the rest add nothing
             "GROUP BY missed_disqualifiers, over_disqualifiers",
             **params,
         )
@@ -383,56 +418,95 @@ def timing(*, actor: Actor, since: dt.date | dt.datetime | None = None) -> Timin
     require(actor, "analytics")
     since = _as_datetime(since)
     params = _params(actor, since)
+    limit = an.NFPA_SECONDS
     with read_session() as session:
         source = ("FROM", _from(session, "ix_attempt_an_seconds"))
         where = ("WHERE", _where(since), "AND seconds IS NOT NULL")
-        n, within = _run(
+        # The share within 60 s and the exact 90th percentile follow from the bins.
+        bins = _seconds_bins(session, source, where, params)
+        n = sum(c for _, _, c in bins)
+        at_limit = _run(
             session,
-            "SELECT COUNT(*),",
-            _case("seconds <= :limit"),
+            "SELECT COUNT(*)",
             *source,
             *where,
+            "AND seconds = :limit",
             **params,
-            limit=an.NFPA_SECONDS,
-        )[0]
-        n, within = int(n or 0), int(within or 0)
+            limit=limit,
+        )[0][0]
+        within = sum(c for _, hi, c in bins if hi <= limit) + int(at_limit or 0)
         p90 = None
         if n:
-            p90 = _run(
-                session,
-                "SELECT seconds",
-                *source,
-                *where,
-                "ORDER BY seconds LIMIT 1 OFFSET :offset",
-                **params,
-                offset=an.nearest_rank(n, an.NFPA_SHARE) - 1,
-            )[0][0]
-        # Whole bins: CAST truncates on SQLite (seconds are >= 0) but rounds on PostgreSQL.
-        bucket = (
-            "CAST(seconds / :width AS INTEGER)"
-            if _is_sqlite(session)
-            else "FLOOR(seconds / :width)"
-        )
-        hist = _run(
-            session,
-            "SELECT",
-            bucket,
-            "AS b, COUNT(*)",
-            *source,
-            *where,
-            "GROUP BY b",
-            **params,
-            width=HIST_WIDTH,
-        )
+            rank, before = an.nearest_rank(n, an.NFPA_SHARE), 0
+            for lo, hi, count in bins:
+                if before + count >= rank:
+                    p90 = _run(
+                        session,
+                        "SELECT seconds",
+                        *source,
+                        *where,
+                        "AND seconds >= :lo AND seconds < :hi",
+                        "ORDER BY seconds LIMIT 1 OFFSET :offset",
+                        **params,
+                        lo=lo,
+                        hi=hi,
+                        offset=rank - before - 1,
+                    )[0][0]
+                    break
+                before += count
     histogram = pd.DataFrame(
-        {"start": [float(b) * HIST_WIDTH for b, _ in hist], "n": [int(c) for _, c in hist]}
+        {"start": [max(lo, 0.0) for lo, _, c in bins if c], "n": [c for _, _, c in bins if c]}
     )
-    histogram["start"] = histogram["start"].clip(upper=HIST_CAP)
-    histogram = histogram.groupby("start", as_index=False)["n"].sum()
     summary = an.timing_from_aggregates(
         n=n, within=within, percentile=None if p90 is None else float(p90)
     )
     return TimingView(summary, histogram)
+
+
+def _seconds_bins(session: Session, source: tuple, where: tuple, params: dict) -> list[tuple]:
+    """(lo, hi, count) for every histogram bin.
+
+    SQLite: one range count per bin walks the seconds index once, in order, with
+    no sort (a GROUP BY on a computed bin would sort every row). PostgreSQL: one
+    hash aggregate over a parallel index-only scan.
+    """
+    edges = _bin_edges()
+    if _is_sqlite(session):
+        counts = [
+            _run(
+                session,
+                "SELECT COUNT(*)",
+                *source,
+                *where,
+                "AND seconds >= :lo AND seconds < :hi",
+                **params,
+                lo=lo,
+                hi=hi,
+            )[0][0]
+            for lo, hi in edges
+        ]
+        return [(lo, hi, int(c or 0)) for (lo, hi), c in zip(edges, counts, strict=True)]
+    rows = _run(
+        session,
+        "SELECT LEAST(GREATEST(FLOOR(seconds / :width), 0), :last) AS b, COUNT(*)",
+        *source,
+        *where,
+        "GROUP BY b",
+        **params,
+        width=HIST_WIDTH,
+        last=len(edges) - 1,
+    )
+    by_bin = {int(b): int(c) for b, c in rows}
+    return [(lo, hi, by_bin.get(i, 0)) for i, (lo, hi) in enumerate(edges)]
+
+
+def _bin_edges() -> list[tuple[float, float]]:
+    """[lo, hi) histogram bins of HIST_WIDTH seconds; the last one is open-ended from HIST_CAP."""
+    assert an.NFPA_SECONDS % HIST_WIDTH == 0  # the 60 s mark falls on a bin edge
+    edges = [k * HIST_WIDTH for k in range(int(HIST_CAP / HIST_WIDTH) + 1)]
+    bins = list(zip(edges, edges[1:], strict=False))
+    bins[0] = (-1e12, bins[0][1])  # never expected, but nothing may fall outside the bins
+    return [*bins, (HIST_CAP, 1e12)]
 
 
 # --- equity -----------------------------------------------------------------------------------
@@ -507,14 +581,14 @@ METRICS: dict[str, Metric] = {
     ),
     "trainee": Metric("ix_attempt_an_user", "user_id = :user_id", ("user_id",), "one trainee"),
     "missed": Metric(
-        "ix_attempt_an_dq",
-        "missed_disqualifiers LIKE :pattern ESCAPE '\\'",
+        "ix_attempt_an_errors",
+        f"({ATTEMPT_ERRORS}) AND missed_disqualifiers LIKE :pattern ESCAPE '\\'",
         ("disqualifier",),
         "attempts that missed the disqualifier",
     ),
     "over_flagged": Metric(
-        "ix_attempt_an_dq",
-        "over_disqualifiers LIKE :pattern ESCAPE '\\'",
+        "ix_attempt_an_errors",
+        f"({ATTEMPT_ERRORS}) AND over_disqualifiers LIKE :pattern ESCAPE '\\'",
         ("disqualifier",),
         "attempts that flagged the disqualifier although the key does not have it",
     ),
@@ -524,9 +598,11 @@ METRICS: dict[str, Metric] = {
         ("expert", "chosen"),
         "attempts with this expert route and this chosen route",
     ),
-    "unsafe": Metric("ix_attempt_an_route", "unsafe", help="unsafe dispatches"),
+    "unsafe": Metric("ix_attempt_an_flags", f"({ATTEMPT_FLAGS}) AND unsafe", help="unsafe"),
     "over_routed": Metric(
-        "ix_attempt_an_route", "over_routed", help="police sent where the key needs none"
+        "ix_attempt_an_flags",
+        f"({ATTEMPT_FLAGS}) AND over_routed",
+        help="police sent where the key needs none",
     ),
     "within_limit": Metric(
         "ix_attempt_an_seconds", "seconds <= :limit", help="decided within 60 s"

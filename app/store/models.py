@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 # A constraint naming convention so Alembic migrations are stable on every backend.
@@ -24,6 +24,10 @@ SQLModel.metadata = MetaData(
 )
 
 ROLES = ("trainee", "trainer", "supervisor", "admin")
+
+# Conditions of the partial analytics indexes on attempt (queries repeat them verbatim).
+ATTEMPT_ERRORS = "missed_disqualifiers <> '' OR over_disqualifiers <> ''"
+ATTEMPT_FLAGS = "unsafe OR over_routed"
 
 
 def utcnow() -> dt.datetime:
@@ -125,17 +129,31 @@ class Attempt(SQLModel, table=True):
             "status",
             "expert_disposition",
             "disposition",
+            "submitted_at",
             "unsafe",
             "over_routed",
-            "submitted_at",
         ),
+        # Partial indexes: only attempts with a disqualifier error / an unsafe or over-routed
+        # dispatch, newest first, for the error profile and "attempts behind" lists.
         Index(
-            "ix_attempt_an_dq",
+            "ix_attempt_an_errors",
             "agency_id",
             "status",
+            "submitted_at",
             "missed_disqualifiers",
             "over_disqualifiers",
+            sqlite_where=text(ATTEMPT_ERRORS),
+            postgresql_where=text(ATTEMPT_ERRORS),
+        ),
+        Index(
+            "ix_attempt_an_flags",
+            "agency_id",
+            "status",
             "submitted_at",
+            "unsafe",
+            "over_routed",
+            sqlite_where=text(ATTEMPT_FLAGS),
+            postgresql_where=text(ATTEMPT_FLAGS),
         ),
         Index(
             "ix_attempt_an_scenario", "agency_id", "status", "scenario_version_id", "submitted_at"

@@ -28,11 +28,11 @@ CHANNEL_LABELS = {
     "proactive": "Team on patrol (proactive)",
 }
 RELATION_LABELS = {
-    "stranger": "a passer-by",
+    "stranger": "does not know the person",
     "neighbor": "a neighbour",
     "family": "family",
-    "self": "the person themselves",
-    "professional": "a professional",
+    "self": "calling about themselves",
+    "professional": "calling in a work role",
 }
 # How the question cards are grouped on screen (ids not listed go under "The situation").
 QUESTION_GROUPS = (
@@ -133,9 +133,9 @@ def _clock(started_epoch: float, limit: int | None) -> None:
     if limit:
         left = limit - elapsed
         if left >= 0:
-            st.metric("Time left", _mmss(left), help=f"Target for this call: {_mmss(limit)}")
+            st.metric(f"Time left of {_mmss(limit)}", _mmss(left), help="This call's time target.")
         else:
-            st.metric("Over time", f"+{_mmss(-left)}", help=f"Target was {_mmss(limit)}")
+            st.metric(f"Over the {_mmss(limit)} target", f"+{_mmss(-left)}")
     else:
         st.metric("Call time", _mmss(elapsed))
 
@@ -371,8 +371,13 @@ def render_call_screen(
         st.warning("This call was closed because you started another one.")
         return None
     mode = mode or view["mode"]
-    if view["mode"] == "guided":
-        st.caption(":material/lightbulb: Guided call: hints appear as you make your choices.")
+    intro = {
+        "guided": ":material/lightbulb: Guided call: hints appear as you make your choices.",
+        "timed": ":material/timer: Timed call: try to submit before the clock at the top right "
+        "runs out.",
+    }.get(view["mode"])
+    if intro:
+        st.caption(intro)
     _header(view, timed=view["mode"] == "timed")
     st.caption(
         "Listen to the caller, ask the questions you need, mark what you hear on the right, "

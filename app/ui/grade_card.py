@@ -42,7 +42,7 @@ def _seconds(value: float | None) -> str:
     return f"{total // 60}:{total % 60:02d}"
 
 
-def render_grade_card(review: Mapping, *, key_prefix: str = "grade") -> None:
+def render_grade_card(review: Mapping) -> None:
     """Score, compliance, pass/fail, each deviation, the expert key and what to learn."""
     if review.get("title"):
         st.subheader(f"Call review: {plain(review['title'])}", anchor=False)
@@ -80,7 +80,7 @@ def render_grade_card(review: Mapping, *, key_prefix: str = "grade") -> None:
 
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.subheader("What to work on")
+        st.subheader("What to work on", anchor=False)
         deviations = teaching.get("deviations") or []
         if not deviations:
             st.write("Nothing: every part of your answer matched the expert.")
@@ -96,12 +96,12 @@ def render_grade_card(review: Mapping, *, key_prefix: str = "grade") -> None:
 
         revealing = teaching.get("would_have_revealed") or []
         if revealing:
-            st.subheader("Questions that would have told you")
+            st.subheader("Questions that would have told you", anchor=False)
             for item in revealing:
                 st.markdown(f"- **{plain(item['question'])}** — {plain(item['reason'])}")
 
     with right:
-        st.subheader("The expert's answer")
+        st.subheader("The expert's answer", anchor=False)
         st.table(_comparison(expert, answer, labels))
         if expert.get("acceptable"):
             st.caption(
@@ -138,7 +138,7 @@ def render_grade_card(review: Mapping, *, key_prefix: str = "grade") -> None:
 
     notes = review.get("notes") or []
     if notes:
-        st.subheader("Notes from your supervisor")
+        st.subheader("Notes from your supervisor", anchor=False)
         for note in notes:
             with st.container(border=True):
                 when = note.get("created_at")

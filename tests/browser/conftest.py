@@ -91,7 +91,7 @@ class LiveServer:
         page.goto(self.base_url)
         self.wait_idle(page)
         page.get_by_label("User name").fill(username)
-        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
         self.wait_idle(page)

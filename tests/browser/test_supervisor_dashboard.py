@@ -47,7 +47,9 @@ def _login(server, page, username: str) -> None:
 def _open(server, page, link: str, charts: int) -> None:
     page.get_by_role("link", name=link).click()
     server.wait_idle(page)
-    drawn = page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg")
+    drawn = page.locator(
+        "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg"
+    )
     expect(drawn.nth(charts - 1)).to_be_visible(timeout=30_000)
 
 
@@ -66,7 +68,7 @@ def _shot(server, page, name: str) -> None:
 def test_supervisor_dashboards(seeded, page):
     _login(seeded, page, "supervisor")
     _open(seeded, page, "Cohort", charts=2)
-    expect(page.get_by_text("Progress towards certification")).to_be_visible()
+    expect(page.get_by_text("Towards certification")).to_be_visible()
     expect(page.get_by_text("Who is stuck")).to_be_visible()
     trainees = page.locator("[data-testid='stMetric']").filter(has_text="Trainees")
     expect(trainees).to_contain_text("8")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from app.core.grading import grade
 from app.core.protocol import (
     CALL_TYPES,
     CHANNELS,
@@ -66,8 +67,9 @@ def _routes(draw, model: str | None, disqualifiers: list[str], time, context):
 
 
 @st.composite
-def scenarios(draw, with_by_model: bool | None = None) -> dict:
-    """A valid, normalised scenario dict (default protocol)."""
+def scenarios(draw, with_by_model: bool | None = None, with_checks: bool = False) -> dict:
+    """A valid, normalised scenario dict (default protocol); ``with_checks`` sometimes adds a
+    ``checks`` entry (graded by construction)."""
     protocol = load_protocol()
     asked = draw(_sets(QUESTION_IDS, max_size=8))
     custom = draw(st.lists(custom_question_ids, unique=True, max_size=2))
@@ -117,7 +119,7 @@ def scenarios(draw, with_by_model: bool | None = None) -> dict:
     }
     if expert["disposition"] == "community_responder" and not disqualifiers:
         pass  # eligible or not, the key is valid (a warning at most)
-    return {
+    scenario = {
         "format": 1,
         "id": draw(scenario_ids),
         "version": draw(st.integers(1, 20)),
@@ -142,6 +144,22 @@ def scenarios(draw, with_by_model: bool | None = None) -> dict:
         "expert": expert,
         "checks": [],
     }
+    if with_checks and draw(st.booleans()):
+        # a check the key grades as stated, by construction
+        answer = draw(answers(scenario))
+        model = draw(st.sampled_from(DISPATCH_MODELS))
+        result = grade(scenario, answer, model)
+        expect = {
+            "score": result["score"],
+            "passed": result["passed"],
+            "critical": draw(st.sampled_from([bool(result["critical"]), result["critical"]])),
+            "errors": sorted(set(result["errors"])),
+        }
+        keys = draw(st.lists(st.sampled_from(sorted(expect)), min_size=1, unique=True))
+        scenario["checks"] = [
+            {"answer": answer, "model": model, "expect": {k: expect[k] for k in sorted(keys)}}
+        ]
+    return scenario
 
 
 def exchange_ids(scenario: dict) -> list[str]:
@@ -168,7 +186,13 @@ def answers(draw, scenario: dict) -> dict:
     priority = draw(st.one_of(st.none(), st.integers(1, 4)))
     if priority is not None:
         answer["priority"] = priority
-    seconds = draw(st.one_of(st.none(), st.integers(0, 600), st.floats(0, 600)))
+    target = expert["time_target_seconds"]
+    near = (
+        st.integers(max(0, target - 3), target + 3) | st.floats(target - 1, target + 1)
+        if target
+        else st.nothing()
+    )
+    seconds = draw(st.one_of(st.none(), st.integers(0, 600), st.floats(0, 600), near))
     if seconds is not None:
         answer["seconds"] = seconds
     return answer

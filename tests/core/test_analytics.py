@@ -382,12 +382,18 @@ def test_equity_vectorised_interval_matches_paired_ci():
     frame = pd.DataFrame(rows)
     table = an.equity_audit(frame).per_trainee.set_index("user_id")
     for user, group in frame.groupby("user_id"):
-        ci = an.paired_ci(group["diff"].tolist())
-        assert table.loc[user, "low"] == pytest.approx(ci.low)
-        assert table.loc[user, "high"] == pytest.approx(ci.high)
+        ci = an.paired_ci(group["diff"].tolist())  # the table cuts intervals to [-1, 1]
+        assert table.loc[user, "low"] == pytest.approx(max(-1.0, ci.low))
+        assert table.loc[user, "high"] == pytest.approx(min(1.0, ci.high))
     cohort = an.equity_audit(frame).cohort
     robust = an.paired_ci(frame["diff"].tolist(), frame["user_id"].tolist())
-    assert cohort["low"] == pytest.approx(robust.low) and cohort["pairs"] == len(frame)
+    assert cohort["low"] == pytest.approx(max(-1.0, robust.low)) and cohort["pairs"] == len(frame)
+
+
+def test_intervals_are_cut_to_the_possible_range():
+    # Two pairs, +1 and 0: the t interval 0.5 +- 12.706 * 0.5 reaches far past +-1.
+    table = an.equity_audit(pd.DataFrame(_pairs(1, [1.0, 0.0]))).per_trainee
+    assert (table.loc[0, "low"], table.loc[0, "high"]) == (-1.0, 1.0)
 
 
 def test_equity_empty():

@@ -119,19 +119,21 @@ def _changed_value(rng: random.Random, field: str, value):
         return value[:position] + digit + value[position + 1 :]
     # payload
     payload = copy.deepcopy(value)
-    if payload is None:
+    if not isinstance(payload, dict) or not payload:
         return {"forged": True}
-    choice = rng.randrange(6)
+    key = rng.choice(sorted(payload))
+    choice = rng.randrange(5)
     if choice == 0:
-        payload["score"] = payload["score"] + 1
+        payload[key] = ["changed", payload[key]]
     elif choice == 1:
-        payload["reasons"].append("extra")
+        extra = next(f"extra{i}" for i in range(100) if f"extra{i}" not in payload)
+        payload[extra] = 1
     elif choice == 2:
-        del payload["user_id"]
-    elif choice == 3:
+        del payload[key]
+    elif choice == 3 and isinstance(payload.get("score"), int):
+        payload["score"] = float(payload["score"]) + 0.5  # another type and value
+    elif choice == 3 and isinstance(payload.get("nested"), dict) and "ok" in payload["nested"]:
         payload["nested"]["ok"] = not payload["nested"]["ok"]
-    elif choice == 4:
-        payload["score"] = float(payload["score"]) + 0.5  # another type / value
     else:
         return None
     return payload

@@ -114,7 +114,7 @@ def test_missed_disqualifier_message_quotes_the_caller():
     assert "You did not mark 'weapon'" in deviation["message"]
     assert "He's waving a kitchen knife around." in deviation["message"]
     assert "Does anyone there have a weapon" in deviation["message"]
-    assert result["score"] == 94 and result["level"] == "compliant"
+    assert result["score"] == 79 and result["level"] == "partial" and not result["passed"]
 
 
 def test_sending_community_responders_alone_to_a_disqualified_call_is_critical():

@@ -27,7 +27,7 @@ from app.core.scenario import parse_scenario
 from tests.core.strategies import answers, scenario_and_answer, scenarios
 
 PROTOCOL = load_protocol()
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _available(scenario, model):
@@ -41,7 +41,7 @@ def _lowers(worse: dict, better: dict) -> bool:
 
 
 @SETTINGS
-@given(scenarios())
+@given(scenarios(with_checks=True))
 def test_generated_scenarios_are_valid_and_parse_back_unchanged(scenario):
     text = yaml.safe_dump(scenario, sort_keys=False)
     data, problems = parse_scenario(text, "gen.yaml")
@@ -263,6 +263,7 @@ def test_score_matches_the_documented_weights(scenario, data):
         + 10 * parts["call_type"]
         + 30 * parts["disposition"]
         + 5 * parts["time"]
+        - 15 * result["errors"].count("missed_disqualifier")
         - 10 * result["errors"].count("over_routed")
         - 2 * result["errors"].count("wrong_priority")
     )

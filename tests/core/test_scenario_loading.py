@@ -123,3 +123,10 @@ def test_the_bank_validates():
     loaded, problems = load_paths([bank])
     assert [str(p) for p in problems if p.is_error] == []
     assert loaded
+
+
+def test_bench_core_returns_positive_rates():
+    from app.core.bench_core import grade_per_s, validate_files_per_s
+
+    assert validate_files_per_s(20) > 0
+    assert grade_per_s(50) > 0

@@ -70,6 +70,11 @@ def test_the_author_may_not_key_their_own_scenario(panel, world):
     assert snapshot() == before
     queue = calibration.calibration_queue(actor=world["trainer-a"])
     assert next(q for q in queue if q["version_id"] == panel["draft"])["author"] is True
+    # The author sees the panel's keys at once (to resolve a contest), never keys.
+    key(panel["trainers"][0], panel["draft"], POLICE)
+    task = calibration.calibration_task(actor=world["trainer-a"], version_id=panel["draft"])
+    assert task["revealed"] is True and task["mine"] is None
+    assert [o["disposition"] for o in task["others"]] == ["police"]
 
 
 def test_keys_must_use_known_codes_and_available_routes(panel):
@@ -181,6 +186,11 @@ def test_report_has_agreement_per_scenario_per_trainer_and_kappa(panel, world):
     assert rows[panel["draft"]]["disposition_agreement"] == pytest.approx(2 / 3)
     assert rows[panel["draft"]]["contested"] is True
     assert rows[second]["disqualifiers_agreement"] == 1.0
+    # Still blind in the report: z has not keyed the second scenario.
+    hidden = {r["version_id"]: r for r in calibration.calibration_report(actor=z)["scenarios"]}
+    assert hidden[second]["revealed"] is False and hidden[second]["reasons"] == []
+    assert hidden[second]["disqualifiers_agreement"] is None
+    assert hidden[panel["draft"]]["revealed"] is True
     trainers = {t["trainer_id"]: t for t in report["trainers"]}
     # z: on the first scenario the others (x, y) agree on every dimension; z differs on
     # the route only: 2 of 3.
@@ -201,6 +211,7 @@ def test_only_trainers_calibrate(panel, world, role):
         lambda: calibration.calibration_task(actor=actor, version_id=panel["draft"]),
         lambda: key(actor, panel["draft"], AGREE),
         lambda: calibration.calibration_report(actor=actor),
+        lambda: calibration.task_clip(actor=actor, version_id=panel["draft"], item="opening"),
     ):
         with pytest.raises(AccessDenied):
             call()

@@ -571,7 +571,8 @@ def test_next_scenario_uses_generated_calls_when_the_bank_is_exhausted(bank, wor
     assert row.source == "generated" and row.agency_id == t.agency_id
 
 
-def test_no_calls_in_the_bank_is_a_plain_message(database, world):
+def test_no_calls_and_no_generator_is_a_plain_message(database, world, monkeypatch):
+    monkeypatch.setattr(practice, "_generate_calls", lambda actor, profile, count=3: [])
     with pytest.raises(NotFound, match="no published calls"):
         practice.next_scenario(actor=world["trainee-a"], mode="standard")
 
@@ -614,3 +615,29 @@ def test_clip_bytes_are_a_wav_of_the_opening_and_of_asked_answers(bank, world):
     practice.ask_question(actor=t, attempt_id=attempt_id, question_id="entry")  # unscripted
     default = practice.clip_bytes(actor=t, attempt_id=attempt_id, item="entry")
     assert default[:4] == b"RIFF" and default != opening
+
+
+def test_exhausted_bank_gets_real_generated_calls_for_weak_call_types(bank, world):
+    t = world["trainee-a"]
+    for name in ("knife", "sleeper"):
+        attempt_id = _start(world, bank, name=name)
+        practice.submit_attempt(
+            actor=t,
+            attempt_id=attempt_id,
+            answer={**KNIFE_ANSWER, "disqualifiers": [], "disposition": "police"},
+            idempotency_key=_key(world, attempt_id),
+        )
+    chosen = practice.next_scenario(actor=t, mode="standard", rng=random.Random(3))
+    assert chosen not in bank.values()
+    from app.store.models import ScenarioVersion
+
+    with read_session() as session:
+        row = session.get(ScenarioVersion, chosen)
+        generated = session.exec(
+            select(ScenarioVersion).where(ScenarioVersion.source == "generated")
+        ).all()
+    assert row.source == "generated" and row.agency_id == t.agency_id
+    assert row.status == "published" and len(generated) >= 1
+    # The generated call plays like any other.
+    attempt_id = practice.start_attempt(actor=t, scenario_version_id=chosen, mode="standard")
+    assert practice.attempt_view(actor=t, attempt_id=attempt_id)["opening"]

@@ -481,3 +481,42 @@ def test_actor_for_new_trainee_is_visible(seeded, world, sup):
     assert table.loc[fresh.user_id, "stage"] == "not started"
     assert table.loc[fresh.user_id, "attempts"] == 0
     assert fresh.user_id in set(review.trainees(actor=sup)["user_id"])
+
+
+def test_timing_bins_agree_with_core_on_random_values(database, world):
+    import random
+
+    rng = random.Random(11)
+    values = [round(rng.lognormvariate(3.8, 0.5), 1) for _ in range(300)]
+    values += [60.0, 60.0, 59.9, 60.1, 0.0, 300.0, 301.5, 900.0]
+    with write_session() as session:
+        version = ScenarioVersion(
+            agency_id=world.agencies["a"],
+            scenario_key="timing",
+            title="Timing",
+            module="m",
+            call_type="WELFARE_CHECK",
+            yaml_text="{}",
+            data=SCENARIOS["S1"],
+            content_hash="t",
+        )
+        session.add(version)
+        session.flush()
+        for i, secs in enumerate(values):
+            session.add(
+                Attempt(
+                    agency_id=world.agencies["a"],
+                    user_id=world["trainee-a"].user_id,
+                    scenario_version_id=version.id,
+                    status="submitted",
+                    idempotency_key=f"timing-{i}",
+                    started_at=NOW,
+                    submitted_at=NOW,
+                    seconds=secs,
+                )
+            )
+    view = review.timing(actor=world["supervisor-a"])
+    assert view.summary == an.timing_summary(values)
+    assert view.histogram["n"].sum() == len(values)
+    assert view.histogram["start"].max() == review.HIST_CAP  # 300, 301.5 and 900 share it
+    assert view.histogram.set_index("start").loc[review.HIST_CAP, "n"] == 3

@@ -73,7 +73,12 @@ def test_no_acknowledged_attempt_lost_under_kill_9(sqlite_db, world):
         readers = [threading.Thread(target=_drain, args=(p, lines), daemon=True) for p in procs]
         for r in readers:
             r.start()
-        time.sleep(rng.uniform(1.2, 2.0))  # let them start writing, then kill mid-stream
+        # Wait until the writers are writing (start-up is slow on a busy machine),
+        # then kill them at a random moment mid-stream.
+        deadline = time.monotonic() + 60
+        while len(lines) < 16 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.05, 0.5))
         for p in procs:
             p.send_signal(signal.SIGKILL)
         for p in procs:

@@ -31,7 +31,7 @@ def test_replay_side_by_side(sqlite_db, world):
     timeline = at.dataframe[1].value
     assert timeline["Against the key"].tolist()[-1] == "UNSAFE"
     key = at.dataframe[2].value.set_index("Item")
-    assert key.loc["route", "Match"] == "✗"
+    assert key.loc["route", ""] == "✗"
     assert key.loc["ask: weapons", "Trainee"] == "asked at 5 s"
     assert len(at.get("vega_lite_chart")) == 2  # scores over time, the call's timeline
 

@@ -133,7 +133,7 @@ def test_timed_mode_shows_the_target(knife, world):
     at = _app(world["trainee-a"])
     at.radio(key="practice.mode_pick").set_value("timed").run()
     at.button[0].click().run()
-    assert any(m.label == "Time left" for m in at.metric)
+    assert any(m.label == "Time left of 1:15" for m in at.metric)  # the knife call: 75 s
 
 
 def test_next_call_after_feedback_starts_a_new_attempt(knife, world):
@@ -150,7 +150,10 @@ def test_next_call_after_feedback_starts_a_new_attempt(knife, world):
     assert at.session_state["practice.attempt_id"] != first
 
 
-def test_empty_bank_says_so(sqlite_db, world):
+def test_empty_bank_without_generator_says_so(sqlite_db, world, monkeypatch):
+    from app.services import practice
+
+    monkeypatch.setattr(practice, "_generate_calls", lambda actor, profile, count=3: [])
     at = _app(world["trainee-a"])
     at.button[0].click().run()
     assert any("no published calls" in i.value for i in at.info)

@@ -1,0 +1,146 @@
+"""The editor page (AppTest): live validation at the right line, saving in place and as a
+new version, the form, checks, the preview and the diff between versions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from app.store.db import read_session
+from app.store.models import ScenarioVersion
+from tests.factories import ROOT
+from tests.services.test_authoring_support import LAUNDROMAT, add_attempt, store, text_of
+
+PAGE = str(ROOT / "app" / "app_pages" / "trainer_editor.py")
+
+
+@pytest.fixture
+def scenario(sqlite_db, world):
+    return store(world.agencies["a"], text_of(LAUNDROMAT))
+
+
+def open_editor(world, version_id=None, who="trainer-a") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["user_id"] = world[who].user_id
+    if version_id is not None:
+        at.session_state["editor.version_id"] = version_id
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def yaml_box(at: AppTest):
+    return next(t for t in at.text_area if t.label == "Scenario YAML")
+
+
+def rows(version_key="disturbance-laundromat-0004"):
+    with read_session() as session:
+        return session.exec(
+            select(ScenarioVersion)
+            .where(ScenarioVersion.scenario_key == version_key)
+            .order_by(ScenarioVersion.version)
+        ).all()
+
+
+def test_an_error_is_shown_at_its_line_and_blocks_saving(scenario, world):
+    at = open_editor(world, scenario)
+    box = yaml_box(at)
+    assert box.value == text_of(LAUNDROMAT)
+    broken = box.value.replace("difficulty: 1", "difficulty: 9")
+    box.set_value(broken).run()
+    line = broken.splitlines().index("difficulty: 9") + 1
+    shown = "\n".join(c.value for c in at.code)
+    assert f"line {line}: difficulty must be 1..5, not 9" in shown
+    assert at.button(key="editor.save").disabled
+    assert any("fix them to save" in e.value for e in at.error)
+    # An unknown code is named at its own line too.
+    broken = text_of(LAUNDROMAT).replace("call_type: DISTURBANCE", "call_type: DISTURBANCES")
+    yaml_box(at).set_value(broken).run()
+    line = broken.splitlines().index("  call_type: DISTURBANCES") + 1
+    assert any(f"line {line}: " in c.value and "DISTURBANCES" in c.value for c in at.code)
+
+
+def test_saving_without_attempts_updates_in_place(scenario, world):
+    at = open_editor(world, scenario)
+    yaml_box(at).set_value(text_of(LAUNDROMAT).replace("over a dryer", "over a washer", 1)).run()
+    at.button(key="editor.save").click().run()
+    assert not at.exception
+    assert any("updated in place" in s.value for s in at.success)
+    saved = rows()
+    assert len(saved) == 1 and "over a washer" in saved[0].yaml_text
+
+
+def test_saving_with_attempts_makes_a_new_version_with_a_diff(scenario, world):
+    add_attempt(world["trainee-a"], scenario, 100)
+    at = open_editor(world, scenario)
+    assert any("makes a new version" in c.value for c in at.caption)
+    yaml_box(at).set_value(text_of(LAUNDROMAT).replace("over a dryer", "over a washer", 1)).run()
+    at.button(key="editor.save").click().run()
+    assert any("Saved as version 2" in s.value for s in at.success)
+    old, new = rows()
+    assert (old.version, old.is_current, new.version, new.is_current) == (1, False, 2, True)
+    assert old.yaml_text == text_of(LAUNDROMAT)
+    assert at.selectbox(key="editor.pick").value == new.id  # the editor moved to version 2
+    assert "version: 2" in yaml_box(at).value
+    diffs = [c.value for c in at.code if c.language == "diff"]
+    assert any("-title: Team on patrol stops at an argument over a dryer" in d for d in diffs)
+    assert any("+title: Team on patrol stops at an argument over a washer" in d for d in diffs)
+
+
+def test_the_form_rewrites_the_yaml(scenario, world):
+    at = open_editor(world, scenario)
+    title = next(t for t in at.text_input if t.label == "Title")
+    title.set_value("Argument over a dryer, **loud**")
+    next(b for b in at.button if b.label == "Apply to the YAML").click().run()
+    assert not at.exception
+    assert "\ntitle: Argument over a dryer, **loud**\n" in yaml_box(at).value
+    assert any(s.value.startswith("The scenario is valid") for s in at.success)
+
+
+def test_checks_and_preview(scenario, world):
+    at = open_editor(world, scenario)
+    frames = [f.value for f in at.dataframe]
+    checks = next(f for f in frames if "Result" in f.columns)
+    assert list(checks["Result"]) == ["as stated", "as stated"]
+    # The preview shows the opening as the trainee hears it, and no part of the key.
+    opening = "Dispatch, Unit C"  # shown escaped: "Unit C\\-3\\."
+    assert any(opening in m.value for m in at.markdown)
+    page_text = " ".join(m.value for m in at.markdown)
+    assert "Proactive encounters are part of the job" not in page_text  # the rationale
+    ask = at.button(key=next(k for k in _button_keys(at) if k.endswith("ask.weapons")))
+    ask.click().run()
+    assert any("Nothing seen" in m.value for m in at.markdown)
+
+
+def _button_keys(at: AppTest) -> list[str]:
+    return [b.key for b in at.button if b.key]
+
+
+def test_trainer_text_is_never_markdown_or_html(sqlite_db, world):
+    text = text_of(LAUNDROMAT).replace(
+        "    Dispatch, Unit C-3.", "    <img src=x onerror=alert(1)> **Dispatch**, Unit C-3."
+    )
+    version_id = store(world.agencies["a"], text)
+    at = open_editor(world, version_id)
+    opening = next(m.value for m in at.markdown if "Unit C" in m.value)
+    # Every < and * is escaped, so Markdown shows them as typed and no tag is made.
+    assert re.search(r"(?<!\\)[<*]", opening) is None
+    assert "\\<img" in opening and "\\*\\*Dispatch" in opening
+
+
+def test_a_new_scenario_is_saved_as_a_draft(sqlite_db, world):
+    at = open_editor(world)
+    assert at.selectbox(key="editor.pick").value == 0  # an empty bank starts a new scenario
+    at.button(key="editor.save").click().run()
+    assert any("new draft" in s.value for s in at.success)
+    draft = rows("new-scenario-0001")
+    assert [(r.status, r.source) for r in draft] == [("draft", "authored")]
+
+
+def test_trainees_cannot_open_the_editor(scenario, world):
+    at = open_editor(world, scenario, who="trainee-a")
+    assert any("may not" in e.value for e in at.error)
+    assert not at.text_area
