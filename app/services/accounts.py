@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+import secrets
 
 from sqlmodel import Session, select
 
@@ -12,12 +14,13 @@ from app.core.protocol_models import DISPATCH_MODELS
 from app.errors import NotFound, UserError
 from app.services.access import Actor, require
 from app.store.db import read_session, write_session
-from app.store.models import ROLES, Agency, User, utcnow
+from app.store.models import ROLES, Agency, LoginSession, User, utcnow
 
 LOGIN_FAILED = "Wrong user name or password."
 FREE_FAILURES = 5  # failures before the delay starts growing
 MAX_FAILURES_PER_HOUR = 100
 MAX_DELAY = dt.timedelta(minutes=15)
+LOGIN_SESSION_HOURS = 12
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
@@ -210,3 +213,51 @@ def agency_of(*, actor: Actor) -> dict:
             "dispatch_model": agency.dispatch_model,
             "protocol_overrides": agency.protocol_overrides or {},
         }
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def open_login_session(*, actor: Actor, now: dt.datetime | None = None) -> str:
+    """A random token for the browser's cookie; only its hash is stored."""
+    token = secrets.token_urlsafe(32)
+    now = now or utcnow()
+    with write_session() as session:
+        session.add(
+            LoginSession(
+                user_id=actor.user_id,
+                token_hash=_token_hash(token),
+                created_at=now,
+                expires_at=now + dt.timedelta(hours=LOGIN_SESSION_HOURS),
+            )
+        )
+    return token
+
+
+def actor_for_token(token: str, *, now: dt.datetime | None = None) -> Actor | None:
+    """The actor a login cookie belongs to, or None if unknown, expired, revoked or disabled."""
+    if not token or len(token) > 100:
+        return None
+    now = now or utcnow()
+    with read_session() as session:
+        row = session.exec(
+            select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+        ).first()
+        if row is None or row.revoked or row.expires_at <= now:
+            return None
+        user = session.get(User, row.user_id)
+        if user is None or not user.is_active:
+            return None
+        return actor_for(user)
+
+
+def close_login_session(token: str) -> None:
+    """Log out: the token stops working at once."""
+    with write_session() as session:
+        row = session.exec(
+            select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+        ).first()
+        if row is not None:
+            row.revoked = True
+            session.add(row)

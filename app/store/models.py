@@ -276,3 +276,14 @@ class CalibrationKey(SQLModel, table=True):
     trainer_id: int = Field(foreign_key="user.id")
     key: dict | None = _json()  # {"disqualifiers": [...], "call_type": ..., "disposition": ...}
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class LoginSession(SQLModel, table=True):
+    """A browser login that survives a page refresh (the cookie holds the token)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    revoked: bool = Field(default=False)

@@ -99,3 +99,20 @@ def test_admin_manages_only_own_agency(database, world):
         actor=world["admin-a"], username="newbie", display_name="New", role="trainee", password=PASSWORD
     )
     assert accounts.load_actor(new_id).agency_id == world.agencies["a"]
+
+
+def test_login_session_token_survives_refresh_until_logout(database, world):
+    token = accounts.open_login_session(actor=world["trainee-a"])
+    assert accounts.actor_for_token(token).user_id == world["trainee-a"].user_id
+    assert accounts.actor_for_token("forged-token") is None
+    later = utcnow() + dt.timedelta(hours=accounts.LOGIN_SESSION_HOURS + 1)
+    assert accounts.actor_for_token(token, now=later) is None  # expired
+    accounts.close_login_session(token)
+    assert accounts.actor_for_token(token) is None  # revoked at logout
+
+
+def test_disabled_user_loses_login_session(database, world):
+    token = accounts.open_login_session(actor=world["trainee-a"])
+    accounts.set_active(actor=world["admin-a"], user_id=world["trainee-a"].user_id, active=False)
+    assert accounts.actor_for_token(token) is None
+    assert accounts.load_actor(world["trainee-a"].user_id) is None
