@@ -118,7 +118,11 @@ def _certificates(items: list[dict]) -> None:
 
 def _overview() -> None:
     st.title("Certification")
-    overview = certification.exam_overview(actor=actor)
+    try:
+        overview = certification.exam_overview(actor=actor)
+    except UserError as exc:  # e.g. a broken track file: say so, do not show a trace
+        st.error(plain(exc))
+        return
     error = st.session_state.pop(ERROR, None)
     if error:
         st.error(plain(error))
@@ -239,8 +243,8 @@ def _exam(exam_id: int) -> None:
         done = state["answered"] / state["total"] if state["total"] else 0
         st.progress(done, text=f"Exam call {state['position'] + 1} of {state['total']}")
         st.caption(
-            "No feedback until the last call. If the connection drops or you reload, "
-            "log in again: the exam continues at this call."
+            "No feedback until the last call. If the connection drops or you reload the "
+            "page, the exam continues at this call (its clock keeps running)."
         )
         render_call_screen(actor, state["attempt_id"], mode="exam", show_feedback=False)
         return
