@@ -28,6 +28,10 @@ export APP_ENV="${APP_ENV:-production}"
 # A server never needs to watch its own source files for changes.
 export STREAMLIT_SERVER_FILE_WATCHER_TYPE="${STREAMLIT_SERVER_FILE_WATCHER_TYPE:-none}"
 export STREAMLIT_SERVER_RUN_ON_SAVE=false
+# Streamlit runs a full garbage collection after every script run, clock ticks
+# included; with this app loaded that holds the interpreter for ~80 ms each time
+# and caps a process at a few interactions per second (README, "Capacity").
+export STREAMLIT_RUNNER_POST_SCRIPT_GC="${STREAMLIT_RUNNER_POST_SCRIPT_GC:-false}"
 
 fail() { echo "error: $*" >&2; exit 2; }
 

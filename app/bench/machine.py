@@ -77,3 +77,19 @@ def machine_info(database_url: str | None = None) -> dict:
         info["database"] = database_version(database_url)
         info["database_kind"] = "sqlite" if is_sqlite(database_url) else "postgresql"
     return info
+
+
+def cpu_share(seconds: float = 0.5) -> float:
+    """Share of one core a busy loop gets right now (1.0 on an idle machine).
+
+    Other work on the machine slows every figure down; this says how much.
+    """
+    import time
+
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    x = 0
+    while time.perf_counter() - wall0 < seconds:
+        for i in range(10_000):
+            x += i
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    return round(min(1.0, cpu / wall), 2) if wall > 0 else 1.0

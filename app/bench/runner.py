@@ -61,6 +61,7 @@ class BenchOptions:
     think_s: tuple[float, float] = (2.0, 6.0)
     workdir: Path | None = None
     streamlit_options: dict[str, str] = field(default_factory=dict)  # --set key=value
+    clock: bool = True  # simulated browsers rerun the call clock fragment, as browsers do
 
     def resolved(self) -> BenchOptions:
         """Fill the sizes and durations that depend on --quick."""
@@ -81,6 +82,7 @@ class BenchOptions:
             think_s=self.think_s,
             workdir=self.workdir,
             streamlit_options=dict(self.streamlit_options),
+            clock=self.clock,
         )
 
 
@@ -161,6 +163,7 @@ def _run_load_on(url: str, world: dataset.BenchWorld, opts: BenchOptions, say: S
         duration_s=opts.duration_s,
         think_s=opts.think_s,
         login_concurrency=max(1, os.cpu_count() or 1),
+        clock=opts.clock,
         seed=opts.seed,
     )
     return asyncio.run(load.run_load(cfg, say, server_cpu=cpu))
@@ -172,6 +175,7 @@ def run_bench(opts: BenchOptions, say: Say = print, bar: BarFactory | None = Non
     started = time.perf_counter()
     option_env = tuning.apply(opts.streamlit_options)
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
+    share_before = machine.cpu_share()
     figures: dict = {}
     details: dict = {"seconds": {}}
     missing: list[str] = []
@@ -284,6 +288,8 @@ def run_bench(opts: BenchOptions, say: Say = print, bar: BarFactory | None = Non
             figures.update(_load_figures(result, "replicas"))
             timed_part("replicas")
     info["loadavg_before"] = [round(x, 2) for x in load_before] if load_before else None
+    info["cpu_share_before"] = share_before
+    info["cpu_share_after"] = machine.cpu_share()
     info["loadavg_after"] = (
         [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
     )
@@ -306,6 +312,7 @@ def run_bench(opts: BenchOptions, say: Say = print, bar: BarFactory | None = Non
             "replicas": opts.replicas,
             "parts": sorted(opts.parts),
             "streamlit_options": opts.streamlit_options,
+            "clock": opts.clock,
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         },
     }
@@ -335,7 +342,9 @@ def format_report(result: dict) -> str:
         f"machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gb')} GB, "
         f"{m.get('os')}, Python {m.get('python')}, Streamlit {m.get('streamlit')}, "
         f"{m.get('database')}",
-        f"load average before/after: {m.get('loadavg_before')} / {m.get('loadavg_after')}",
+        f"load average before/after: {m.get('loadavg_before')} / {m.get('loadavg_after')}; "
+        f"share of a core a busy loop got before/after: {m.get('cpu_share_before')} / "
+        f"{m.get('cpu_share_after')} (1.0 = nothing else running)",
         "",
     ]
     rows = []

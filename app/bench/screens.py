@@ -190,8 +190,19 @@ def call_screen_timings(
     if warmup:
         for page, user in ((CALL_PAGE, user_id), (FLOOR_PAGE, None)):
             drive_call_page(page, user_id=user, calls=1, seed=seed + 1000, modes=("standard",))
-    real = drive_call_page(CALL_PAGE, user_id=user_id, calls=calls, seed=seed, probe=probe)
-    floor = drive_call_page(FLOOR_PAGE, user_id=None, calls=calls, seed=seed, probe=probe)
+    real: Samples = {}
+    floor: Samples = {}
+    # One mode at a time on each page, alternating, so both see the same machine.
+    per_mode = [calls // len(MODES) + (1 if i < calls % len(MODES) else 0) for i in range(3)]
+    for mode, count in zip(MODES, per_mode, strict=True):
+        if not count:
+            continue
+        for page, user, into in ((CALL_PAGE, user_id, real), (FLOOR_PAGE, None, floor)):
+            got = drive_call_page(
+                page, user_id=user, calls=count, seed=seed, modes=(mode,), probe=probe
+            )
+            for step, values in got.items():
+                into.setdefault(step, []).extend(values)
     return real, floor
 
 

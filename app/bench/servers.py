@@ -129,7 +129,14 @@ def server_env(
     cookie_secret: str,
     base: dict | None = None,
 ) -> dict:
-    """The environment of a bench server: the settings of a production deployment."""
+    """The environment of a bench server: the settings of a production deployment.
+
+    Streamlit's ``runner.postScriptGC`` is passed as this process has it (from
+    .streamlit/config.toml, or ``--set``), so a single server and the replicas
+    (whose launcher would otherwise default it to false) run with the same value.
+    """
+    from streamlit import config
+
     env = dict(base if base is not None else os.environ)
     for proxy in (
         "http_proxy",
@@ -149,6 +156,7 @@ def server_env(
         STREAMLIT_SERVER_FILE_WATCHER_TYPE="none",
         STREAMLIT_SERVER_RUN_ON_SAVE="false",
         STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+        STREAMLIT_RUNNER_POST_SCRIPT_GC=str(bool(config.get_option("runner.postScriptGC"))).lower(),
         PYTHONUNBUFFERED="1",
     )
     return env

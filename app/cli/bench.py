@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -65,6 +66,11 @@ def register(subparsers) -> None:
         metavar="KEY=VALUE",
         help="a Streamlit config option for this run only, e.g. runner.postScriptGC=false",
     )
+    p.add_argument(
+        "--no-clock",
+        action="store_true",
+        help="simulated trainees do not rerun the call clock each second (to see what it costs)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the database and work folder")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run)
@@ -122,6 +128,7 @@ def options_from(args):
         keep=args.keep,
         seed=args.seed,
         streamlit_options=tuning.parse(args.set),
+        clock=not args.no_clock,
     )
 
 
@@ -141,22 +148,45 @@ def _bar_factory():
     return make
 
 
-def run(args) -> int:
-    from app.bench.runner import format_report, run_bench
-    from app.settings import get_settings
+def _absolute_sqlite(url: str | None) -> str | None:
+    """A relative SQLite path made absolute (the bench works from the project folder)."""
+    prefix = "sqlite:///"
+    if url and url.startswith(prefix) and not url.startswith(prefix + "/"):
+        return prefix + str(Path(url[len(prefix) :]).resolve())
+    return url
 
-    options = options_from(args)
-    target = Path(args.json) if args.json else None
+
+def run(args) -> int:
+    from app.settings import PROJECT_ROOT, get_settings
+
+    args.database = _absolute_sqlite(args.database)
+    target = Path(args.json).resolve() if args.json else None
     if target is None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = get_settings().data_dir / "bench" / f"bench-{stamp}.json"
+        target = get_settings().data_dir.resolve() / "bench" / f"bench-{stamp}.json"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+    # Read .streamlit/config.toml from where the servers read it, as `serve` does.
+    here = os.getcwd()
+    os.chdir(PROJECT_ROOT)
+    try:
+        return _run(options_from(args), target)
+    finally:
+        os.chdir(here)
+
+
+def _run(options, target: Path) -> int:
+    from app.bench.runner import format_report, run_bench
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
+
+    # AppTest runs pages here without a server; Streamlit warns about that on every run.
+    from streamlit.logger import set_log_level
+
+    set_log_level("error")
 
     result = run_bench(options, say=say, bar=_bar_factory())
     print(format_report(result))

@@ -78,6 +78,14 @@ def run(args) -> int:
     for slug in agency_ids:
         summary = import_paths([str(bank)], agency_id=agency_ids[slug])
         print(f"scenario bank for {slug}: {summary}")
+    from app.services.demo_activity import seed_demo_activity
+
+    added = seed_demo_activity(agency_ids["riverside"], seed=0)
+    print(
+        f"demo practice history: {added} attempts added"
+        if added
+        else "demo practice history: present"
+    )
     if created:
         print("\nDemo accounts (passwords are shown only this once):")
         for username, role, password in created:

@@ -65,7 +65,11 @@ def split_codes(value: object) -> list[str]:
 
 def naive_utc(value: object) -> dt.datetime | None:
     """A timestamp as naive UTC (the database keeps naive UTC); None/NaT stay None."""
-    if value is None or (not isinstance(value, dt.datetime) and pd.isna(value)):
+    if isinstance(value, dt.datetime) and not isinstance(value, pd.Timestamp):
+        if value.tzinfo is None:
+            return value
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    if value is None or pd.isna(value):
         return None
     ts = pd.Timestamp(value)
     if pd.isna(ts):
@@ -240,7 +244,10 @@ def trainee_table(
         table[column] = table[column].fillna(0).astype(int)
     if "last_at" not in table:
         table["last_at"] = pd.NaT
-    table["last_at"] = pd.to_datetime(table["last_at"].map(naive_utc))
+    # Naive UTC whatever the driver returned (text on SQLite, aware values on PostgreSQL).
+    table["last_at"] = pd.to_datetime(table["last_at"], utc=True, format="mixed").dt.tz_localize(
+        None
+    )
     if lessons is not None and not lessons.empty:
         table = table.merge(lessons[["user_id", "modules_passed"]], on="user_id", how="left")
     else:

@@ -7,9 +7,11 @@ filters every query by ``actor.agency_id`` in the SQL itself.
 Scale: the dashboards aggregate in SQL over the denormalised attempt columns and
 pull only small results (one row per trainee, per week, per route pair ...) into
 pandas; :mod:`app.core.analytics` does the arithmetic. Each query reads one of the
-covering indexes of migration 0003; on SQLite the index is named with
-``INDEXED BY`` so the planner cannot wander onto a scan of the wide rows.
-Measured on 1,000,000 attempts / 5,000 trainees: see :func:`dashboard_timings`.
+covering (and two partial) indexes of migrations 0003 and 0004 index-only; on
+SQLite the index is named with ``INDEXED BY`` so the planner cannot wander onto a
+scan of the wide rows. Where SQLite would sort a million rows for a GROUP BY on a
+computed value (weeks, histogram bins) it counts index ranges instead.
+:func:`dashboard_timings` measures every view (``python -m app bench``).
 
 Traceability: every number on the pages can be opened with
 :func:`attempts_behind` (metric + parameters -> the attempts that make it up).
@@ -122,8 +124,9 @@ def _police_in() -> str:
 
 
 def trainees(*, actor: Actor) -> pd.DataFrame:
-    """The agency's trainees: ``user_id``, ``name``, ``username``, ``is_active``."""
-    require(actor, "analytics")
+    """The agency's trainees (for the review picker): ``user_id``, ``name``, ``username``,
+    ``is_active``."""
+    require(actor, "review_attempts")
     with read_session() as session:
         rows = _run(
             session,
