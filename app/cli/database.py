@@ -36,6 +36,11 @@ def register(subparsers) -> None:
     )
     p.set_defaults(func=run_create_user)
 
+    p = subparsers.add_parser("set-password", help="set a user's password (a forgotten one)")
+    p.add_argument("username")
+    p.add_argument("--password-stdin", action="store_true")
+    p.set_defaults(func=run_set_password)
+
     p = subparsers.add_parser("backup", help="consistent copy of the SQLite database to PATH")
     p.add_argument("path")
     p.set_defaults(func=run_backup)
@@ -89,6 +94,14 @@ def run_create_user(args) -> int:
             password=password,
         )
         print(f"created {user.role} '{user.username}' in agency '{agency.slug}'")
+    return 0
+
+
+def run_set_password(args) -> int:
+    from app.services.accounts import set_password
+
+    set_password(username=args.username, password=_read_password(args.password_stdin))
+    print(f"password of '{args.username}' changed")
     return 0
 
 

@@ -91,5 +91,8 @@ def run(args) -> int:
         for username, role, password in created:
             print(f"  {role:<11} {username:<14} {password}")
     else:
-        print("Demo accounts already exist (their passwords were printed when first created).")
+        print(
+            "Demo accounts already exist (their passwords were printed when first created; "
+            "`python -m app set-password NAME` sets a new one)."
+        )
     return 0

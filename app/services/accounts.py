@@ -156,6 +156,20 @@ def change_password(*, actor: Actor, current: str, new: str) -> None:
         session.add(user)
 
 
+def set_password(*, username: str, password: str) -> None:
+    """Set a password from the command line (an operator resetting a forgotten one)."""
+    with write_session() as session:
+        user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+        if user is None:
+            raise NotFound(f"no user '{username}'")
+        problem = passwords.password_problem(password, username=user.username)
+        if problem:
+            raise UserError(problem)
+        user.password_hash = passwords.hash_password(password)
+        user.failed_logins, user.failure_window_start, user.next_login_allowed_at = 0, None, None
+        session.add(user)
+
+
 def list_users(*, actor: Actor) -> list[dict]:
     """Users of the admin's own agency."""
     require(actor, "manage_users")

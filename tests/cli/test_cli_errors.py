@@ -82,6 +82,14 @@ def test_create_user_password_rules_and_idempotent_init(tmp_path):
     assert ok.returncode == 0, ok.stderr
     again = run_cli(*base, env=env, stdin="a sound passphrase\n")
     assert_one_line_error(again, "taken")
+    reset = run_cli(
+        "set-password", "boss", "--password-stdin", env=env, stdin="a newer passphrase\n"
+    )
+    assert reset.returncode == 0, reset.stderr
+    unknown = run_cli(
+        "set-password", "nobody", "--password-stdin", env=env, stdin="whatever it is\n"
+    )
+    assert_one_line_error(unknown, "no user")
 
 
 def test_backup_makes_a_consistent_copy(tmp_path):
