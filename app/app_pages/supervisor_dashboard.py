@@ -193,20 +193,30 @@ with right:
         )
         with st.expander("Attempts behind this chart"):
             weeks = list(reversed(weekly.to_dict("records")))
+            options = ["failed", "passed", *range(len(weeks))]
             picked = st.selectbox(
-                "Week",
-                range(len(weeks)),
+                "Calls",
+                options,
                 format_func=lambda i: (
-                    f"Week of {weeks[i]['week']} — {weeks[i]['attempts']} calls, "
+                    f"Failed calls, all weeks ({summary['attempts'] - summary['passes']})"
+                    if i == "failed"
+                    else f"Passed calls, all weeks ({summary['passes']})"
+                    if i == "passed"
+                    else f"Week of {weeks[i]['week']} — {weeks[i]['attempts']} calls, "
                     f"{pct(weeks[i]['pass_rate'])} passed"
                 ),
+                index=2,
                 key="cohort.week",
             )
-            week = weeks[picked]
-            rows = behind(actor, database_url(), "week", {"week": week["week"]})
+            if picked in ("failed", "passed"):
+                rows, name = behind(actor, database_url(), picked, None), f"attempts-{picked}"
+            else:
+                week = weeks[picked]
+                rows = behind(actor, database_url(), "week", {"week": week["week"]})
+                name = f"attempts-week-{week['week']}"
             st.caption(f"Newest first, at most {review.BEHIND_LIMIT} calls.")
             st.dataframe(rows.drop(columns=["user_id"]), hide_index=True)
-            csv_button(rows, f"attempts-week-{week['week']}", "cohort.week.csv")
+            csv_button(rows, name, "cohort.week.csv")
 
 st.subheader("Who is stuck")
 rules = view.rules

@@ -80,9 +80,12 @@ st.dataframe(
 )
 
 flagged = [r for r in rows if r["hints"]]
+SHOWN = 25
 if flagged:
     st.subheader("What to look at", anchor=False)
-    for r in flagged:
+    if len(flagged) > SHOWN:
+        st.caption(f"The first {SHOWN} of {len(flagged)}; the table lists them all.")
+    for r in flagged[:SHOWN]:
         with st.container(border=True):
             st.text(f"{r['key']} (version {r['version']}): {r['title']}")
             for hint in r["hints"]:

@@ -11,8 +11,8 @@ Definitions (also shown on the item analysis page):
   (0 = nobody earned anything, 1 = everybody earned everything).
 - **Discrimination index** — the Pearson correlation, across the trainees who tried
   the item and at least one other item, between the trainee's mean score on this item
-  and the trainee's *rest-of-bank* score: their mean score over all attempts at other
-  items (every version of this scenario's other items, never this one). This is
+  and the trainee's *rest-of-bank* score: their mean score over all their attempts at
+  other items (another version of the same scenario is another item). This is
   Moodle's definition (item score against the rest of the test) adapted to practice,
   where trainees do not all take the same items; the correlation is used rather than a
   top-third minus bottom-third difference because it uses every trainee. It needs at
@@ -25,16 +25,22 @@ Definitions (also shown on the item analysis page):
   (ties go to the code first in alphabetical order).
 - **Hints** — ``too_easy`` when facility > :data:`TOO_EASY`; ``too_hard`` when facility <
   :data:`TOO_HARD`; ``miskeyed`` when discrimination is negative, or when at least half
-  of the strong trainees (the top third by rest-of-bank score, at least two of them)
-  chose the most common wrong route or call type; ``low_discrimination`` when dubious
-  for a low, non-negative discrimination.
+  of the strong trainees (the top third by rest-of-bank score, everyone tied with the
+  last of them included, at least two) chose the most common wrong route or call type
+  at least once; ``low_discrimination`` when dubious for a low, non-negative
+  discrimination.
+
+Scale: :func:`finish` works from an :class:`ItemAggregate` of sums and counts, which the
+service adds up in SQL (a million attempts never come into Python);
+:func:`aggregate` builds the same aggregate from :class:`Response` rows and is the
+reference the tests check by hand.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 MIN_FOR_DISCRIMINATION = 3
@@ -47,7 +53,8 @@ STRONG_SHARE = 1 / 3
 HINT_TEXT = {
     "too_easy": "Too easy: nearly every attempt earns full marks, so it teaches little.",
     "too_hard": "Too hard: most attempts earn few marks; check the call gives enough to go on.",
-    "miskeyed": "Perhaps miskeyed: trainees who do well elsewhere do not do well here.",
+    "miskeyed": "Perhaps miskeyed: trainees who do well elsewhere do worse here, or most of "
+    "the strongest trainees chose the same answer the key calls wrong.",
     "low_discrimination": "Does not separate strong from weak trainees; consider rewriting.",
 }
 
@@ -104,29 +111,121 @@ class ItemStats:
 
 def pearson(xs: list[float], ys: list[float]) -> float | None:
     """The Pearson correlation of two equal-length lists; None without spread in either."""
-    n = len(xs)
-    if n != len(ys) or n < 2:
+    if len(xs) != len(ys):
         return None
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
-    sxx = sum((x - mx) ** 2 for x in xs)
-    syy = sum((y - my) ** 2 for y in ys)
-    if sxx <= 1e-12 or syy <= 1e-12:
+    return pearson_from_sums(
+        len(xs),
+        sum(xs),
+        sum(ys),
+        sum(x * x for x in xs),
+        sum(y * y for y in ys),
+        sum(x * y for x, y in zip(xs, ys, strict=True)),
+    )
+
+
+def pearson_from_sums(
+    n: int, sx: float, sy: float, sxx: float, syy: float, sxy: float
+) -> float | None:
+    """The Pearson correlation from the sums a database can add up in one pass.
+
+    None with fewer than two pairs or without spread in either variable (values here
+    lie in 0..1, so an absolute tolerance is safe).
+    """
+    if n < 2:
         return None
-    return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
-
-
-def _most_common(counter: Counter) -> tuple[str, int] | None:
-    if not counter:
+    cxx = sxx - sx * sx / n
+    cyy = syy - sy * sy / n
+    cxy = sxy - sx * sy / n
+    if cxx <= 1e-9 or cyy <= 1e-9:
         return None
-    code, n = min(counter.items(), key=lambda kv: (-kv[1], kv[0]))
-    return code, n
+    return max(-1.0, min(1.0, cxy / math.sqrt(cxx * cyy)))
 
 
-def item_statistics(responses: Iterable[Response]) -> dict[Hashable, ItemStats]:
-    """Statistics for every item that has at least one response."""
+@dataclass(frozen=True)
+class ItemAggregate:
+    """Everything :func:`finish` needs about one item, as sums and counts.
+
+    The service fills it from SQL over any number of attempts; :func:`aggregate` fills
+    it from :class:`Response` rows (the reference the tests check by hand).
+    ``pairs`` and the ``s*`` sums are over trainees with a rest-of-bank score
+    (x = item score, y = rest score). ``strong`` counts the top third of those trainees
+    by rest score (everyone tied with the last one included); ``strong_routes`` /
+    ``strong_types`` count how many of them chose each wrong code at least once.
+    """
+
+    item: Hashable
+    attempts: int
+    score_sum: float  # sum of score fractions over attempts
+    trainees: int
+    pairs: int = 0
+    sx: float = 0.0
+    sy: float = 0.0
+    sxx: float = 0.0
+    syy: float = 0.0
+    sxy: float = 0.0
+    wrong_routes: Mapping[str, int] = field(default_factory=dict)
+    wrong_types: Mapping[str, int] = field(default_factory=dict)
+    strong: int = 0
+    strong_routes: Mapping[str, int] = field(default_factory=dict)
+    strong_types: Mapping[str, int] = field(default_factory=dict)
+
+
+def strong_count(pairs: int) -> int:
+    """How many trainees make the top third (at least one when there are any)."""
+    return math.ceil(pairs * STRONG_SHARE)
+
+
+def _most_common(counts: Mapping[str, int]) -> tuple[str, int] | None:
+    counts = {k: v for k, v in counts.items() if v > 0}
+    if not counts:
+        return None
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def finish(agg: ItemAggregate) -> ItemStats:
+    """The statistics of one item from its aggregate (definitions: module docstring)."""
+    facility = agg.score_sum / agg.attempts if agg.attempts else None
+    n = agg.pairs
+    discrimination = (
+        pearson_from_sums(n, agg.sx, agg.sy, agg.sxx, agg.syy, agg.sxy)
+        if n >= MIN_FOR_DISCRIMINATION
+        else None
+    )
+    dubious = discrimination is not None and (
+        discrimination < 0 or (n >= MIN_TRAINEES and discrimination < DUBIOUS_BELOW)
+    )
+    wrong_route = _most_common(agg.wrong_routes)
+    wrong_type = _most_common(agg.wrong_types)
+    strong_wrong = agg.strong >= 2 and any(
+        common and 2 * chosen.get(common[0], 0) >= agg.strong
+        for common, chosen in ((wrong_route, agg.strong_routes), (wrong_type, agg.strong_types))
+    )
+    flags: list[str] = []
+    if facility is not None and facility > TOO_EASY:
+        flags.append("too_easy")
+    if facility is not None and facility < TOO_HARD:
+        flags.append("too_hard")
+    if (discrimination is not None and discrimination < 0) or strong_wrong:
+        flags.append("miskeyed")
+    elif dubious:
+        flags.append("low_discrimination")
+    return ItemStats(
+        item=agg.item,
+        attempts=agg.attempts,
+        trainees=agg.trainees,
+        facility=facility,
+        discrimination=discrimination,
+        discrimination_n=n,
+        dubious=dubious,
+        wrong_disposition=wrong_route,
+        wrong_call_type=wrong_type,
+        flags=tuple(flags),
+    )
+
+
+def aggregate(responses: Iterable[Response]) -> dict[Hashable, ItemAggregate]:
+    """The aggregate of every item from response rows (the reference implementation)."""
     rows = [r for r in responses if r.count > 0]
-    # Per trainee: score sum and attempt count, overall and per item.
     total_sum: dict[Hashable, float] = defaultdict(float)
     total_n: dict[Hashable, int] = defaultdict(int)
     cell_sum: dict[tuple, float] = defaultdict(float)
@@ -139,65 +238,55 @@ def item_statistics(responses: Iterable[Response]) -> dict[Hashable, ItemStats]:
         cell_n[(r.trainee, r.item)] += r.count
         by_item[r.item].append(r)
 
-    out: dict[Hashable, ItemStats] = {}
+    out: dict[Hashable, ItemAggregate] = {}
     for item, item_rows in by_item.items():
-        attempts = sum(r.count for r in item_rows)
-        facility = sum(r.score * r.count for r in item_rows) / attempts
-        trainees = sorted({r.trainee for r in item_rows}, key=repr)
-        xs, ys, rest_of = [], [], {}
+        trainees = {r.trainee for r in item_rows}
+        rest_of: dict[Hashable, float] = {}
+        xs, ys = [], []
         for t in trainees:
             rest_n = total_n[t] - cell_n[(t, item)]
             if rest_n <= 0:
                 continue
-            rest = (total_sum[t] - cell_sum[(t, item)]) / rest_n
-            rest_of[t] = rest
+            rest_of[t] = (total_sum[t] - cell_sum[(t, item)]) / rest_n
             xs.append(cell_sum[(t, item)] / cell_n[(t, item)])
-            ys.append(rest)
-        n = len(xs)
-        discrimination = pearson(xs, ys) if n >= MIN_FOR_DISCRIMINATION else None
-        dubious = discrimination is not None and (
-            discrimination < 0 or (n >= MIN_TRAINEES and discrimination < DUBIOUS_BELOW)
-        )
+            ys.append(rest_of[t])
+        strong: set = set()
+        if rest_of:
+            cutoff = sorted(rest_of.values(), reverse=True)[strong_count(len(rest_of)) - 1]
+            strong = {t for t, y in rest_of.items() if y >= cutoff}
         wrong_routes: Counter = Counter()
         wrong_types: Counter = Counter()
-        chose_route: dict[str, set] = defaultdict(set)
-        chose_type: dict[str, set] = defaultdict(set)
+        strong_routes: dict[str, set] = defaultdict(set)
+        strong_types: dict[str, set] = defaultdict(set)
         for r in item_rows:
             if r.wrong_disposition:
                 wrong_routes[r.wrong_disposition] += r.count
-                chose_route[r.wrong_disposition].add(r.trainee)
+                if r.trainee in strong:
+                    strong_routes[r.wrong_disposition].add(r.trainee)
             if r.wrong_call_type:
                 wrong_types[r.wrong_call_type] += r.count
-                chose_type[r.wrong_call_type].add(r.trainee)
-        wrong_route = _most_common(wrong_routes)
-        wrong_type = _most_common(wrong_types)
-
-        flags: list[str] = []
-        if facility > TOO_EASY:
-            flags.append("too_easy")
-        if facility < TOO_HARD:
-            flags.append("too_hard")
-        strong = sorted(rest_of, key=lambda t: (-rest_of[t], repr(t)))
-        strong = strong[: math.ceil(len(strong) * STRONG_SHARE)]
-        strong_wrong = False
-        if len(strong) >= 2:
-            for common, chosen in ((wrong_route, chose_route), (wrong_type, chose_type)):
-                if common and 2 * len(chosen[common[0]] & set(strong)) >= len(strong):
-                    strong_wrong = True
-        if (discrimination is not None and discrimination < 0) or strong_wrong:
-            flags.append("miskeyed")
-        elif dubious:
-            flags.append("low_discrimination")
-        out[item] = ItemStats(
+                if r.trainee in strong:
+                    strong_types[r.wrong_call_type].add(r.trainee)
+        out[item] = ItemAggregate(
             item=item,
-            attempts=attempts,
+            attempts=sum(r.count for r in item_rows),
+            score_sum=sum(r.score * r.count for r in item_rows),
             trainees=len(trainees),
-            facility=facility,
-            discrimination=discrimination,
-            discrimination_n=n,
-            dubious=dubious,
-            wrong_disposition=wrong_route,
-            wrong_call_type=wrong_type,
-            flags=tuple(flags),
+            pairs=len(xs),
+            sx=sum(xs),
+            sy=sum(ys),
+            sxx=sum(x * x for x in xs),
+            syy=sum(y * y for y in ys),
+            sxy=sum(x * y for x, y in zip(xs, ys, strict=True)),
+            wrong_routes=dict(wrong_routes),
+            wrong_types=dict(wrong_types),
+            strong=len(strong),
+            strong_routes={k: len(v) for k, v in strong_routes.items()},
+            strong_types={k: len(v) for k, v in strong_types.items()},
         )
     return out
+
+
+def item_statistics(responses: Iterable[Response]) -> dict[Hashable, ItemStats]:
+    """Statistics for every item that has at least one response."""
+    return {item: finish(agg) for item, agg in aggregate(responses).items()}

@@ -251,7 +251,7 @@ def open_login_session(*, actor: Actor, now: dt.datetime | None = None) -> str:
 
 def actor_for_token(token: str, *, now: dt.datetime | None = None) -> Actor | None:
     """The actor a login cookie belongs to, or None if unknown, expired, revoked or disabled."""
-    if not token or len(token) > 100:
+    if not isinstance(token, str) or not token or len(token) > 100:
         return None
     now = now or utcnow()
     with read_session() as session:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import text as sa_text
 from sqlmodel import Session, col, func, select
 
 from app.core import grading
@@ -58,7 +59,6 @@ from app.store.models import Agency, Attempt, CalibrationKey, ScenarioVersion
 STATUSES = ("draft", "published", "retired")
 SOURCES = ("bank", "authored", "generated")
 MAX_GENERATE = 200  # per run from the browser (the CLI allows more)
-ITEM_MODES_EXCLUDED = ("guided",)  # hints on screen: not a fair measure of the item
 NEW_SCENARIO_ID = "new-scenario-0001"
 
 
@@ -124,52 +124,120 @@ def problem_line(problem: Mapping) -> str:
 # ------------------------------------------------------------------ item statistics
 
 
-def _responses(session: Session, agency_id: int) -> list[stats_core.Response]:
-    """One Response per (trainee, version, chosen route, chosen call type), from SQL."""
-    rows = session.exec(
-        select(
-            Attempt.user_id,
-            Attempt.scenario_version_id,
-            Attempt.disposition,
-            Attempt.expert_disposition,
-            Attempt.call_type,
-            ScenarioVersion.call_type,
-            func.count(),
-            func.sum(Attempt.score),
-        )
-        .join(ScenarioVersion, ScenarioVersion.id == Attempt.scenario_version_id)
-        .where(Attempt.agency_id == agency_id)
-        .where(ScenarioVersion.agency_id == agency_id)
-        .where(Attempt.status == "submitted")
-        .where(col(Attempt.score).is_not(None))
-        .where(col(Attempt.mode).not_in(ITEM_MODES_EXCLUDED))
-        .group_by(
-            Attempt.user_id,
-            Attempt.scenario_version_id,
-            Attempt.disposition,
-            Attempt.expert_disposition,
-            Attempt.call_type,
-            ScenarioVersion.call_type,
-        )
-    ).all()
-    out = []
-    for user, version, route, best, chosen_type, key_type, n, total in rows:
-        n = int(n)
-        out.append(
-            stats_core.Response(
-                trainee=int(user),
-                item=int(version),
-                score=float(total or 0) / 100.0 / n,
-                count=n,
-                wrong_disposition=route if route and best and route != best else None,
-                wrong_call_type=chosen_type if chosen_type and chosen_type != key_type else None,
-            )
+# Item statistics in SQL: the sums of app.core.item_stats.ItemAggregate, one pass per
+# query, so a million attempts never come into Python. Each query is a tuple of constant
+# fragments (joined when run; every value is a bound parameter). The filter is the same
+# everywhere: the agency's submitted, graded attempts outside guided mode.
+_GRADED = (
+    "a.agency_id = :agency AND a.status = 'submitted' AND a.score IS NOT NULL "
+    "AND a.mode <> 'guided'"
+)
+# cell: per trainee and item, attempts and score; tot: per trainee in all; pair: per item
+# and trainee with other items, x (item score) and y (rest-of-bank score), both 0..1;
+# strong: the top third of each item's pairs by y (RANK keeps ties together).
+_PAIRS = (
+    "WITH cell AS (SELECT a.user_id AS user_id, a.scenario_version_id AS item,",
+    "COUNT(*) AS n, SUM(a.score) AS s FROM attempt a WHERE",
+    _GRADED,
+    "GROUP BY a.user_id, a.scenario_version_id),",
+    "tot AS (SELECT user_id, SUM(n) AS n, SUM(s) AS s FROM cell GROUP BY user_id),",
+    "pair AS (SELECT c.item AS item, c.user_id AS user_id,",
+    "CAST(c.s AS FLOAT) / (100.0 * c.n) AS x,",
+    "CAST(t.s - c.s AS FLOAT) / (100.0 * (t.n - c.n)) AS y",
+    "FROM cell c JOIN tot t ON t.user_id = c.user_id WHERE t.n > c.n),",
+    "ranked AS (SELECT item, user_id, RANK() OVER (PARTITION BY item ORDER BY y DESC)",
+    "AS place, COUNT(*) OVER (PARTITION BY item) AS pairs FROM pair),",
+    "strong AS (SELECT item, user_id FROM ranked WHERE 3 * (place - 1) < pairs)",
+)
+_SQL_SUMS = (
+    *_PAIRS,
+    "SELECT item, COUNT(*), SUM(x), SUM(y), SUM(x * x), SUM(y * y), SUM(x * y)",
+    "FROM pair GROUP BY item",
+)
+_SQL_STRONG_COUNT = (*_PAIRS, "SELECT item, COUNT(*) FROM strong GROUP BY item")
+_SQL_STRONG_ROUTES = (
+    *_PAIRS,
+    "SELECT s.item, a.disposition, COUNT(DISTINCT s.user_id) FROM strong s",
+    "JOIN attempt a ON a.user_id = s.user_id AND a.scenario_version_id = s.item WHERE",
+    _GRADED,
+    "AND a.disposition IS NOT NULL AND a.expert_disposition IS NOT NULL",
+    "AND a.disposition <> a.expert_disposition GROUP BY s.item, a.disposition",
+)
+_SQL_STRONG_TYPES = (
+    *_PAIRS,
+    "SELECT s.item, a.call_type, COUNT(DISTINCT s.user_id) FROM strong s",
+    "JOIN attempt a ON a.user_id = s.user_id AND a.scenario_version_id = s.item",
+    "JOIN scenarioversion v ON v.id = a.scenario_version_id WHERE",
+    _GRADED,
+    "AND a.call_type IS NOT NULL AND a.call_type <> v.call_type",
+    "GROUP BY s.item, a.call_type",
+)
+_SQL_ITEMS = (
+    "SELECT a.scenario_version_id, COUNT(*), SUM(a.score), COUNT(DISTINCT a.user_id)",
+    "FROM attempt a WHERE",
+    _GRADED,
+    "GROUP BY a.scenario_version_id",
+)
+_SQL_WRONG_ROUTES = (
+    "SELECT a.scenario_version_id, a.disposition, COUNT(*) FROM attempt a WHERE",
+    _GRADED,
+    "AND a.disposition IS NOT NULL AND a.expert_disposition IS NOT NULL",
+    "AND a.disposition <> a.expert_disposition",
+    "GROUP BY a.scenario_version_id, a.disposition",
+)
+_SQL_WRONG_TYPES = (
+    "SELECT a.scenario_version_id, a.call_type, COUNT(*) FROM attempt a",
+    "JOIN scenarioversion v ON v.id = a.scenario_version_id WHERE",
+    _GRADED,
+    "AND a.call_type IS NOT NULL AND a.call_type <> v.call_type",
+    "GROUP BY a.scenario_version_id, a.call_type",
+)
+
+
+def _item_aggregates(session: Session, agency_id: int) -> dict[int, stats_core.ItemAggregate]:
+    """Every item's aggregate, added up by the database."""
+
+    def run(parts: tuple[str, ...]) -> list:
+        return session.execute(sa_text(" ".join(parts)), {"agency": agency_id}).all()
+
+    def by_code(sql: tuple[str, ...]) -> dict[int, dict[str, int]]:
+        out: dict[int, dict[str, int]] = {}
+        for item, code, n in run(sql):
+            out.setdefault(int(item), {})[str(code)] = int(n)
+        return out
+
+    sums = {int(r[0]): r[1:] for r in run(_SQL_SUMS)}
+    strong = {int(item): int(n) for item, n in run(_SQL_STRONG_COUNT)}
+    wrong_routes, wrong_types = by_code(_SQL_WRONG_ROUTES), by_code(_SQL_WRONG_TYPES)
+    strong_routes, strong_types = by_code(_SQL_STRONG_ROUTES), by_code(_SQL_STRONG_TYPES)
+    out = {}
+    for item, attempts, total, trainees in run(_SQL_ITEMS):
+        item = int(item)
+        pairs, sx, sy, sxx, syy, sxy = sums.get(item, (0, 0, 0, 0, 0, 0))
+        out[item] = stats_core.ItemAggregate(
+            item=item,
+            attempts=int(attempts),
+            score_sum=float(total or 0) / 100.0,
+            trainees=int(trainees),
+            pairs=int(pairs),
+            sx=float(sx or 0),
+            sy=float(sy or 0),
+            sxx=float(sxx or 0),
+            syy=float(syy or 0),
+            sxy=float(sxy or 0),
+            wrong_routes=wrong_routes.get(item, {}),
+            wrong_types=wrong_types.get(item, {}),
+            strong=strong.get(item, 0),
+            strong_routes=strong_routes.get(item, {}),
+            strong_types=strong_types.get(item, {}),
         )
     return out
 
 
 def _item_stats(session: Session, agency_id: int) -> dict[int, stats_core.ItemStats]:
-    return stats_core.item_statistics(_responses(session, agency_id))
+    return {
+        item: stats_core.finish(agg) for item, agg in _item_aggregates(session, agency_id).items()
+    }
 
 
 def item_stats_map(*, actor: Actor) -> dict[int, stats_core.ItemStats]:

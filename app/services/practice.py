@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, func, select
 
 from app.core import adaptive, feedback, grading
@@ -652,6 +652,7 @@ def my_attempts(*, actor: Actor, limit: int = 200) -> list[dict]:
             .where(Attempt.user_id == actor.user_id)
             .where(Attempt.agency_id == actor.agency_id)
             .where(Attempt.status == "submitted")
+            .where(_not_in_a_running_exam())
             .order_by(col(Attempt.submitted_at).desc())
             .limit(limit)
         ).all()
@@ -688,6 +689,12 @@ def my_attempts(*, actor: Actor, limit: int = 200) -> list[dict]:
 # ------------------------------------------------------------------ choosing the next call
 
 
+def _not_in_a_running_exam():
+    """Exam calls stay hidden from the trainee's own lists until the exam is finished."""
+    finished = select(Exam.id).where(Exam.status == "completed")
+    return or_(col(Attempt.exam_id).is_(None), col(Attempt.exam_id).in_(finished))
+
+
 def _history(session: Session, actor: Actor) -> list[dict]:
     rows = session.exec(
         select(
@@ -704,6 +711,7 @@ def _history(session: Session, actor: Actor) -> list[dict]:
         .where(Attempt.user_id == actor.user_id)
         .where(Attempt.agency_id == actor.agency_id)
         .where(Attempt.status == "submitted")
+        .where(_not_in_a_running_exam())
         .order_by(col(Attempt.submitted_at).desc())
         .limit(HISTORY_LIMIT)
     ).all()

@@ -28,9 +28,10 @@ _PENDING_COOKIE = "_pending_cookie"
 
 def _cookie_token() -> str | None:
     try:
-        return st.context.cookies.get(COOKIE)
+        token = st.context.cookies.get(COOKIE)
     except Exception:  # no browser context (AppTest, bare mode)
         return None
+    return token if isinstance(token, str) else None
 
 
 def current_actor() -> Actor | None:

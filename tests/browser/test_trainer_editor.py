@@ -8,25 +8,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD
+from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
 
-def _login(server, page, username: str) -> None:
-    # As ``LiveServer.login``, but with an exact label: "Password" also matches the
-    # field's "Show password" button.
-    page.goto(server.base_url)
-    server.wait_idle(page)
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
-    server.wait_idle(page)
-
-
 def test_trainer_sees_a_yaml_error_at_its_line(live_server, page):
-    _login(live_server, page, "trainer")
+    live_server.login(page, "trainer")
     page.get_by_role("link", name="Edit scenario").click()
     box = page.get_by_role("textbox", name="Scenario YAML")
     box.wait_for(timeout=30_000)

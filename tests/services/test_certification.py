@@ -140,6 +140,10 @@ def test_trainee_from_zero_to_verified_certificate(database, world):
         pdf = certification.certificate_pdf(actor=who, certificate_id=cert["certificate_id"])
         assert pdf.startswith(b"%PDF")
     assert [c["code"] for c in certification.my_certificates(actor=trainee)] == [cert["code"]]
+    blocked = certification.exam_overview(actor=trainee)["tracks"][0]["eligibility"]["blocked"]
+    assert any("valid certificate until" in line for line in blocked)
+    with pytest.raises(certification.NotEligible, match="renew"):
+        certification.start_exam(actor=trainee, track_id=TRACK)
     home = certification.track_progress(actor=trainee)
     assert home[0]["title"] == "Community responder call screening"
 

@@ -114,3 +114,12 @@ def test_trainee_is_refused(sqlite_db, world):
     at = run(world["trainee-a"].user_id)
     assert any("may not" in e.value for e in at.error)
     assert not at.get("vega_lite_chart")
+
+
+def test_cohort_page_traces_failed_calls(sqlite_db, world):
+    seeded = seed_review_data(world)
+    at = run(world["supervisor-a"].user_id)
+    at.selectbox(key="cohort.week").set_value("failed").run()
+    failed = at.dataframe[1].value
+    assert set(failed["attempt_id"]) == {seeded.attempts[i] for i in (1, 2, 5, 7)}
+    assert not failed["passed"].any()
