@@ -66,10 +66,11 @@ rows = authoring.bank(
     with_stats=False,
 )
 if rows:
-    data = authoring.export_bank(actor=actor, version_ids=[r["version_id"] for r in rows])
+    chosen_ids = [r["version_id"] for r in rows]
     st.download_button(
         f"Download {len(rows)} scenario(s) as a .zip",
-        data=data,
+        # Built only when the button is clicked, not on every rerun of the page.
+        data=lambda: authoring.export_bank(actor=actor, version_ids=chosen_ids),
         file_name="scenarios.zip",
         mime="application/zip",
         icon=":material/download:",

@@ -522,6 +522,7 @@ class LevelResult:
     duration_s: float
     server_cpu_s: float | None = None
     client_cpu_s: float | None = None
+    server_rss_mb: float | None = None  # memory of the server processes at the level's end
 
     @property
     def holds(self) -> bool:
@@ -552,6 +553,7 @@ class LevelResult:
             "client_cpu_percent": None
             if self.client_cpu_s is None
             else round(100 * self.client_cpu_s / max(self.duration_s, 1e-9)),
+            "server_rss_mb": self.server_rss_mb,
             "by_kind": self.by_kind,
             "holds": self.holds,
         }
@@ -588,6 +590,7 @@ async def run_load(
     cfg: LoadConfig,
     progress: Callable[[str], None] | None = None,
     server_cpu: Callable[[], float] | None = None,
+    server_rss: Callable[[], float] | None = None,
 ) -> dict:
     """Log in max(levels) trainees, then run each level; returns the figures as a dict.
 
@@ -636,6 +639,7 @@ async def run_load(
                 result.errors += level - len(group)
             result.server_cpu_s = server_s
             result.client_cpu_s = client_s
+            result.server_rss_mb = server_rss() if server_rss else None
             results.append(result)
             say(
                 f"  {level:>4} trainees: p50 {result.interactions['p50']} ms, "

@@ -155,7 +155,9 @@ def _load_figures(result: dict, prefix: str) -> dict:
     return figures
 
 
-def _run_load_on(url: str, world: dataset.BenchWorld, opts: BenchOptions, say: Say, cpu) -> dict:
+def _run_load_on(
+    url: str, world: dataset.BenchWorld, opts: BenchOptions, say: Say, pid: int
+) -> dict:
     cfg = load.LoadConfig(
         base_url=url,
         accounts=world.load_accounts,
@@ -166,7 +168,14 @@ def _run_load_on(url: str, world: dataset.BenchWorld, opts: BenchOptions, say: S
         clock=opts.clock,
         seed=opts.seed,
     )
-    return asyncio.run(load.run_load(cfg, say, server_cpu=cpu))
+    return asyncio.run(
+        load.run_load(
+            cfg,
+            say,
+            server_cpu=lambda: servers.tree_cpu_seconds(pid),
+            server_rss=lambda: servers.tree_rss_mb(pid),
+        )
+    )
 
 
 def run_bench(opts: BenchOptions, say: Say = print, bar: BarFactory | None = None) -> dict:
@@ -257,9 +266,7 @@ def run_bench(opts: BenchOptions, say: Say = print, bar: BarFactory | None = Non
             say("load: one Streamlit server on a loopback port")
             process, url = servers.start_server(env, logs / "single")
             try:
-                result = _run_load_on(
-                    url, world, opts, say, lambda: servers.tree_cpu_seconds(process.proc.pid)
-                )
+                result = _run_load_on(url, world, opts, say, process.proc.pid)
             finally:
                 process.stop()
             details["load"] = result
@@ -272,13 +279,7 @@ def run_bench(opts: BenchOptions, say: Say = print, bar: BarFactory | None = Non
             try:
                 proxy, url = servers.start_nginx(ports, world.workdir / "nginx")
                 try:
-                    result = _run_load_on(
-                        url,
-                        world,
-                        opts,
-                        say,
-                        lambda: servers.tree_cpu_seconds(replicas.proc.pid),
-                    )
+                    result = _run_load_on(url, world, opts, say, replicas.proc.pid)
                 finally:
                     proxy.stop()
             finally:
@@ -367,13 +368,15 @@ def format_report(result: dict) -> str:
             continue
         lines.append("")
         lines.append(
-            f"{name}: level  p50 ms  p95 ms  errors  interactions/s  server CPU %  client CPU %"
+            f"{name}: level  p50 ms  p95 ms  errors  interactions/s  server CPU %  "
+            "client CPU %  server MB"
         )
         for level in detail["levels"]:
             lines.append(
                 f"  {level['level']:>10}  {level['p50_ms']!s:>6}  {level['p95_ms']!s:>6}  "
                 f"{level['errors']:>6}  {level['throughput_per_s']:>14}  "
-                f"{level['server_cpu_percent']!s:>12}  {level['client_cpu_percent']!s:>12}"
+                f"{level['server_cpu_percent']!s:>12}  {level['client_cpu_percent']!s:>12}  "
+                f"{level.get('server_rss_mb')!s:>9}"
             )
     missing = result["details"].get("missing_helpers")
     if missing:

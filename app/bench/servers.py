@@ -309,3 +309,25 @@ def tree_cpu_seconds(pid: int) -> float:
             total += table[current][1]
         todo.extend(children.get(current, []))
     return total
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory (MB) of ``pid`` and every process below it (Linux)."""
+    if not Path("/proc").is_dir():
+        return 0.0
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for child, (parent, _) in table.items():
+        children.setdefault(parent, []).append(child)
+    total_kb, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+                    break
+        except (OSError, ValueError, IndexError):
+            pass
+        todo.extend(children.get(current, []))
+    return round(total_kb / 1024, 1)

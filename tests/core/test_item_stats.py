@@ -164,6 +164,11 @@ def test_strong_trainees_choosing_the_same_wrong_route_suggests_a_miskey():
     assert "miskeyed" not in item_statistics(rows)["Q"].flags
 
 
+def test_no_responses_no_items():
+    assert item_statistics([]) == {}
+    assert item_statistics([R("T1", "X", 1.0, count=0)]) == {}
+
+
 def test_pearson_by_hand():
     # x = [1, 2, 3], y = [2, 4, 5]: dx = [-1, 0, 1], dy = [-5/3, 1/3, 4/3]
     # Sxy = 5/3 + 4/3 = 3; Sxx = 2; Syy = (25 + 1 + 16) / 9 = 42/9; r = 3 / sqrt(2 * 42/9)
