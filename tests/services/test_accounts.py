@@ -25,7 +25,9 @@ def test_policy_length_limits_and_blocklist():
     assert len(passwords.common_passwords()) >= 10_000
 
 
-@given(st.text(min_size=8, max_size=64).filter(lambda s: s.lower() not in passwords.common_passwords()))
+@given(
+    st.text(min_size=8, max_size=64).filter(lambda s: s.lower() not in passwords.common_passwords())
+)
 def test_no_composition_rules(candidate):
     # Any 8..64 character password that is not common is accepted: no class rules.
     assert passwords.password_problem(candidate) is None
@@ -57,12 +59,16 @@ def test_throttling_grows_and_resets(database, world):
     start = utcnow()
     for i in range(5):
         with pytest.raises(LoginFailed, match="Wrong"):
-            authenticate(username="trainer-a", password="bad guess", now=start + dt.timedelta(seconds=i))
+            authenticate(
+                username="trainer-a", password="bad guess", now=start + dt.timedelta(seconds=i)
+            )
     # The fifth failure set a delay: even the right password waits.
     with pytest.raises(LoginFailed, match="Try again"):
         authenticate(username="trainer-a", password=PASSWORD, now=start + dt.timedelta(seconds=4.5))
     # After the delay the real user gets in, and the counter resets.
-    actor = authenticate(username="trainer-a", password=PASSWORD, now=start + dt.timedelta(seconds=30))
+    actor = authenticate(
+        username="trainer-a", password=PASSWORD, now=start + dt.timedelta(seconds=30)
+    )
     assert actor.username == "trainer-a"
 
 
@@ -96,7 +102,11 @@ def test_admin_manages_only_own_agency(database, world):
     with pytest.raises(UserError):
         accounts.set_active(actor=world["admin-a"], user_id=other, active=False)
     new_id = accounts.admin_create_user(
-        actor=world["admin-a"], username="newbie", display_name="New", role="trainee", password=PASSWORD
+        actor=world["admin-a"],
+        username="newbie",
+        display_name="New",
+        role="trainee",
+        password=PASSWORD,
     )
     assert accounts.load_actor(new_id).agency_id == world.agencies["a"]
 
