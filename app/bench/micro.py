@@ -105,3 +105,18 @@ def uncached_bank_scenarios(agency_id: int, avoid_agency_id: int, count: int) ->
             {"a": agency_id, "b": avoid_agency_id},
         ).all()
     return [r[0] for r in rows[:count]]
+
+
+def next_scenario_ms(*, trainee_id: int, repeats: int) -> list[float]:
+    """Milliseconds ``practice.next_scenario`` takes to choose a call for this trainee."""
+    from app.services import practice
+    from app.services.accounts import load_actor
+
+    actor = load_actor(trainee_id)
+    practice.next_scenario(actor=actor, mode="standard")  # warm: imports, protocol
+    out = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        practice.next_scenario(actor=actor, mode="standard")
+        out.append((time.perf_counter() - started) * 1000.0)
+    return out

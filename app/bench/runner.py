@@ -29,7 +29,7 @@ LEVELS = (10, 25, 50, 100)
 
 # Targets reported next to the figures (never asserted in tests).
 TARGETS = (
-    ("call_screen_p95_ms", "<=", 50.0, "call screen p95 (ms)"),
+    ("call_screen_p95_ms", "<=", 50.0, "call screen p95 (ms), clips cached"),
     ("call_screen_vs_floor_p95", "<=", 10.0, "call screen p95 / framework floor p95"),
     ("dashboard_p95_ms", "<=", 1000.0, "slowest dashboard view p95 (ms)"),
     ("generate_per_s", ">=", 500.0, "scenarios generated and validated per second"),
@@ -110,6 +110,9 @@ def _screen_figures(real: screens.Samples, floor: screens.Samples) -> dict:
         figures["call_screen_vs_floor_p95"] = round(
             figures["call_screen_p95_ms"] / figures["framework_floor_p95_ms"], 2
         )
+    starts = screens.flatten(real, steps=("start",))
+    figures["call_start_p50_ms"] = _ms(starts, 50)
+    figures["call_start_p95_ms"] = _ms(starts, 95)
     details = {
         "call_screen_steps": {k: summarize(v) for k, v in sorted(real.items())},
         "framework_floor_steps": {k: summarize(v) for k, v in sorted(floor.items())},
@@ -247,6 +250,9 @@ def run_bench(opts: BenchOptions, say: Say = print, bar: BarFactory | None = Non
             more, extra = _screen_figures(real, floor)
             figures.update(more)
             details.update(extra)
+            picks = micro.next_scenario_ms(trainee_id=world.bulk_trainee_ids[0], repeats=20)
+            figures["next_scenario_p95_ms"] = _ms(picks, 95)
+            details["next_scenario_ms"] = summarize(picks)
             timed_part("screens")
         if part("dashboards"):
             say("dashboards: every supervisor view on the big data set")
@@ -299,7 +305,7 @@ def run_bench(opts: BenchOptions, say: Say = print, bar: BarFactory | None = Non
     return {
         "machine": info,
         "figures": figures,
-        "targets": evaluate_targets(figures),
+        "targets": evaluate_targets(figures, max(opts.levels)),
         "details": details,
         "config": {
             "quick": opts.quick,
@@ -319,14 +325,20 @@ def run_bench(opts: BenchOptions, say: Say = print, bar: BarFactory | None = Non
     }
 
 
-def evaluate_targets(figures: dict) -> list[dict]:
-    """Each target with the measured value and whether it was met (None: not measured)."""
+def evaluate_targets(figures: dict, top_level: int | None = None) -> list[dict]:
+    """Each target with the measured value and whether it was met (None: not measured).
+
+    The replicas should hold about twice what one server holds; when one server
+    already holds the largest level tested, that cannot be judged (test higher levels).
+    """
     out = []
     for key, op, limit, label in TARGETS:
         value = figures.get(key)
         if key == "replicas_max_sessions_p95_1s":
             single = figures.get("load_max_sessions_p95_1s")
             limit = None if not single else round(1.8 * single)
+            if single and top_level and single >= top_level:
+                limit = None
         met = None
         if value is not None and limit is not None:
             met = value <= limit if op == "<=" else value >= limit

@@ -40,6 +40,8 @@ def test_a_tiny_bench_runs_every_part(tmp_path, monkeypatch):
     for key in (
         "call_screen_p50_ms",
         "call_screen_p95_ms",
+        "call_start_p95_ms",
+        "next_scenario_p95_ms",
         "framework_floor_p95_ms",
         "dashboard_p95_ms",
         "grade_per_s",
@@ -69,9 +71,13 @@ def test_targets_are_judged_only_when_measured():
     assert judged["call_screen_p95_ms"]["met"] is True
     assert judged["dashboard_p95_ms"]["met"] is None
     doubled = {t["figure"]: t for t in evaluate_targets(
-        {"load_max_sessions_p95_1s": 50, "replicas_max_sessions_p95_1s": 50}
+        {"load_max_sessions_p95_1s": 50, "replicas_max_sessions_p95_1s": 50}, 100
     )}  # fmt: skip
     assert doubled["replicas_max_sessions_p95_1s"]["met"] is False
+    capped = {t["figure"]: t for t in evaluate_targets(
+        {"load_max_sessions_p95_1s": 100, "replicas_max_sessions_p95_1s": 100}, 100
+    )}  # fmt: skip
+    assert capped["replicas_max_sessions_p95_1s"]["met"] is None  # test higher levels
 
 
 @pytest.mark.parametrize(
