@@ -91,8 +91,20 @@ class Process:
             self.proc.wait(5)
 
 
+def _die_with_us(cmd: list[str]) -> list[str]:
+    """``cmd`` under ``setpriv --pdeathsig TERM`` when there is one (Linux, util-linux).
+
+    The servers run in their own process group so they can be stopped as a group;
+    that also shields them from the signals that end the bench. If the bench dies
+    without cleaning up (SIGKILL), the kernel still sends them SIGTERM.
+    """
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", "--", *cmd] if setpriv else cmd
+
+
 def _spawn(name: str, cmd: list[str], env: dict, log: Path, cwd: Path = PROJECT_ROOT) -> Process:
     log.parent.mkdir(parents=True, exist_ok=True)
+    cmd = _die_with_us(cmd)
     with open(log, "wb") as out:
         proc = subprocess.Popen(  # noqa: S603 - our own fixed command lines
             cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -171,10 +172,18 @@ def run(args) -> int:
     # Read .streamlit/config.toml from where the servers read it, as `serve` does.
     here = os.getcwd()
     os.chdir(PROJECT_ROOT)
+    # SIGTERM (a timeout, a service manager) unwinds like Ctrl-C, so every server,
+    # replica and nginx the bench started is stopped and its database dropped.
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return _run(options_from(args), target)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         os.chdir(here)
+
+
+def _terminated(signum, _frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _run(options, target: Path) -> int:
