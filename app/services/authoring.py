@@ -54,7 +54,13 @@ from app.services.bank import (
     import_loaded,
     store_scenario,
 )
-from app.services.practice import CONTEXT_SHOWN, PRIORITIES, caller_answer, protocol_for
+from app.services.practice import (
+    CONTEXT_SHOWN,
+    PRIORITIES,
+    caller_answer,
+    protocol_for,
+    scenario_clip,
+)
 from app.store.db import read_session, write_session
 from app.store.models import Agency, Attempt, CalibrationKey, ScenarioVersion
 
@@ -860,28 +866,6 @@ def preview(*, actor: Actor, data: Mapping) -> dict:
     require(actor, "author_scenarios")
     protocol, model = _protocol(actor)
     return build_preview(data, protocol, model)
-
-
-def scenario_clip(data: Mapping, item: str, protocol: Protocol) -> bytes | None:
-    """WAV bytes of the opening or of the caller's answer to ``item`` (None without speech)."""
-    from app import audio
-
-    available, _ = audio.speech_available()
-    if not available:
-        return None
-    try:
-        clips = audio.scenario_clips(data)
-        if item in clips:
-            request = clips[item]
-            path = audio.clip_for_text(request.text, request.voice, request.ambience)
-        else:
-            text = caller_answer(data, item, protocol)
-            path = audio.clip_for_text(
-                text, audio.scenario_voice(data), audio.scenario_ambience(data)
-            )
-        return path.read_bytes()
-    except (audio.AudioError, OSError, NotFound):
-        return None
 
 
 def preview_clip(*, actor: Actor, data: Mapping, item: str) -> bytes | None:

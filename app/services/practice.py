@@ -450,25 +450,29 @@ def clip_bytes(*, actor: Actor, attempt_id: int, item: str) -> bytes | None:
     scenario = version.data or {}
     if item != "opening" and attempt.status == "in_progress" and item not in _asked(attempt.events):
         raise AccessDenied("Ask the question first.")
+    return scenario_clip(scenario, item, protocol_for(agency.protocol_overrides))
+
+
+def scenario_clip(data: Mapping, item: str, protocol: Protocol) -> bytes | None:
+    """WAV bytes of the opening or of the caller's answer to ``item`` (None without speech)."""
     from app import audio
 
     available, _ = audio.speech_available()
     if not available:
         return None
-    protocol = protocol_for(agency.protocol_overrides)
     try:
-        clips = audio.scenario_clips(scenario)
+        clips = audio.scenario_clips(data)
         if item in clips:
             request = clips[item]
             path = audio.clip_for_text(request.text, request.voice, request.ambience)
         else:
-            text = caller_answer(scenario, item, protocol)
+            text = caller_answer(data, item, protocol)
             path = audio.clip_for_text(
-                text, audio.scenario_voice(scenario), audio.scenario_ambience(scenario)
+                text, audio.scenario_voice(data), audio.scenario_ambience(data)
             )
         return path.read_bytes()
-    except (audio.AudioError, OSError) as exc:
-        log.warning("no audio for attempt %s item %s: %s", attempt_id, item, exc)
+    except (audio.AudioError, OSError, NotFound) as exc:
+        log.warning("no audio for scenario %s item %s: %s", data.get("id"), item, exc)
         return None
 
 
