@@ -95,6 +95,9 @@ class LiveServer:
         page.get_by_role("button", name="Log in").click()
         page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
         self.wait_idle(page)
+        # The login cookie is written by a script in the page after the rerun; a
+        # refresh before it ran would start logged out (as it would for a person).
+        page.wait_for_function("document.cookie.includes('callscreen_session=')", timeout=30_000)
 
 
 @pytest.fixture(scope="session")
