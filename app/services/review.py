@@ -4,14 +4,18 @@ Every function is keyword-only, takes the ``actor`` first, checks its permission
 (``analytics`` for the dashboards, ``review_attempts`` for single attempts) and
 filters every query by ``actor.agency_id`` in the SQL itself.
 
-Scale: the dashboards aggregate in SQL over the denormalised attempt columns and
-pull only small results (one row per trainee, per week, per route pair ...) into
-pandas; :mod:`app.core.analytics` does the arithmetic. Each query reads one of the
-covering (and two partial) indexes of migrations 0003 and 0004 index-only; on
+Scale: totals per trainee, and per day the route pairs, disqualifier errors and
+time-to-decision bins, come from rollup tables that database triggers keep as attempts
+are submitted (:mod:`app.store.rollups`), so the cohort and error views read a few
+thousand rows however many attempts a center has. What the rollups do not hold (the
+last fortnight per trainee, the exact 90th percentile, twins, lists of attempts) is
+read from the covering and partial indexes of migrations 0003 and 0004, index-only; on
 SQLite the index is named with ``INDEXED BY`` so the planner cannot wander onto a
-scan of the wide rows. Where SQLite would sort a million rows for a GROUP BY on a
-computed value (weeks, histogram bins) it counts index ranges instead.
+scan of the wide rows. :mod:`app.core.analytics` does the arithmetic.
 :func:`dashboard_timings` measures every view (``python -m app bench``).
+
+``since`` counts whole days in UTC: a view "since" a date or a time counts every
+attempt submitted from the start of that day, which is what the rollups can answer.
 
 Traceability: every number on the pages can be opened with
 :func:`attempts_behind` (metric + parameters -> the attempts that make it up).
@@ -26,12 +30,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import DateTime, bindparam, text
+from sqlalchemy import Date, DateTime, bindparam, text
 from sqlmodel import Session
 
 from app.core import analytics as an
 from app.errors import NotFound, UserError
 from app.services.access import Actor, can, require
+from app.store import rollups
 from app.store.db import read_session, write_session
 from app.store.models import ATTEMPT_ERRORS, ATTEMPT_FLAGS, ReviewNote, utcnow
 
@@ -39,8 +44,8 @@ SUBMITTED = "submitted"
 TREND_WEEKS = 52  # the pass-rate trend covers at most the last year
 BEHIND_LIMIT = 200
 NOTE_MAX = 4000
-HIST_WIDTH = 5.0  # seconds per histogram bin
-HIST_CAP = 300.0  # decisions slower than this share the last bin
+HIST_WIDTH = float(rollups.SECONDS_BIN_WIDTH)  # seconds per histogram bin
+HIST_CAP = HIST_WIDTH * rollups.SECONDS_LAST_BIN  # decisions this slow share the last bin
 
 
 # --- SQL helpers ----------------------------------------------------------------------------
@@ -76,6 +81,11 @@ def _run(session: Session, *parts: str, **params) -> list:
         for k, v in params.items()
         if isinstance(v, dt.datetime)
     ]
+    typed += [
+        bindparam(k, type_=Date())
+        for k, v in params.items()
+        if isinstance(v, dt.date) and not isinstance(v, dt.datetime)
+    ]
     typed += [bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list)]
     if typed:
         stmt = stmt.bindparams(*typed)
@@ -96,10 +106,30 @@ def _params(actor: Actor, since: dt.datetime | None) -> dict:
     return params
 
 
+def _since_day(value: dt.date | dt.datetime | None) -> dt.date | None:
+    """The UTC day a ``since`` falls on (views count whole days, see the module notes)."""
+    if isinstance(value, dt.datetime):
+        return _utc(value).date()
+    return value
+
+
 def _as_datetime(value: dt.date | dt.datetime | None) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.combine(value, dt.time())
+    """The start (UTC) of the day of ``since``, for queries over the attempts themselves."""
+    day = _since_day(value)
+    return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def _day(value: object) -> dt.date:
+    """A rollup day as a date (SQLite hands back its ISO text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _rollup_where(day: dt.date | None) -> str:
+    return "agency_id = :agency" + ("" if day is None else " AND day >= :day")
+
+
+def _rollup_params(actor: Actor, day: dt.date | None) -> dict:
+    return {"agency": actor.agency_id} | ({} if day is None else {"day": day})
 
 
 def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
@@ -160,7 +190,6 @@ def cohort_overview(
     now = an.naive_utc(now or utcnow())
     rules = rules or an.StuckRules()
     recent = now - dt.timedelta(days=rules.recent_days)
-    params = _params(actor, None)
 
     def per_trainee() -> tuple[list, list]:
         with read_session() as session:
@@ -172,18 +201,9 @@ def cohort_overview(
             )
             overall = _run(
                 session,
-                "SELECT user_id, COUNT(*),",
-                _case("passed"),
-                ", SUM(COALESCE(score, 0)),",
-                _case("unsafe"),
-                ",",
-                _case("over_routed"),
-                ", MAX(submitted_at) FROM",
-                _from(session, "ix_attempt_an_user"),
-                "WHERE",
-                _where(None),
-                "GROUP BY user_id",
-                **params,
+                "SELECT user_id, attempts, passes, score_sum, unsafe, over_routed, last_at",
+                "FROM traineerollup WHERE agency_id = :agency AND attempts > 0",
+                agency=actor.agency_id,
             )
         return people, overall
 
@@ -281,56 +301,25 @@ def _trend_slope(weekly: pd.DataFrame) -> float | None:
 
 
 def _weekly_counts(session: Session, actor: Actor, now: dt.datetime) -> list[tuple]:
-    """(Monday, attempts, passes) per week (UTC), at most TREND_WEEKS weeks back.
-
-    SQLite: one index range count per week over the time-ordered index, which avoids
-    sorting a million rows by a computed day (what GROUP BY date(...) would do).
-    PostgreSQL: GROUP BY date_trunc('week', ...) as a hash aggregate.
-    """
-    first = _run(
+    """(Monday, attempts, passes) per week (UTC), at most TREND_WEEKS weeks back, from
+    the daily rollup."""
+    this_monday = now.date() - dt.timedelta(days=now.weekday())
+    first = this_monday - dt.timedelta(weeks=TREND_WEEKS - 1)
+    rows = _run(
         session,
-        "SELECT MIN(submitted_at) FROM",
-        _from(session, "ix_attempt_an_time"),
-        "WHERE",
-        _where(None),
-        **_params(actor, None),
-    )[0][0]
-    if first is None:
-        return []
-    first = an.naive_utc(first)
-    this_monday = dt.datetime.combine(now.date() - dt.timedelta(days=now.weekday()), dt.time())
-    start = dt.datetime.combine(first.date() - dt.timedelta(days=first.weekday()), dt.time())
-    start = max(start, this_monday - dt.timedelta(weeks=TREND_WEEKS - 1))
-    sql = (
-        "SELECT COUNT(*),",
-        _case("passed"),
-        "FROM",
-        _from(session, "ix_attempt_an_time"),
-        "WHERE",
-        _where(None),
-        "AND submitted_at >= :lo AND submitted_at < :hi",
+        "SELECT day, SUM(attempts), SUM(passes) FROM dayrouterollup",
+        "WHERE agency_id = :agency AND day >= :lo AND day < :hi GROUP BY day",
+        agency=actor.agency_id,
+        lo=first,
+        hi=this_monday + dt.timedelta(weeks=1),
     )
-    if not _is_sqlite(session):  # a hash aggregate over a parallel index-only scan
-        found = _run(
-            session,
-            "SELECT date_trunc('week', submitted_at AT TIME ZONE 'UTC') AS wk, COUNT(*),",
-            _case("passed"),
-            "FROM attempt WHERE",
-            _where(None),
-            "AND submitted_at >= :lo GROUP BY wk",
-            **_params(actor, None),
-            lo=start,
-        )
-        return sorted((an.naive_utc(w).date(), int(c), int(p or 0)) for w, c, p in found)
-    rows = []
-    week = start
-    while week <= this_monday:
-        nxt = week + dt.timedelta(weeks=1)
-        count, passes = _run(session, *sql, **_params(actor, None), lo=week, hi=nxt)[0]
-        if count:
-            rows.append((week.date(), int(count), int(passes or 0)))
-        week = nxt
-    return rows
+    weeks: dict[dt.date, list[int]] = {}
+    for day, count, passes in rows:
+        day = _day(day)
+        totals = weeks.setdefault(day - dt.timedelta(days=day.weekday()), [0, 0])
+        totals[0] += int(count or 0)
+        totals[1] += int(passes or 0)
+    return sorted((week, count, passes) for week, (count, passes) in weeks.items() if count)
 
 
 # --- errors and routing ---------------------------------------------------------------------
@@ -339,42 +328,28 @@ def _weekly_counts(session: Session, actor: Actor, now: dt.datetime) -> list[tup
 def error_profile(*, actor: Actor, since: dt.date | dt.datetime | None = None) -> pd.DataFrame:
     """Per disqualifier: missed vs wrongly flagged (counts and rates), see an.error_profile."""
     require(actor, "analytics")
-    since = _as_datetime(since)
-    params = _params(actor, since)
+    day = _since_day(since)
     with read_session() as session:
         combos = _run(
             session,
-            "SELECT missed_disqualifiers, over_disqualifiers, COUNT(*) FROM",
-            _from(session, "ix_attempt_an_errors"),
+            "SELECT missed_disqualifiers, over_disqualifiers, SUM(attempts) FROM dayerrorrollup",
             "WHERE",
-            _where(since),
-            f"AND ({ATTEMPT_ERRORS})",  # only attempts with an error; the rest add nothing
-            "GROUP BY missed_disqualifiers, over_disqualifiers",
-            **params,
+            _rollup_where(day),
+            "AND (missed_disqualifiers <> '' OR over_disqualifiers <> '')",
+            "GROUP BY missed_disqualifiers, over_disqualifiers HAVING SUM(attempts) > 0",
+            **_rollup_params(actor, day),
         )
-        per_version = _run(
+        presence = _run(
             session,
-            "SELECT scenario_version_id, COUNT(*) FROM",
-            _from(session, "ix_attempt_an_scenario"),
-            "WHERE",
-            _where(since),
-            "GROUP BY scenario_version_id",
-            **params,
+            "SELECT key_disqualifiers, SUM(attempts) FROM dayerrorrollup WHERE",
+            _rollup_where(day),
+            "GROUP BY key_disqualifiers HAVING SUM(attempts) > 0",
+            **_rollup_params(actor, day),
         )
-        keys = _run(
-            session,
-            "SELECT id, disqualifiers FROM scenarioversion WHERE agency_id = :agency",
-            agency=actor.agency_id,
-        )
-    key_of = {sid: d or "" for sid, d in keys}
-    presence = pd.DataFrame(
-        {
-            "disqualifiers": [key_of.get(sid, "") for sid, _ in per_version],
-            "n": [int(n) for _, n in per_version],
-        }
+    return an.error_profile(
+        _frame([(m, o, int(n)) for m, o, n in combos], ["missed", "over", "n"]),
+        _frame([(d, int(n)) for d, n in presence], ["disqualifiers", "n"]),
     )
-    presence = presence.groupby("disqualifiers", as_index=False)["n"].sum()
-    return an.error_profile(_frame(combos, ["missed", "over", "n"]), presence)
 
 
 @dataclass
@@ -387,22 +362,21 @@ class RoutingView:
 def confusion_matrix(*, actor: Actor, since: dt.date | dt.datetime | None = None) -> RoutingView:
     """Expert route x chosen route, with unsafe-dispatch and over-routing rates."""
     require(actor, "analytics")
-    since = _as_datetime(since)
+    day = _since_day(since)
     with read_session() as session:
         rows = _run(
             session,
-            "SELECT expert_disposition, disposition, COUNT(*),",
-            _case("unsafe"),
-            ",",
-            _case("over_routed"),
-            "FROM",
-            _from(session, "ix_attempt_an_route"),
-            "WHERE",
-            _where(since),
-            "GROUP BY expert_disposition, disposition",
-            **_params(actor, since),
+            "SELECT expert_disposition, disposition, SUM(attempts), SUM(unsafe),",
+            "SUM(over_routed) FROM dayrouterollup WHERE",
+            _rollup_where(day),
+            "GROUP BY expert_disposition, disposition HAVING SUM(attempts) > 0",
+            **_rollup_params(actor, day),
         )
-    cells = _frame(rows, ["expert", "chosen", "n", "unsafe", "over_routed"])
+    # The rollup keeps '' for a route the attempt left empty.
+    cells = _frame(
+        [(e or None, c or None, *(int(v) for v in rest)) for e, c, *rest in rows],
+        ["expert", "chosen", "n", "unsafe", "over_routed"],
+    )
     for column in ("n", "unsafe", "over_routed"):
         cells[column] = cells[column].astype(int)
     return RoutingView(an.confusion_matrix(cells), an.routing_rates(cells), cells)
@@ -419,15 +393,25 @@ class TimingView:
 def timing(*, actor: Actor, since: dt.date | dt.datetime | None = None) -> TimingView:
     """Time to decision against NFPA 1225: share within 60 s and the 90th percentile."""
     require(actor, "analytics")
-    since = _as_datetime(since)
-    params = _params(actor, since)
+    day = _since_day(since)
+    params = _params(actor, _as_datetime(since))
     limit = an.NFPA_SECONDS
+    edges = _bin_edges()
     with read_session() as session:
-        source = ("FROM", _from(session, "ix_attempt_an_seconds"))
-        where = ("WHERE", _where(since), "AND seconds IS NOT NULL")
-        # The share within 60 s and the exact 90th percentile follow from the bins.
-        bins = _seconds_bins(session, source, where, params)
+        per_bin = _run(
+            session,
+            "SELECT bin, SUM(attempts) FROM daysecondsrollup WHERE",
+            _rollup_where(day),
+            "GROUP BY bin",
+            **_rollup_params(actor, day),
+        )
+        counts = {int(b): int(n or 0) for b, n in per_bin}
+        bins = [(lo, hi, counts.get(i, 0)) for i, (lo, hi) in enumerate(edges)]
         n = sum(c for _, _, c in bins)
+        # The share within 60 s and the exact 90th percentile follow from the bins plus
+        # two short reads of the seconds index.
+        source = ("FROM", _from(session, "ix_attempt_an_seconds"))
+        where = ("WHERE", _where(params.get("since")), "AND seconds IS NOT NULL")
         at_limit = _run(
             session,
             "SELECT COUNT(*)",
@@ -466,46 +450,10 @@ def timing(*, actor: Actor, since: dt.date | dt.datetime | None = None) -> Timin
     return TimingView(summary, histogram)
 
 
-def _seconds_bins(session: Session, source: tuple, where: tuple, params: dict) -> list[tuple]:
-    """(lo, hi, count) for every histogram bin.
-
-    SQLite: one range count per bin walks the seconds index once, in order, with
-    no sort (a GROUP BY on a computed bin would sort every row). PostgreSQL: one
-    hash aggregate over a parallel index-only scan.
-    """
-    edges = _bin_edges()
-    if _is_sqlite(session):
-        counts = [
-            _run(
-                session,
-                "SELECT COUNT(*)",
-                *source,
-                *where,
-                "AND seconds >= :lo AND seconds < :hi",
-                **params,
-                lo=lo,
-                hi=hi,
-            )[0][0]
-            for lo, hi in edges
-        ]
-        return [(lo, hi, int(c or 0)) for (lo, hi), c in zip(edges, counts, strict=True)]
-    rows = _run(
-        session,
-        "SELECT LEAST(GREATEST(FLOOR(seconds / :width), 0), :last) AS b, COUNT(*)",
-        *source,
-        *where,
-        "GROUP BY b",
-        **params,
-        width=HIST_WIDTH,
-        last=len(edges) - 1,
-    )
-    by_bin = {int(b): int(c) for b, c in rows}
-    return [(lo, hi, by_bin.get(i, 0)) for i, (lo, hi) in enumerate(edges)]
-
-
 def _bin_edges() -> list[tuple[float, float]]:
     """[lo, hi) histogram bins of HIST_WIDTH seconds; the last one is open-ended from HIST_CAP."""
-    assert an.NFPA_SECONDS % HIST_WIDTH == 0  # the 60 s mark falls on a bin edge
+    # The 60 s mark falls on a bin edge; the bins are the rollup's (rollups.seconds_bin).
+    assert an.NFPA_SECONDS % HIST_WIDTH == 0
     edges = [k * HIST_WIDTH for k in range(int(HIST_CAP / HIST_WIDTH) + 1)]
     bins = list(zip(edges, edges[1:], strict=False))
     bins[0] = (-1e12, bins[0][1])  # never expected, but nothing may fall outside the bins

@@ -287,3 +287,56 @@ class LoginSession(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime
     revoked: bool = Field(default=False)
+
+
+# --- Rollups of submitted attempts (kept by database triggers, app/store/rollups.py) ---------
+# The supervisor dashboards read these few thousand rows instead of a million attempts.
+# Triggers on attempt add a row's contribution when it becomes submitted and take it back
+# when a submitted row changes or goes, so every writer (the app, imports, bulk loads,
+# hand-run SQL) keeps them right. Text keys hold '' where the attempt has NULL.
+
+
+class TraineeRollup(SQLModel, table=True):
+    """Per trainee: all their submitted attempts."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    attempts: int = Field(default=0)
+    passes: int = Field(default=0)
+    score_sum: int = Field(default=0)
+    unsafe: int = Field(default=0)
+    over_routed: int = Field(default=0)
+    last_at: dt.datetime | None = None
+
+
+class DayRouteRollup(SQLModel, table=True):
+    """Per agency and UTC day: expert route x chosen route."""
+
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    day: dt.date = Field(primary_key=True)
+    expert_disposition: str = Field(primary_key=True, max_length=40)
+    disposition: str = Field(primary_key=True, max_length=40)
+    attempts: int = Field(default=0)
+    passes: int = Field(default=0)
+    unsafe: int = Field(default=0)
+    over_routed: int = Field(default=0)
+
+
+class DayErrorRollup(SQLModel, table=True):
+    """Per agency and UTC day: the key's disqualifiers x missed x wrongly flagged."""
+
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    day: dt.date = Field(primary_key=True)
+    key_disqualifiers: str = Field(primary_key=True, max_length=128)
+    missed_disqualifiers: str = Field(primary_key=True, max_length=128)
+    over_disqualifiers: str = Field(primary_key=True, max_length=128)
+    attempts: int = Field(default=0)
+
+
+class DaySecondsRollup(SQLModel, table=True):
+    """Per agency and UTC day: time to decision in 5-second bins (app/services/review.py)."""
+
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    day: dt.date = Field(primary_key=True)
+    bin: int = Field(primary_key=True)
+    attempts: int = Field(default=0)
