@@ -34,11 +34,56 @@ dubious_only = st.toggle("Only dubious scenarios", key="items.dubious")
 
 
 @st.cache_data(ttl=60, max_entries=8, show_spinner="Working out the statistics…")
-def _items(_actor, user_id: int, database: str, dubious_only: bool) -> list[dict]:
+def _items(_actor, user_id: int, database: str, dubious_only: bool, as_of) -> list[dict]:
+    # ``as_of`` (when the stored statistics were worked out) is part of the key, so a
+    # refresh shows at once.
     return authoring.item_analysis(actor=_actor, dubious_only=dubious_only)
 
 
-rows = _items(actor, actor.user_id, get_settings().effective_database_url, dubious_only)
+def _when(stamp) -> str:
+    return stamp.strftime("%d %b %Y, %H:%M UTC")
+
+
+@st.fragment(run_every=3)
+def _wait_for_refresh(as_of) -> None:
+    """While a background refresh runs, look every few seconds; show the new figures."""
+    latest = authoring.item_analysis_status(actor=actor)
+    if latest.computed_at != as_of or not latest.refreshing:
+        st.rerun(scope="app")
+
+
+status = authoring.item_analysis_status(actor=actor)
+rows = _items(
+    actor, actor.user_id, get_settings().effective_database_url, dubious_only, status.computed_at
+)
+status = authoring.item_analysis_status(actor=actor)  # the first view works them out
+if status.computed_at is not None:
+    said = f"Worked out {_when(status.computed_at)} from {status.attempts:,} attempt(s)" + (
+        f" in {status.seconds:.1f} s." if status.seconds is not None else "."
+    )
+    if status.fresh:
+        said += " No attempt has come in since."
+    elif status.refreshing:
+        said += (
+            f" {status.new_attempts:,} attempt(s) came in since: they are being worked in "
+            "now, and this page shows the new figures when that is done."
+        )
+    else:
+        said += f" {status.new_attempts:,} attempt(s) came in since."
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.caption(said)
+    if right.button(
+        "Work out again now",
+        icon=":material/refresh:",
+        disabled=status.fresh or status.refreshing,
+        help="Reads every graded attempt again; on a big bank this takes a few seconds.",
+    ):
+        with st.spinner("Working out the statistics from every graded attempt…"):
+            authoring.refresh_item_analysis(actor=actor)
+        st.rerun()
+    if status.refreshing:
+        _wait_for_refresh(status.computed_at)
+
 if not rows:
     st.info("No graded attempts yet." if not dubious_only else "No dubious scenario. Good.")
     st.stop()

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, func, select
 
@@ -46,6 +45,7 @@ from app.core.scenario import MODULE_SLUGS, Problem, parse_scenario
 from app.core.scenario_diff import ScenarioDiff, diff_texts
 from app.core.yaml_safe import YamlError, load_yaml
 from app.errors import NotFound, UserError
+from app.services import item_snapshot
 from app.services.access import Actor, require
 from app.services.bank import (
     ImportRejected,
@@ -139,73 +139,25 @@ def problem_line(problem: Mapping) -> str:
 
 
 # ------------------------------------------------------------------ item statistics
-
-
-# Item statistics: one grouped query (the agency's submitted, graded attempts outside
-# guided mode, by trainee, version, chosen route and chosen call type), then pandas in
-# app.core.item_stats. The query is constant text; every value is a bound parameter.
-# Measured on 1,000,000 attempts (5,000 trainees, 10,000 versions, SQLite, 2 busy
-# cores): about 8 s in all, so the pages keep the result for a minute.
-_SQL_ITEM_GROUPS = (
-    "SELECT a.user_id, a.scenario_version_id, a.disposition, a.expert_disposition,",
-    "a.call_type, COUNT(*), SUM(a.score) FROM attempt a",
-    "WHERE a.agency_id = :agency AND a.status = 'submitted' AND a.score IS NOT NULL",
-    "AND a.mode <> 'guided'",
-    "GROUP BY a.user_id, a.scenario_version_id, a.disposition, a.expert_disposition,",
-    "a.call_type",
-)
-
-
-def _item_frame(session: Session, agency_id: int) -> pd.DataFrame:
-    # The driver's cursor: a million rows through SQLAlchemy's Row objects cost more
-    # than the query itself.
-    sql = " ".join(_SQL_ITEM_GROUPS)
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        params: Any = {"agency": agency_id}
-    else:  # psycopg: %(name)s placeholders
-        sql, params = sql.replace(":agency", "%(agency)s"), {"agency": agency_id}
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    raw = pd.DataFrame.from_records(
-        rows, columns=["trainee", "item", "route", "best", "chosen", "n", "total"]
-    )
-    keys = dict(
-        session.exec(
-            select(ScenarioVersion.id, ScenarioVersion.call_type).where(
-                ScenarioVersion.agency_id == agency_id
-            )
-        ).all()
-    )
-    key_type = raw["item"].map(keys)
-    wrong_route = raw["route"].notna() & raw["best"].notna() & (raw["route"] != raw["best"])
-    wrong_type = raw["chosen"].notna() & (raw["chosen"] != key_type)
-    return pd.DataFrame(
-        {
-            "trainee": raw["trainee"],
-            "item": raw["item"],
-            "n": raw["n"].astype("int64"),
-            "s": raw["total"].astype("float64") / 100.0,
-            "wrong_route": raw["route"].where(wrong_route, None),
-            "wrong_type": raw["chosen"].where(wrong_type, None),
-        }
-    )
-
-
-def _item_stats(session: Session, agency_id: int) -> dict[int, stats_core.ItemStats]:
-    aggregates = stats_core.aggregate_frame(_item_frame(session, agency_id))
-    return {int(item): stats_core.finish(agg) for item, agg in aggregates.items()}
+# Worked out from every graded attempt and kept per agency: app/services/item_snapshot.py.
 
 
 def item_stats_map(*, actor: Actor) -> dict[int, stats_core.ItemStats]:
     """Item statistics of every version with graded attempts (for :func:`bank`)."""
     require(actor, "author_scenarios")
-    with read_session() as session:
-        return _item_stats(session, actor.agency_id)
+    return item_snapshot.current(actor.agency_id).stats
+
+
+def item_analysis_status(*, actor: Actor) -> item_snapshot.Snapshot:
+    """When the item statistics were worked out and whether attempts came in since."""
+    require(actor, "item_analysis")
+    return item_snapshot.status(actor.agency_id)
+
+
+def refresh_item_analysis(*, actor: Actor) -> item_snapshot.Snapshot:
+    """Work the item statistics out again now (the page's "Work out again" button)."""
+    require(actor, "item_analysis")
+    return item_snapshot.refresh(actor.agency_id)
 
 
 def item_analysis(*, actor: Actor, dubious_only: bool = False) -> list[dict]:
@@ -215,35 +167,35 @@ def item_analysis(*, actor: Actor, dubious_only: bool = False) -> list[dict]:
     were on screen).
     """
     require(actor, "item_analysis")
+    stats = item_snapshot.current(actor.agency_id).stats
+    columns = ("id", "scenario_key", "version", "is_current", "title", "module", "status",
+               "call_type")  # fmt: skip
     with read_session() as session:
-        stats = _item_stats(session, actor.agency_id)
-        ids = list(stats)
+        # Plain columns, not ORM objects: thousands of versions on every page view.
         rows = (
             session.exec(
-                select(ScenarioVersion)
-                .options(defer(ScenarioVersion.yaml_text), defer(ScenarioVersion.data))
-                .where(ScenarioVersion.agency_id == actor.agency_id)
+                select(*(getattr(ScenarioVersion, c) for c in columns)).where(
+                    ScenarioVersion.agency_id == actor.agency_id
+                )
             ).all()
-            if ids
+            if stats
             else []
         )
     out = []
-    for row in rows:
-        if row.id not in stats:
-            continue
-        item = stats[row.id]
-        if dubious_only and not item.dubious:
+    for version_id, key, version, current, title, module, status, call_type in rows:
+        item = stats.get(version_id)
+        if item is None or (dubious_only and not item.dubious):
             continue
         out.append(
             {
-                "version_id": row.id,
-                "key": row.scenario_key,
-                "version": row.version,
-                "current": row.is_current,
-                "title": row.title,
-                "module": row.module,
-                "status": row.status,
-                "call_type": row.call_type,
+                "version_id": version_id,
+                "key": key,
+                "version": version,
+                "current": current,
+                "title": title,
+                "module": module,
+                "status": status,
+                "call_type": call_type,
                 **item.as_dict(),
             }
         )
@@ -331,11 +283,11 @@ def bank(
             rows = [r for r in rows if model in _models_in(r.data)]
         ids = [r.id for r in rows]
         counts = _attempt_counts(session, actor.agency_id, ids)
-        if not with_stats or not rows:
-            stats = {}
-        elif stats is None:
-            stats = _item_stats(session, actor.agency_id)
         states = calibration.calibration_states(session, agency, rows)
+    if not with_stats or not rows:
+        stats = {}
+    elif stats is None:
+        stats = item_snapshot.current(actor.agency_id).stats
     out = []
     for r in rows:
         item = stats.get(r.id)

@@ -340,3 +340,19 @@ class DaySecondsRollup(SQLModel, table=True):
     day: dt.date = Field(primary_key=True)
     bin: int = Field(primary_key=True)
     attempts: int = Field(default=0)
+
+
+class ItemStatsSnapshot(SQLModel, table=True):
+    """The last item analysis of an agency's bank (app/services/item_snapshot.py).
+
+    Working it out reads every graded attempt, so big centers keep the result here and
+    refresh it in the background; ``signature`` tells whether attempts came in since.
+    """
+
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    computed_at: dt.datetime | None = None
+    signature: str = Field(default="", max_length=64)
+    attempts: int = Field(default=0)  # submitted attempts when it was worked out
+    seconds: float | None = None  # how long working it out took
+    items: list | None = _json()  # ItemStats rows, see item_snapshot.encode
+    refresh_started_at: dt.datetime | None = None  # a refresh is running (claimed) since

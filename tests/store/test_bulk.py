@@ -91,6 +91,24 @@ def test_dashboards_run_on_bulk_data(agency):
     assert set(timings) >= {"cohort_overview", "equity_audit", "attempt_replay"}
 
 
+def test_bulk_load_leaves_the_rollups_counted_and_kept(agency):
+    from tests.store.test_rollups import _recounted, _snapshot
+
+    build_dataset(agency_id=agency, scenarios=20, trainees=6, attempts=500, seed=3)
+    counted = _snapshot()
+    assert counted == _recounted()
+    assert sum(int(row[2]) for row in counted["traineerollup"]) == 500  # attempts column
+    with write_session() as session:  # the triggers are back: one more row is counted
+        session.execute(
+            text(
+                "UPDATE attempt SET passed = NOT passed WHERE id = "
+                "(SELECT MIN(id) FROM attempt WHERE agency_id = :a)"
+            ),
+            {"a": agency},
+        )
+    assert _snapshot() != counted and _snapshot() == _recounted()
+
+
 def test_same_seed_same_numbers_and_runs_twice(agency):
     first = build_dataset(agency_id=agency, scenarios=30, trainees=5, attempts=300, seed=9)
     second = build_dataset(agency_id=agency, scenarios=30, trainees=5, attempts=300, seed=9)
