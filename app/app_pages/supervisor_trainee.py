@@ -8,6 +8,7 @@ from app.core.protocol import load_protocol
 from app.errors import UserError
 from app.services import review
 from app.settings import get_settings
+from app.ui.local_time import shown
 from app.ui.session import page_actor
 
 actor = page_actor("review_attempts")
@@ -290,7 +291,7 @@ st.caption("The trainee sees these notes with the call in their attempt history.
 for note in replay.notes:
     with st.container(border=True):
         when = note["created_at"]
-        st.caption(f"{note['author']} · {when:%Y-%m-%d %H:%M} UTC" if when else note["author"])
+        st.caption(f"{note['author']} · {shown(when)}" if when else note["author"])
         st.text(note["text"])  # supervisor-written text: plain text only
 if not replay.notes:
     st.caption("No notes on this call yet.")

@@ -6,6 +6,7 @@ import streamlit as st
 from app.errors import UserError
 from app.services import practice
 from app.ui.grade_card import plain, render_grade_card
+from app.ui.local_time import shown
 from app.ui.session import page_actor
 
 actor = page_actor("own_attempts")
@@ -24,7 +25,7 @@ MODE_NAMES = {"guided": "Guided", "standard": "Standard", "timed": "Timed", "exa
 def _row(item: dict) -> dict:
     when = item["submitted_at"]
     return {
-        "When (UTC)": when.strftime("%Y-%m-%d %H:%M") if when else "",
+        "When": shown(when),
         "Call": item["title"],
         "Mode": MODE_NAMES.get(item["mode"], item["mode"]),
         "Score": item["score"],
@@ -58,7 +59,7 @@ if st.session_state.get(OPEN) not in by_id:
 
 def _label(attempt_id: int) -> str:
     item = by_id[attempt_id]
-    when = item["submitted_at"].strftime("%d %b %H:%M") if item["submitted_at"] else ""
+    when = shown(item["submitted_at"], "%d %b %H:%M")
     notes = f" · {item['notes']} note(s)" if item["notes"] else ""
     return f"{when} — {item['title']} — {item['score']}{notes}"
 

@@ -6,6 +6,7 @@ import streamlit as st
 from app.core import item_stats
 from app.services import authoring
 from app.settings import get_settings
+from app.ui.local_time import shown
 from app.ui.session import page_actor
 
 actor = page_actor("item_analysis")
@@ -41,7 +42,7 @@ def _items(_actor, user_id: int, database: str, dubious_only: bool, as_of) -> li
 
 
 def _when(stamp) -> str:
-    return stamp.strftime("%d %b %Y, %H:%M UTC")
+    return shown(stamp, "%d %b %Y, %H:%M")
 
 
 @st.fragment(run_every=3)

@@ -98,6 +98,17 @@ def pages_for(role: str | None) -> list[PageSpec]:
 def build_navigation(actor: Actor | None):
     """The st.navigation object for this actor (login and verification when logged out)."""
     if actor is None:
+        # A link to a page (say, /trainee_call from a bookmark) shows the login form, not
+        # "page not found"; after logging in the same address opens that page.
+        deep_links = [
+            st.Page(
+                "app_pages/login.py",
+                title="Log in",
+                url_path=spec.file.removesuffix(".py"),
+                visibility="hidden",
+            )
+            for spec in PAGES
+        ]
         return st.navigation(
             [
                 st.Page(
@@ -108,6 +119,7 @@ def build_navigation(actor: Actor | None):
                     title="Verify a certificate",
                     icon=":material/verified_user:",
                 ),
+                *deep_links,
             ]
         )
     sections: dict[str, list] = {}
