@@ -10,8 +10,6 @@ Each interaction costs one small read (the view) plus, for an action, one small 
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from app.errors import UserError
@@ -126,18 +124,60 @@ def _on_submit(actor: Actor, attempt_id: int, idempotency_key: str) -> None:
 # ------------------------------------------------------------------ pieces of the screen
 
 
-@st.fragment(run_every=1)
-def _clock(started_epoch: float, limit: int | None) -> None:
-    """The call clock; only this fragment reruns every second."""
-    elapsed = time.time() - started_epoch
+# The call clock counts in the browser: a server-side rerun every second for every open
+# call was most of a busy server's work (README, "What is slow"). The page fills in the
+# time when it is drawn; the script only moves it on. Only numbers go into it.
+_CLOCK_HTML = """<div id="{element}" role="timer" style="line-height:1.25">
+<div class="cc-label" style="font-size:0.875rem;opacity:0.7">{label}</div>
+<div class="cc-value" style="font-size:2.25rem;font-variant-numeric:tabular-nums">{value}</div>
+</div>
+<script>(() => {{
+  if (window.callClockTimer) clearInterval(window.callClockTimer);
+  const start = Date.now() - {elapsed} * 1000, limit = {limit};
+  const mmss = (s) => {{
+    s = Math.floor(Math.max(s, 0));
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }};
+  const tick = () => {{
+    const box = document.getElementById("{element}");
+    if (!box) {{ clearInterval(window.callClockTimer); return; }}
+    const elapsed = (Date.now() - start) / 1000;
+    let label = "Call time", value = mmss(elapsed);
+    if (limit > 0) {{
+      const left = limit - elapsed;
+      label = left >= 0 ? "Time left of " + mmss(limit) : "Over the " + mmss(limit) + " target";
+      value = left >= 0 ? mmss(left) : "+" + mmss(-left);
+    }}
+    box.querySelector(".cc-label").textContent = label;
+    box.querySelector(".cc-value").textContent = value;
+  }};
+  tick();
+  window.callClockTimer = setInterval(tick, 1000);
+}})();</script>"""
+
+
+def clock_text(elapsed: float, limit: int | None) -> tuple[str, str]:
+    """(label, value) of the call clock; the browser's script says the same each second."""
     if limit:
         left = limit - elapsed
         if left >= 0:
-            st.metric(f"Time left of {_mmss(limit)}", _mmss(left), help="This call's time target.")
-        else:
-            st.metric(f"Over the {_mmss(limit)} target", f"+{_mmss(-left)}")
-    else:
-        st.metric("Call time", _mmss(elapsed))
+            return f"Time left of {_mmss(limit)}", _mmss(left)
+        return f"Over the {_mmss(limit)} target", f"+{_mmss(-left)}"
+    return "Call time", _mmss(elapsed)
+
+
+def _clock(attempt_id: int, elapsed: float, limit: int | None) -> None:
+    label, value = clock_text(elapsed, limit)
+    st.html(
+        _CLOCK_HTML.format(
+            element=f"call-clock-{int(attempt_id)}",
+            label=label,
+            value=value,
+            elapsed=f"{float(elapsed):.1f}",
+            limit=int(limit or 0),
+        ),
+        unsafe_allow_javascript=True,
+    )
 
 
 def _header(view: dict, *, timed: bool) -> None:
@@ -153,8 +193,8 @@ def _header(view: dict, *, timed: bool) -> None:
             st.caption("Location")
             st.markdown(f"**{plain(view.get('location') or 'Not given yet')}**")
         with cols[3]:
-            started = time.time() - float(view["elapsed_seconds"])
-            _clock(started, view.get("time_limit_seconds") if timed else None)
+            limit = view.get("time_limit_seconds") if timed else None
+            _clock(view["attempt_id"], float(view["elapsed_seconds"]), limit)
         facts = []
         caller = view.get("caller") or {}
         if caller.get("role"):

@@ -164,3 +164,15 @@ def test_opening_audio_loads_with_a_duration(live_server, page):
     )
     duration = page.evaluate("() => document.querySelector('audio').duration")
     assert duration > 0
+
+
+def test_the_call_clock_counts_in_the_browser(live_server, page):
+    """The clock moves on by itself: no server rerun every second for every open call."""
+    _login(live_server, page, "trainee")
+    _start_call(live_server, page)
+    value = page.locator("[role=timer] .cc-value")
+    expect(value).to_have_text(re.compile(r"^\d+:\d\d$"))
+    first = value.inner_text()
+    expect(value).not_to_have_text(first, timeout=5_000)
+    live_server.wait_idle(page)
+    assert page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").count()

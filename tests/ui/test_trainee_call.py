@@ -133,7 +133,18 @@ def test_timed_mode_shows_the_target(knife, world):
     at = _app(world["trainee-a"])
     at.radio(key="practice.mode_pick").set_value("timed").run()
     at.button[0].click().run()
-    assert any(m.label == "Time left of 1:15" for m in at.metric)  # the knife call: 75 s
+    clock = [h.value for h in at.html if "call-clock-" in h.value]
+    assert len(clock) == 1 and "Time left of 1:15" in clock[0]  # the knife call: 75 s
+    assert "limit = 75;" in clock[0]  # the browser counts down from the same target
+
+
+def test_the_call_clock_text_matches_what_the_browser_shows():
+    from app.ui.call_panel import clock_text
+
+    assert clock_text(12.7, None) == ("Call time", "0:12")
+    assert clock_text(14.2, 75) == ("Time left of 1:15", "1:00")
+    assert clock_text(75.0, 75) == ("Time left of 1:15", "0:00")
+    assert clock_text(200.4, 75) == ("Over the 1:15 target", "+2:05")
 
 
 def test_next_call_after_feedback_starts_a_new_attempt(knife, world):
