@@ -70,7 +70,8 @@ def register(subparsers) -> None:
     p.add_argument(
         "--no-clock",
         action="store_true",
-        help="simulated trainees do not rerun the call clock each second (to see what it costs)",
+        help="simulated trainees ignore fragments the server asks to rerun on a timer "
+        "(the call clock was one before it moved into the browser)",
     )
     p.add_argument("--keep", action="store_true", help="keep the database and work folder")
     p.add_argument("--seed", type=int, default=0)
