@@ -10,7 +10,7 @@ from app.core.scenario import MODULE_SLUGS
 from app.core.scenario_diff import diff_texts
 from app.errors import UserError
 from app.services import authoring
-from app.services.bank import ImportRejected
+from app.services.bank import ImportRejected, content_hash
 from app.ui.grade_card import plain
 from app.ui.scenario_preview import render_preview
 from app.ui.session import page_actor
@@ -32,6 +32,11 @@ def _clip(_actor, user_id: int, text: str, item: str) -> bytes | None:
 
 def _text_key(pick: int) -> str:
     return f"editor.text.{pick or 'new'}"
+
+
+def _base_key(pick: int) -> str:
+    # The saved text this editor started from: a save made meanwhile is not overwritten.
+    return f"editor.base.{pick or 'new'}"
 
 
 def _digest(text: str) -> str:
@@ -61,6 +66,7 @@ saved_text = loaded["yaml_text"] if loaded else authoring.new_scenario_text(acto
 text_key = _text_key(pick)
 if text_key not in st.session_state:
     st.session_state[text_key] = saved_text
+    st.session_state[_base_key(pick)] = content_hash(saved_text)
 text = st.session_state[text_key]
 result = authoring.validate_text(actor=actor, text=text)
 filters = authoring.bank_filters(actor=actor)
@@ -69,7 +75,9 @@ filters = authoring.bank_filters(actor=actor)
 def _save(pick: int, key: str | None) -> None:
     current = st.session_state[_text_key(pick)]
     try:
-        saved = authoring.save_scenario(actor=actor, text=current, key=key)
+        saved = authoring.save_scenario(
+            actor=actor, text=current, key=key, based_on=st.session_state.get(_base_key(pick))
+        )
     except ImportRejected as exc:
         st.session_state["editor.flash"] = ("error", "Not saved: " + "; ".join(exc.problems))
         return
@@ -84,13 +92,15 @@ def _save(pick: int, key: str | None) -> None:
         "unchanged": "Nothing to save: the text is unchanged.",
     }
     st.session_state["editor.flash"] = ("ok", messages[saved["outcome"]])
-    st.session_state.pop(_text_key(pick), None)
-    st.session_state.pop(_text_key(saved["version_id"]), None)
+    for stale in (pick, saved["version_id"]):
+        st.session_state.pop(_text_key(stale), None)
+        st.session_state.pop(_base_key(stale), None)
     st.session_state[PICK] = saved["version_id"]
 
 
 def _discard(pick: int, saved: str) -> None:
     st.session_state[_text_key(pick)] = saved
+    st.session_state[_base_key(pick)] = content_hash(saved)
 
 
 def _apply_form(text_key: str, prefix: str) -> None:

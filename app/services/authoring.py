@@ -536,15 +536,26 @@ def scenario_checks(*, actor: Actor, data: Mapping) -> list[dict]:
     return out
 
 
+class EditConflict(UserError):
+    """Someone saved the scenario after this editor opened it; nothing was stored."""
+
+
 def save_scenario(
-    *, actor: Actor, text: str, key: str | None = None, filename: str = "scenario.yaml"
+    *,
+    actor: Actor,
+    text: str,
+    key: str | None = None,
+    filename: str = "scenario.yaml",
+    based_on: str | None = None,
 ) -> dict:
     """Validate and store a scenario text; returns ``{version_id, key, version, outcome}``.
 
     ``key`` is the id of the scenario being edited (its id may not change); without it
     the text is a new scenario, stored as a draft, and its id must be new. ``outcome``:
     ``created``, ``new_version`` (the old version has attempts), ``updated`` (in place)
-    or ``unchanged``.
+    or ``unchanged``. ``based_on``: the content hash of the text the editor started
+    from; when the current version is no longer that text, :class:`EditConflict` is
+    raised rather than overwriting someone else's save.
     """
     require(actor, "author_scenarios")
     with write_session() as session:
@@ -571,6 +582,8 @@ def save_scenario(
                 )
             if exists is None:
                 raise NotFound("There is no such scenario in your agency's bank.")
+            if based_on is not None:
+                _check_not_overtaken(session, actor, key, based_on, text)
             bumped = _bump_version(session, actor, data, text)
             if bumped is not None:
                 data, _ = parse_scenario(bumped, filename, agency_protocol(agency))
@@ -591,6 +604,27 @@ def save_scenario(
             "status": row.status,
             "outcome": outcome,
         }
+
+
+def _check_not_overtaken(
+    session: Session, actor: Actor, key: str, based_on: str, text: str
+) -> None:
+    # Locks the current version's row on PostgreSQL (SQLite's BEGIN IMMEDIATE already
+    # lets one writer in at a time), so two saves cannot both pass the check.
+    current = session.exec(
+        select(ScenarioVersion)
+        .where(ScenarioVersion.agency_id == actor.agency_id)
+        .where(ScenarioVersion.scenario_key == key)
+        .where(ScenarioVersion.is_current == True)  # noqa: E712
+        .with_for_update()
+    ).first()
+    if current is None or current.content_hash in (based_on, content_hash(text)):
+        return
+    raise EditConflict(
+        f"Someone saved this scenario (now version {current.version}) after you opened it, "
+        "so your save would undo their change. Nothing was saved and your text is still "
+        "here: copy what you need, open the scenario again to see theirs, and save again."
+    )
 
 
 _VERSION_LINE = re.compile(r"^version:[ \t]*\d+[ \t]*(?=#|$)", re.MULTILINE)

@@ -12,7 +12,7 @@ from sqlmodel import select
 from app.core.protocol import ProtocolError
 from app.errors import AccessDenied, NotFound, UserError
 from app.services import authoring
-from app.services.bank import ImportRejected
+from app.services.bank import ImportRejected, content_hash
 from app.store.db import read_session
 from app.store.models import Agency, ScenarioVersion
 from tests.services.test_authoring_support import (
@@ -437,3 +437,28 @@ def test_a_trainer_of_agency_b_cannot_touch_agency_as_scenarios(bank, world):
         ).all()
     assert [r.yaml_text for r in b_rows] == [text]
     assert keys(authoring.bank(actor=other)) == {"disturbance-knife-0003"}
+
+
+def test_a_save_never_undoes_a_save_made_after_the_editor_opened(bank, world):
+    from tests.services.test_authoring_support import add_user
+
+    first, second = world["trainer-a"], add_user(world.agencies["a"], "trainer-a2", "trainer")
+    key = "disturbance-laundromat-0004"
+    opened = authoring.load_scenario(actor=first, version_id=bank["laundromat"])["yaml_text"]
+    base = content_hash(opened)  # both editors opened the same text
+    washer = opened.replace("argument over a dryer", "argument over a washer")
+    phone = opened.replace("argument over a dryer", "argument over a phone charger")
+    assert washer != opened and phone != opened
+
+    authoring.save_scenario(actor=first, text=washer, key=key, based_on=base)
+    with pytest.raises(authoring.EditConflict, match="after you opened it"):
+        authoring.save_scenario(actor=second, text=phone, key=key, based_on=base)
+    stored = authoring.load_scenario(actor=first, version_id=bank["laundromat"])["yaml_text"]
+    assert stored == washer  # the first save stands
+
+    same = authoring.save_scenario(actor=second, text=washer, key=key, based_on=base)
+    assert same["outcome"] == "unchanged"  # saving what is already there is no conflict
+    fresh = authoring.save_scenario(
+        actor=second, text=stored.replace("washer", "phone"), key=key, based_on=content_hash(stored)
+    )
+    assert fresh["outcome"] == "updated"

@@ -73,6 +73,28 @@ def test_saving_without_attempts_updates_in_place(scenario, world):
     assert len(saved) == 1 and "over a washer" in saved[0].yaml_text
 
 
+def test_a_save_made_meanwhile_is_not_overwritten_and_my_text_is_kept(scenario, world):
+    from app.services import authoring
+    from tests.services.test_authoring_support import add_user
+
+    mine = open_editor(world, scenario)
+    other = add_user(world.agencies["a"], "trainer-a2", "trainer")
+    theirs = text_of(LAUNDROMAT).replace("over a dryer", "over a washer", 1)
+    authoring.save_scenario(actor=other, text=theirs, key="disturbance-laundromat-0004")
+    edited = text_of(LAUNDROMAT).replace("over a dryer", "over a phone charger", 1)
+    yaml_box(mine).set_value(edited).run()
+    mine.button(key="editor.save").click().run()
+    assert not mine.exception
+    assert any("after you opened it" in e.value for e in mine.error)
+    assert yaml_box(mine).value == edited  # nothing typed is lost
+    assert "over a washer" in rows()[0].yaml_text  # and their save stands
+    mine.button(key="editor.discard").click().run()  # take their text, then edit again
+    assert yaml_box(mine).value == theirs
+    yaml_box(mine).set_value(theirs.replace("washer", "phone charger")).run()
+    mine.button(key="editor.save").click().run()
+    assert any("updated in place" in s.value for s in mine.success)
+
+
 def test_saving_with_attempts_makes_a_new_version_with_a_diff(scenario, world):
     add_attempt(world["trainee-a"], scenario, 100)
     at = open_editor(world, scenario)
