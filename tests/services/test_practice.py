@@ -539,6 +539,27 @@ def test_next_scenario_prefers_unseen_and_stays_in_the_agency(bank, world, monke
         assert practice.next_scenario(actor=t, mode="standard", rng=random.Random(seed)) in allowed
 
 
+def test_next_scenario_sees_bank_changes_at_once(bank, world, monkeypatch):
+    """The catalogue kept per process never offers a retired call or misses a new one."""
+    from app.services import authoring
+
+    monkeypatch.setattr(practice, "_generate_calls", lambda actor, profile, count=3: [])
+    t, trainer = world["trainee-a"], world["trainer-a"]
+    picks = {
+        practice.next_scenario(actor=t, mode="standard", rng=random.Random(s)) for s in range(20)
+    }
+    assert picks == {bank["knife"], bank["sleeper"]}  # the catalogue is now kept
+    authoring.set_status(actor=trainer, version_id=bank["knife"], status="retired")
+    for seed in range(20):
+        chosen = practice.next_scenario(actor=t, mode="standard", rng=random.Random(seed))
+        assert chosen == bank["sleeper"]
+    authoring.set_status(actor=trainer, version_id=bank["draft"], status="published")
+    picks = {
+        practice.next_scenario(actor=t, mode="standard", rng=random.Random(s)) for s in range(40)
+    }
+    assert picks == {bank["sleeper"], bank["draft"]}
+
+
 def test_next_scenario_uses_generated_calls_when_the_bank_is_exhausted(bank, world, monkeypatch):
     t = world["trainee-a"]
     for name in ("knife", "sleeper"):
