@@ -9,22 +9,22 @@ def test_refresh_keeps_the_login_and_logout_ends_it(live_server, page):
     live_server.login(page, "trainee")
     page.reload()
     live_server.wait_idle(page)
-    assert page.get_by_text("Signed in as").count() == 1
+    expect(page.get_by_text("Signed in as")).to_have_count(1, timeout=30_000)
     page.get_by_role("link", name="Account").click()
     live_server.wait_idle(page)
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("button", name="Log in").wait_for(timeout=30_000)
     page.reload()
     live_server.wait_idle(page)
-    assert page.get_by_role("button", name="Log in").count() == 1
-    assert page.get_by_text("Signed in as").count() == 0
+    expect(page.get_by_role("button", name="Log in")).to_have_count(1, timeout=30_000)
+    expect(page.get_by_text("Signed in as")).to_have_count(0)
 
 
 def test_a_deep_link_asks_for_the_login_then_opens_that_page(live_server, page):
     page.goto(f"{live_server.base_url}/trainee_history")
     live_server.wait_idle(page)
-    assert page.get_by_role("button", name="Log in").count() == 1
-    assert page.get_by_text("Page not found").count() == 0
+    expect(page.get_by_role("button", name="Log in")).to_have_count(1, timeout=30_000)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
     page.get_by_label("User name").fill("trainee")
     page.get_by_label("Password", exact=True).fill(live_server.accounts["trainee"])
     page.get_by_role("button", name="Log in").click()
