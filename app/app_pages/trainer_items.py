@@ -35,9 +35,9 @@ dubious_only = st.toggle("Only dubious scenarios", key="items.dubious")
 
 
 @st.cache_data(ttl=60, max_entries=8, show_spinner="Working out the statistics…")
-def _items(_actor, user_id: int, database: str, dubious_only: bool, as_of) -> list[dict]:
-    # ``as_of`` (when the stored statistics were worked out) is part of the key, so a
-    # refresh shows at once.
+def _items(_actor, user_id: int, database: str, dubious_only: bool, version) -> list[dict]:
+    # ``version`` (when the stored statistics were worked out, and how many attempts came
+    # in since) is part of the key: a refresh or a new attempt shows at once.
     return authoring.item_analysis(actor=_actor, dubious_only=dubious_only)
 
 
@@ -54,10 +54,10 @@ def _wait_for_refresh(as_of) -> None:
 
 
 status = authoring.item_analysis_status(actor=actor)
-rows = _items(
-    actor, actor.user_id, get_settings().effective_database_url, dubious_only, status.computed_at
-)
-status = authoring.item_analysis_status(actor=actor)  # the first view works them out
+version = (status.computed_at, status.fresh, status.new_attempts)
+rows = _items(actor, actor.user_id, get_settings().effective_database_url, dubious_only, version)
+if not status.fresh:  # the service may just have worked them out, or started a refresh
+    status = authoring.item_analysis_status(actor=actor)
 if status.computed_at is not None:
     said = f"Worked out {_when(status.computed_at)} from {status.attempts:,} attempt(s)" + (
         f" in {status.seconds:.1f} s." if status.seconds is not None else "."

@@ -306,34 +306,33 @@ def _proc_table() -> dict[int, tuple[int, float]]:
     return table
 
 
+def _tree(pid: int, table: dict[int, tuple[int, float]]) -> list[int]:
+    """``pid`` and every process below it, from a :func:`_proc_table`."""
+    children: dict[int, list[int]] = {}
+    for child, (parent, _) in table.items():
+        children.setdefault(parent, []).append(child)
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """CPU seconds used so far by ``pid`` and every process below it (Linux)."""
     if not Path("/proc").is_dir():
         return 0.0
     table = _proc_table()
-    children: dict[int, list[int]] = {}
-    for child, (parent, _) in table.items():
-        children.setdefault(parent, []).append(child)
-    total, todo = 0.0, [pid]
-    while todo:
-        current = todo.pop()
-        if current in table:
-            total += table[current][1]
-        todo.extend(children.get(current, []))
-    return total
+    return sum(table[p][1] for p in _tree(pid, table) if p in table)
 
 
 def tree_rss_mb(pid: int) -> float:
     """Resident memory (MB) of ``pid`` and every process below it (Linux)."""
     if not Path("/proc").is_dir():
         return 0.0
-    table = _proc_table()
-    children: dict[int, list[int]] = {}
-    for child, (parent, _) in table.items():
-        children.setdefault(parent, []).append(child)
-    total_kb, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
+    total_kb = 0
+    for current in _tree(pid, _proc_table()):
         try:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -341,5 +340,4 @@ def tree_rss_mb(pid: int) -> float:
                     break
         except (OSError, ValueError, IndexError):
             pass
-        todo.extend(children.get(current, []))
     return round(total_kb / 1024, 1)
