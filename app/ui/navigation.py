@@ -133,4 +133,12 @@ def build_navigation(actor: Actor | None):
             "app_pages/verify.py", title="Verify a certificate", icon=":material/verified_user:"
         )
     )
+    # Another role's page opened by its address runs and refuses with a plain message
+    # (every page checks access on the server) instead of "page not found".
+    others = [
+        st.Page(f"app_pages/{spec.file}", title=spec.title, visibility="hidden")
+        for spec in PAGES
+        if actor.role not in spec.roles
+    ]
+    sections.setdefault("Account", []).extend(others)
     return st.navigation(sections)

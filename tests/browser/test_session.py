@@ -31,3 +31,15 @@ def test_a_deep_link_asks_for_the_login_then_opens_that_page(live_server, page):
     # The page asked for, once the navigation is rebuilt for the trainee.
     expect(page.get_by_role("heading", name="My attempts")).to_have_count(1, timeout=30_000)
     assert page.url.rstrip("/").endswith("/trainee_history")
+
+
+def test_another_roles_page_by_address_is_refused_on_the_server(live_server, page):
+    live_server.login(page, "trainee")
+    page.goto(f"{live_server.base_url}/supervisor_dashboard")
+    live_server.wait_idle(page)
+    expect(page.get_by_text("Your role (trainee) may not do this.")).to_have_count(
+        1, timeout=30_000
+    )
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Cohort")).to_have_count(0)
+    expect(page.get_by_role("link", name="Cohort")).to_have_count(0)  # not in the menu
