@@ -1,5 +1,11 @@
-"""``python -m app bank report [PATH...] [--json]``: coverage of the scenario bank.
+"""``python -m app bank report|lint``: coverage of the scenario bank, and its keying policy.
 
+``bank lint [PATH...] [--generated N --seed S]`` checks every scenario (default: the
+repository's ``scenarios/``; with ``--generated``, also N generated calls) against the
+machine-checkable rules of ``content/keying-policy.md`` (see :mod:`app.core.bank_lint`)
+and prints ``FILE:LINE: message`` per finding; exit 1 on any finding or invalid file.
+
+``bank report``:
 Counts the valid scenarios under PATH (default: the repository's ``scenarios/``) by
 final call type, disqualifier, dispatch model, difficulty and channel, and lists the
 gaps against the bank minimums (see :mod:`app.core.bank_report`). Files with errors
@@ -11,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -35,6 +42,72 @@ def register(subparsers) -> None:
     )
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     report.set_defaults(func=run_report)
+    lint = commands.add_parser(
+        "lint",
+        help="check every key against the keying policy; FILE:LINE: message per finding "
+        "(exit 1 on any)",
+    )
+    lint.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="scenario files or folders (default: the scenarios/ folder)",
+    )
+    lint.add_argument("--generated", metavar="N", help="also lint N generated calls (with --seed)")
+    lint.add_argument("--seed", metavar="S", default="1", help="seed for --generated (default 1)")
+    lint.set_defaults(func=run_lint)
+
+
+def _whole(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"--{name} must be a whole number, not {value!r}") from None
+
+
+def _shown(path: Path) -> str:
+    """A path as people typed it: relative to the working folder when below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    from app.core.bank_lint import LintItem, lint_bank
+    from app.core.scenario import load_paths, parse_scenario
+
+    paths = [Path(p) for p in args.paths] or [Path(os.path.relpath(DEFAULT_BANK))]
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"no such file or folder: {path}")
+    count = None if args.generated is None else _whole(args.generated, "generated")
+    seed = _whole(args.seed, "seed")
+    loaded, problems = load_paths(paths)
+    errors = [p for p in problems if p.is_error]
+    items = [LintItem(item.data, _shown(item.path), item.text) for item in loaded]
+    generated = 0
+    if count is not None:
+        from app.core.generator import MAX_COUNT, generate
+
+        if not 1 <= count <= MAX_COUNT:
+            raise UsageError(f"--generated must be from 1 to {MAX_COUNT}")
+        for scenario in generate(count, seed):
+            name = f"generated(seed {seed})/{scenario.id}.yaml"
+            data, found = parse_scenario(scenario.yaml_text, name)
+            errors += [p for p in found if p.is_error]
+            if data is not None:
+                items.append(LintItem(data, name, scenario.yaml_text))
+                generated += 1
+    findings = lint_bank(items)
+    for line in [*map(str, errors), *map(str, findings)]:
+        print(line)
+    print(
+        f"{len(items) - generated} scenario(s) and {generated} generated call(s) linted: "
+        f"{len(findings)} finding(s), {len(errors)} invalid",
+        file=sys.stderr,
+    )
+    return 1 if findings or errors else 0
 
 
 def run_report(args: argparse.Namespace) -> int:

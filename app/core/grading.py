@@ -5,7 +5,7 @@ weights, severities and compliance levels are documented for trainers in
 ``content/grading.md``; they follow the shape of IAED's AQUA review (a score per
 category, deviations rated critical / major / moderate / minor, and a compliance level).
 
-Scoring, in points out of 100 (the five ``parts`` are each 0..1)::
+Scoring under grading rules 2, in points out of 100 (the five ``parts`` are each 0..1)::
 
     score = round_half_up(30*questions + 25*disqualifiers + 10*call_type
                           + 30*disposition + 5*time - penalties), at least 0
@@ -15,8 +15,13 @@ Scoring, in points out of 100 (the five ``parts`` are each 0..1)::
 - call_type: 1 when the final code matches, else 0;
 - disposition: best route 1, an acceptable route 0.5, any other (or unavailable) route 0;
 - time: 1 within the target (or no time given), 0.5 up to 1.5 x the target, else 0;
-- penalties: 15 points per missed disqualifier (``missed_disqualifier``), 10 for sending
-  police the call did not need (``over_routed``), 2 for a wrong priority (``wrong_priority``).
+- penalties: 15 points per missed disqualifier, 10 for sending police the call did not
+  need (``over_routed``), 5 for a wrong priority (``wrong_priority``).
+
+Critical (the call fails whatever its score): a route that lacks what a disqualifier
+of the key demands, or that the key lists as unsafe (``unsafe_dispatch``); any missed
+disqualifier (``missed_disqualifier``); a priority-1 call answered less urgently, or any
+call answered two or more levels less urgently (``under_triaged``).
 """
 
 from __future__ import annotations
@@ -30,11 +35,15 @@ from app.core.protocol import (
     DISPOSITIONS,
     DISQUALIFIERS,
     POLICE_DISPOSITIONS,
+    POLICE_LED_DISPOSITIONS,
     Protocol,
+    demands_of,
     load_protocol,
+    unmet_demands,
 )
 from app.errors import UserError
 
+RULES = 2  # the grading rules this module applies; every grade records it
 PASS_MARK = 80
 DEFAULT_MODEL = "call_center_led"
 WEIGHTS: Mapping[str, int] = {
@@ -46,12 +55,12 @@ WEIGHTS: Mapping[str, int] = {
 }
 ACCEPTABLE_CREDIT = Fraction(1, 2)
 SLOW_FACTOR = Fraction(3, 2)  # up to this multiple of the target: half the time credit
-# A missed disqualifier fails the call on its own (100 - 6.25 - 15 < 80): the team on
-# scene would not be warned, even when the route happened to be safe.
-PENALTIES: Mapping[str, int] = {"missed_disqualifier": 15, "over_routed": 10, "wrong_priority": 2}
+# A missed disqualifier is also critical (rules 2): the team on scene would not be
+# warned even when the route happened to be safe, so no pass mark lets it through.
+PENALTIES: Mapping[str, int] = {"missed_disqualifier": 15, "over_routed": 10, "wrong_priority": 5}
 LEVELS = ((95, "high"), (85, "compliant"), (75, "partial"), (60, "low"), (0, "non-compliant"))
 SEVERITIES = ("critical", "major", "moderate", "minor")
-CRITICAL_CODES = ("unsafe_dispatch",)
+CRITICAL_CODES = ("unsafe_dispatch", "missed_disqualifier", "under_triaged")
 ERROR_CODES = (
     "missed_question",
     "missed_disqualifier",
@@ -241,7 +250,11 @@ def grade(
     critical: list[str] = []
     penalty = 0
 
-    def deviate(code: str, severity: str, category: str, subject: Any, message: str) -> None:
+    def deviate(
+        code: str, severity: str, category: str, subject: Any, message: str, *, error: bool = False
+    ) -> None:
+        """Record a deviation; a critical one is in ``critical`` once (and in ``errors``
+        too when ``error``: a missed disqualifier is both, once per disqualifier)."""
         deviations.append(
             {
                 "code": code,
@@ -252,7 +265,10 @@ def grade(
             }
         )
         if severity == "critical":
-            critical.append(code)
+            if code not in critical:
+                critical.append(code)
+            if error:
+                errors.append(code)
         else:
             errors.append(code)
 
@@ -296,7 +312,7 @@ def grade(
         else:
             message = f"You did not mark '{code}': {info.description}"
         penalty += PENALTIES["missed_disqualifier"]
-        deviate("missed_disqualifier", "major", "disqualifiers", code, message)
+        deviate("missed_disqualifier", "critical", "disqualifiers", code, message, error=True)
     for code in extra:
         info = protocol.disqualifiers[code]
         deviate(
@@ -321,14 +337,31 @@ def grade(
             f"the right code is {key['call_type']} ({protocol.call_type_label(key['call_type'])}).",
         )
     priority = answer.get("priority")
-    if key["priority"] is not None and priority is not None and priority != key["priority"]:
+    wanted = key["priority"]
+    if wanted is not None and priority is not None and priority != wanted:
         penalty += PENALTIES["wrong_priority"]
         deviate(
             "wrong_priority",
-            "minor",
+            "minor" if abs(priority - wanted) == 1 else "moderate",
             "call_type",
             priority,
-            f"You gave priority {priority}; this call is priority {key['priority']}.",
+            f"You gave priority {priority}; this call is priority {wanted}.",
+        )
+    if wanted is not None and (
+        (wanted == 1 and priority != 1) or (priority is not None and priority - wanted >= 2)
+    ):
+        given = "no priority" if priority is None else f"priority {priority}"
+        deviate(
+            "under_triaged",
+            "critical",
+            "call_type",
+            priority,
+            f"You gave {given} to a priority {wanted} call. "
+            + (
+                "Someone's life or safety is at risk now: this call cannot wait."
+                if wanted == 1
+                else "Two levels less urgent than the call is lets it wait far too long."
+            ),
         )
 
     # route
@@ -339,17 +372,40 @@ def grade(
     label = protocol.disposition_label(disposition)
     best_label = protocol.disposition_label(best)
     available = protocol.available_dispositions(model, call.get("time"), call.get("context"))
-    if disposition in unsafe or (disposition == "community_responder" and expected):
-        if disposition == "community_responder" and expected:
-            listed = ", ".join(d for d in DISQUALIFIERS if d in expected)
-            reason = (
-                f"You sent community responders alone although this call has a disqualifier "
-                f"({listed}). An unarmed team must not go to it alone."
-            )
-        else:
-            reason = f"{label} is an unsafe route for this call."
+    unmet = unmet_demands(disposition, expected)
+    if unmet:
+        listed = ", ".join(protocol.disqualifiers[d].label.lower() for d in unmet)
+        needs = " and ".join(sorted(demands_of(unmet)))
+        reason = (
+            f"You sent {label.lower()}, but this call has a disqualifier ({listed}) that needs "
+            f"{needs.replace('ems', 'EMS')} on the way. That route leaves it without them."
+        )
         deviate("unsafe_dispatch", "critical", "disposition", disposition, reason)
-    police_needed = best in POLICE_DISPOSITIONS or bool(acceptable & POLICE_DISPOSITIONS)
+    elif disposition in unsafe:
+        deviate(
+            "unsafe_dispatch",
+            "critical",
+            "disposition",
+            disposition,
+            f"{label} is an unsafe route for this call.",
+        )
+    key_routes = {best, *acceptable}
+    over_routed = (
+        disposition in POLICE_DISPOSITIONS
+        and "police" not in demands_of(expected)
+        and (
+            not key_routes & POLICE_DISPOSITIONS
+            or (disposition in POLICE_LED_DISPOSITIONS and not key_routes & POLICE_LED_DISPOSITIONS)
+        )
+    )
+    if not key_routes & POLICE_DISPOSITIONS:
+        over_message = f"You sent {label.lower()}, but nothing in this call needs police."
+    else:
+        over_message = (
+            f"You sent {label.lower()} without a community team; this call needs the team, "
+            "with police beside it at most."
+        )
+    over_message += f" The best route is {best_label.lower()}."
     if disposition not in available:
         parts["disposition"] = Fraction(0)
         model_label = protocol.models[model].label
@@ -375,22 +431,7 @@ def grade(
             disposition,
             f"{label} is acceptable, but {best_label.lower()} is the best route for this call.",
         )
-    elif disposition in POLICE_DISPOSITIONS and not police_needed:
-        parts["disposition"] = Fraction(0)
-        penalty += PENALTIES["over_routed"]
-        deviate(
-            "over_routed",
-            "major",
-            "disposition",
-            disposition,
-            (
-                "You sent police, but this call does not need them."
-                if disposition == "police"
-                else f"You sent {label.lower()}, but this call does not need police."
-            )
-            + f" The best route is {best_label.lower()}.",
-        )
-    else:
+    elif not over_routed:
         parts["disposition"] = Fraction(0)
         deviate(
             "wrong_disposition",
@@ -399,6 +440,13 @@ def grade(
             disposition,
             f"{label} is not a right route for this call. The best route is {best_label.lower()}.",
         )
+    else:
+        parts["disposition"] = Fraction(0)
+    if over_routed:
+        # Counted whatever credit the route earned: supervisors' over-policing figures
+        # read this code, so it must not hide behind a wrong or acceptable route.
+        penalty += PENALTIES["over_routed"]
+        deviate("over_routed", "major", "disposition", disposition, over_message)
 
     # time
     seconds = answer.get("seconds")
@@ -421,6 +469,7 @@ def grade(
         "scenario": scenario.get("id"),
         "version": scenario.get("version"),
         "model": model,
+        "rules": RULES,
         "score": score,
         "passed": score >= pass_mark and not critical,
         "critical": critical,

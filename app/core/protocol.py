@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -30,12 +30,26 @@ DISPOSITIONS = (
     "community_responder_with_ems",
     "police",
     "ems",
+    "police_with_ems",
     "embedded_professional",
     "external_hotline",
     "transfer_988",
     "phone_resolution",
 )
-POLICE_DISPOSITIONS = frozenset({"police", "community_responder_with_police"})
+# What each disqualifier demands, and which routes meet each demand (rules 2): a route
+# that lacks a demand of the key's disqualifiers is unsafe, and a key may not list it.
+DEMANDS: Mapping[str, str] = MappingProxyType(
+    {"weapon": "police", "threat": "police", "medical": "ems", "police_only": "police"}
+)
+ROUTES_MEETING: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "police": frozenset({"police", "community_responder_with_police", "police_with_ems"}),
+        "ems": frozenset({"ems", "community_responder_with_ems", "police_with_ems"}),
+    }
+)
+# Routes involving police, and the police-led ones (police without a community team).
+POLICE_DISPOSITIONS = ROUTES_MEETING["police"]
+POLICE_LED_DISPOSITIONS = frozenset({"police", "police_with_ems"})
 CHANNELS = ("911", "non_emergency", "hotline_direct", "988", "police_referral", "proactive")
 RELATIONS = ("stranger", "neighbor", "family", "self", "professional")
 AMBIENCES = ("none", "street", "tv", "indoor", "car", "crowd")
@@ -86,6 +100,7 @@ NOT_ELIGIBLE_CALL_TYPES = (
     "CARDIAC_BREATHING",
     "TRAFFIC_INJURY",
     "FIRE",
+    "MEDICAL_EMERGENCY",
 )
 CALL_TYPES = ELIGIBLE_CALL_TYPES + NOT_ELIGIBLE_CALL_TYPES
 QUESTION_IDS = (
@@ -103,7 +118,25 @@ QUESTION_IDS = (
     "relationship",
     "description",
     "location_inside",
+    "interpreter",
 )
+
+
+def demands_of(disqualifiers: Iterable[str]) -> frozenset[str]:
+    """The responders (``police``, ``ems``) that these disqualifiers demand."""
+    return frozenset(DEMANDS[code] for code in disqualifiers if code in DEMANDS)
+
+
+def unmet_demands(route: str, disqualifiers: Iterable[str]) -> list[str]:
+    """The disqualifiers whose demand ``route`` does not meet, in the standard order."""
+    wanted = set(disqualifiers)
+    return [
+        code
+        for code in DISQUALIFIERS
+        if code in wanted and route not in ROUTES_MEETING[DEMANDS[code]]
+    ]
+
+
 NEUTRAL_ANSWER = "I don't know, I can't tell from here."
 
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")

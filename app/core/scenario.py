@@ -1,6 +1,6 @@
 """Scenario files: safe loading, validation against the format, and normalisation.
 
-The contract is ``../shared/spec/scenario-format.md`` (format 1). :func:`parse_scenario`
+The contract is ``docs/scenario-format.md`` (format 1). :func:`parse_scenario`
 reports *every* problem of one file as a :class:`Problem` (``FILE:LINE: message``) and
 returns the scenario only when there is no error (a rejected file is never partly
 loaded). :func:`load_paths` reads files and folders and adds the cross-file check
@@ -49,8 +49,10 @@ from app.core.protocol import (
     DISQUALIFIERS,
     RELATIONS,
     Protocol,
+    demands_of,
     is_hhmm,
     load_protocol,
+    unmet_demands,
 )
 from app.core.yaml_safe import MAX_BYTES, YamlDocument, YamlError, decode_text, load_yaml
 
@@ -92,6 +94,7 @@ CALL_KEYS = (
     "channel",
     "time",
     "initial_call_type",
+    "ali",
     "location",
     "caller",
     "opening",
@@ -99,8 +102,10 @@ CALL_KEYS = (
     "context",
 )
 CALL_REQUIRED = ("initial_call_type", "opening")
-CALLER_KEYS = ("role", "relation", "voice")
-EXCHANGE_KEYS = ("ask", "id", "question", "answer")
+CALLER_KEYS = ("role", "relation", "voice", "language")
+EXCHANGE_KEYS = ("ask", "id", "question", "answer", "interpreted")
+ENGLISH = "en"
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # a BCP 47 tag such as es, zh-Hant
 EXPERT_KEYS = (
     "disqualifiers",
     "call_type",
@@ -362,6 +367,7 @@ class _Checker:
         data["checks"] = self.checks(raw["checks"]) if "checks" in raw else []
         if isinstance(call, dict) and isinstance(data["expert"], dict):
             self.routes(data)
+            self.language(data)
         return data
 
     def call(self, raw: Any) -> dict | None:
@@ -392,10 +398,11 @@ class _Checker:
                 self.protocol.call_types,
                 "call type",
             )
-        call["location"] = None
-        if raw.get("location") is not None:
-            call["location"] = self.text(("call", "location"), raw["location"])
-        call["caller"] = {"role": None, "relation": None, "voice": None}
+        for key in ("ali", "location"):
+            call[key] = None
+            if raw.get(key) is not None:
+                call[key] = self.text(("call", key), raw[key])
+        call["caller"] = {"role": None, "relation": None, "voice": None, "language": ENGLISH}
         if raw.get("caller") is not None:
             caller = self.mapping(("call", "caller"), raw["caller"])
             if caller is not _MISSING:
@@ -406,6 +413,15 @@ class _Checker:
                     at = ("call", "caller", key)
                     if key == "relation":
                         call["caller"][key] = self.code(at, caller[key], RELATIONS, "relation")
+                    elif key == "language":
+                        language = self.text(at, caller[key])
+                        if language is not _MISSING and not LANGUAGE_RE.match(language):
+                            self.report(
+                                at,
+                                f"language {_quote(language)} is not a language code "
+                                "such as en, es or zh-Hant",
+                            )
+                        call["caller"][key] = language
                     else:
                         call["caller"][key] = self.text(at, caller[key])
         if "opening" in raw:
@@ -468,6 +484,8 @@ class _Checker:
                 self.report(at, "an exchange needs ask: <protocol question id> or id: <own id>")
             if "answer" in item:
                 exchange["answer"] = self.text((*at, "answer"), item["answer"])
+            if item.get("interpreted") is not None:
+                exchange["interpreted"] = self.text((*at, "interpreted"), item["interpreted"])
             if isinstance(ident, str):
                 if ident in first:
                     self.report(
@@ -706,18 +724,9 @@ class _Checker:
             for code in acceptable:
                 if code in unsafe:
                     self.report(source("acceptable"), f"'{code}' is both acceptable and unsafe")
-            if disqualifiers and best == "community_responder":
-                self.report(
-                    source("disposition"),
-                    "community_responder cannot be the best route while disqualifiers "
-                    f"({', '.join(disqualifiers)}) are present",
-                )
-            if disqualifiers and "community_responder" in acceptable:
-                self.report(
-                    source("acceptable"),
-                    "community_responder cannot be acceptable while disqualifiers "
-                    f"({', '.join(disqualifiers)}) are present",
-                )
+            self.demands_met(disqualifiers, best, source("disposition"), model, entry)
+            for index, code in enumerate(acceptable):
+                self.demands_met(disqualifiers, code, (*source("acceptable"), index), model, entry)
             if best in acceptable:
                 self.warn(
                     source("acceptable"), f"'{best}' is the best route; drop it from acceptable"
@@ -750,6 +759,41 @@ class _Checker:
                 ("expert", "call_type"),
                 f"call type {expert['call_type']} is not eligible for community responders in "
                 "this protocol, but the best route is community_responder",
+            )
+
+    def demands_met(
+        self, disqualifiers: list, route: str, at: tuple, model: str, entry: dict
+    ) -> None:
+        """Rules 2: a key's best and acceptable routes meet every disqualifier's demand."""
+        unmet = unmet_demands(route, disqualifiers)
+        if not unmet:
+            return
+        demanded = sorted(demands_of(unmet))
+        meeting = [
+            code
+            for code in DISPOSITIONS
+            if not unmet_demands(code, disqualifiers) and code != route
+        ]
+        where = f" (under {model})" if at[:2] == ("expert", "by_model") else ""
+        self.report(
+            at,
+            f"route '{route}'{where} does not meet what {', '.join(unmet)} demands "
+            f"({' and '.join(d.replace('ems', 'EMS') for d in demanded)}); "
+            f"a route that does: {', '.join(meeting)}",
+        )
+
+    def language(self, data: dict) -> None:
+        """A caller in another language needs the language line among the required questions."""
+        caller = data["call"].get("caller") or {}
+        language = caller.get("language")
+        required = data["expert"].get("required_questions")
+        if not isinstance(language, str) or language.split("-")[0] == ENGLISH:
+            return
+        if isinstance(required, list) and "interpreter" not in required:
+            self.report(
+                ("expert", "required_questions"),
+                f"the caller speaks {_quote(language)}: list 'interpreter' in required_questions "
+                "(and script its exchange)",
             )
 
     @staticmethod

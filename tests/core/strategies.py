@@ -22,6 +22,7 @@ from app.core.protocol import (
     QUESTION_IDS,
     RELATIONS,
     load_protocol,
+    unmet_demands,
 )
 from app.core.scenario import MODULE_SLUGS
 
@@ -40,6 +41,8 @@ times = st.one_of(
 
 
 def _sets(items, min_size=0, max_size=None):
+    if not items and not min_size:
+        return st.just([])
     return st.lists(st.sampled_from(list(items)), unique=True, min_size=min_size, max_size=max_size)
 
 
@@ -56,11 +59,11 @@ def _routes(draw, model: str | None, disqualifiers: list[str], time, context):
         ]
     else:
         pool = protocol.available_dispositions(model, time, context)
-    if disqualifiers:
-        pool = [d for d in pool if d != "community_responder"]
+    # rules 2: every key route meets every demand of the key's disqualifiers
+    pool = [d for d in pool if not unmet_demands(d, disqualifiers)]
     best = draw(st.sampled_from(pool))
     rest = [d for d in DISPOSITIONS if d != best]
-    acceptable_pool = [d for d in rest if not (disqualifiers and d == "community_responder")]
+    acceptable_pool = [d for d in rest if not unmet_demands(d, disqualifiers)]
     acceptable = draw(_sets(acceptable_pool, max_size=3))
     unsafe = draw(_sets([d for d in rest if d not in acceptable], max_size=3))
     return best, acceptable, unsafe
@@ -131,11 +134,13 @@ def scenarios(draw, with_by_model: bool | None = None, with_checks: bool = False
             "channel": draw(st.sampled_from(CHANNELS)),
             "time": time,
             "initial_call_type": draw(st.sampled_from(sorted(protocol.call_types))),
+            "ali": draw(st.one_of(st.none(), texts)),
             "location": draw(st.one_of(st.none(), texts)),
             "caller": {
                 "role": draw(st.one_of(st.none(), texts)),
                 "relation": draw(st.one_of(st.none(), st.sampled_from(RELATIONS))),
                 "voice": draw(st.one_of(st.none(), st.sampled_from(["adult_male", "teen"]))),
+                "language": "en",
             },
             "opening": draw(texts),
             "exchanges": exchanges,

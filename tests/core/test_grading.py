@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -99,32 +100,94 @@ def test_the_spec_check_answer():
     ]
 
 
-def test_missed_disqualifier_message_quotes_the_caller():
+def test_missed_disqualifier_message_quotes_the_caller_and_is_critical():
     answer = {
         "questions": ["weapons", "threats", "medical"],
         "disqualifiers": ["threat"],
         "call_type": "WEAPONS",
+        "priority": 1,
         "disposition": "police",
     }
     result = grade(KNIFE, answer)
     assert result["errors"] == ["missed_disqualifier"]
+    assert result["critical"] == ["missed_disqualifier"]
     (deviation,) = result["deviations"]
-    assert deviation["severity"] == "major" and deviation["category"] == "disqualifiers"
+    assert deviation["severity"] == "critical" and deviation["category"] == "disqualifiers"
     assert deviation["subject"] == "weapon"
     assert "You did not mark 'weapon'" in deviation["message"]
     assert "He's waving a kitchen knife around." in deviation["message"]
     assert "Does anyone there have a weapon" in deviation["message"]
-    assert result["score"] == 79 and result["level"] == "partial" and not result["passed"]
+    assert result["score"] == 79 and result["level"] == "non-compliant"
+    assert not grade(KNIFE, answer, pass_mark=0)["passed"]
 
 
 def test_sending_community_responders_alone_to_a_disqualified_call_is_critical():
     answer = {**expert_answer(KNIFE), "disposition": "community_responder", "disqualifiers": []}
     result = grade(KNIFE, answer)
-    assert result["critical"] == ["unsafe_dispatch"]
+    assert result["critical"] == ["missed_disqualifier", "unsafe_dispatch"]
     assert set(result["errors"]) == {"missed_disqualifier", "wrong_disposition"}
     message = next(d["message"] for d in result["deviations"] if d["code"] == "unsafe_dispatch")
-    assert "weapon, threat" in message
+    assert "weapon, threat" in message and "police" in message
     assert result["passed"] is False and result["level"] == "non-compliant"
+
+
+@pytest.mark.parametrize("route", ["phone_resolution", "transfer_988", "ems", "external_hotline"])
+def test_a_route_without_police_on_a_weapon_call_is_unsafe_even_if_the_key_omits_it(route):
+    """dq-a-weapon-0002: a machete and "I'll cut anybody", answered with no disqualifier and
+    phone resolution, scored 16 with no critical error under rules 1."""
+    knife = copy.deepcopy(KNIFE)
+    knife["expert"]["unsafe"] = []  # the route is unsafe by the weapon's demand alone
+    answer = {**expert_answer(knife), "disposition": route}
+    model = "external_hotline" if route == "external_hotline" else "call_center_led"
+    result = grade(knife, answer, model)
+    assert "unsafe_dispatch" in result["critical"] and not result["passed"]
+
+
+def test_ems_alone_on_a_stabbing_and_police_alone_on_a_collapse_are_unsafe():
+    stabbing = copy.deepcopy(KNIFE)
+    stabbing["expert"].update(
+        disqualifiers=["weapon", "medical"],
+        disposition="police_with_ems",
+        acceptable=[],
+        evidence={"weapon": "weapons", "medical": "medical"},
+    )
+    answer = expert_answer(stabbing)
+    assert grade(stabbing, answer)["score"] == 100
+    for route in ("ems", "police", "community_responder_with_police"):
+        result = grade(stabbing, {**answer, "disposition": route})
+        assert result["critical"] == ["unsafe_dispatch"], route
+    collapse = copy.deepcopy(stabbing)
+    collapse["expert"].update(disqualifiers=["medical"], disposition="ems", evidence={})
+    result = grade(collapse, {**expert_answer(collapse), "disposition": "police"})
+    assert result["critical"] == ["unsafe_dispatch"]
+
+
+def test_an_overdose_coded_priority_4_after_600_seconds_fails():
+    """Under rules 1 this scored 93 and passed."""
+    overdose = copy.deepcopy(KNIFE)
+    overdose["expert"].update(
+        disqualifiers=["medical"],
+        call_type="OVERDOSE",
+        disposition="ems",
+        acceptable=["community_responder_with_ems"],
+        unsafe=[],
+        evidence={"medical": "medical"},
+    )
+    answer = {**expert_answer(overdose), "priority": 4, "seconds": 600}
+    result = grade(overdose, answer)
+    assert result["critical"] == ["under_triaged"]
+    assert set(result["errors"]) == {"wrong_priority", "slow"}
+    assert result["passed"] is False
+
+
+def test_police_alone_where_the_key_wants_responders_with_tandem_acceptable_is_over_routed():
+    key = copy.deepcopy(SAMPLE)
+    key["expert"].update(acceptable=["community_responder_with_police"], unsafe=[], by_model={})
+    result = grade(key, {**BEST, "disposition": "police"})
+    assert result["errors"] == ["over_routed"] and result["critical"] == []
+    assert "without a community team" in result["deviations"][0]["message"]
+    tandem = grade(key, {**BEST, "disposition": "community_responder_with_police"})
+    assert tandem["errors"] == ["suboptimal_disposition"]
 
 
 def test_missing_an_evidence_question_is_major():
@@ -160,13 +223,24 @@ def test_over_disqualified_and_wrong_call_type():
     assert "UNHOUSED_PERSON" in result["deviations"][1]["message"]
 
 
-def test_wrong_priority_costs_two_points_and_is_minor():
-    result = grade(SAMPLE, {**BEST, "priority": 1})
-    assert result["score"] == 98 and result["errors"] == ["wrong_priority"]
-    assert result["deviations"][0]["severity"] == "minor"
+def test_wrong_priority_costs_five_points_and_under_triage_is_critical():
+    result = grade(SAMPLE, {**BEST, "priority": 2})
+    assert result["score"] == 95 and result["errors"] == ["wrong_priority"]
+    assert result["deviations"][0]["severity"] == "minor" and result["passed"]
+    over = grade(SAMPLE, {**BEST, "priority": 1})
+    assert over["errors"] == ["wrong_priority"] and over["critical"] == []
     no_priority = dict(BEST)
     del no_priority["priority"]
     assert grade(SAMPLE, no_priority)["score"] == 100
+    two_lower = copy.deepcopy(SAMPLE)
+    two_lower["expert"]["priority"] = 2
+    result = grade(two_lower, {**BEST, "priority": 4})
+    assert result["critical"] == ["under_triaged"] and not result["passed"]
+    assert grade(two_lower, {**BEST, "priority": 3})["critical"] == []
+
+
+def test_every_grade_records_rules_2():
+    assert grade(SAMPLE, BEST)["rules"] == 2
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The ten grading properties of the scenario format (section 4), over generated data."""
+"""The grading properties of the scenario format (section 4, rules 2), over generated data."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from app.core.grading import (
     ACCEPTABLE_CREDIT,
     PASS_MARK,
+    RULES,
     effective_key,
     expert_answer,
     grade,
@@ -21,7 +22,10 @@ from app.core.protocol import (
     DISPOSITIONS,
     DISQUALIFIERS,
     POLICE_DISPOSITIONS,
+    POLICE_LED_DISPOSITIONS,
+    demands_of,
     load_protocol,
+    unmet_demands,
 )
 from app.core.scenario import parse_scenario
 from tests.core.strategies import answers, scenario_and_answer, scenarios
@@ -66,6 +70,7 @@ def test_1_score_is_an_int_and_passed_follows_the_pass_mark(case):
     }
     assert all(0.0 <= v <= 1.0 for v in result["parts"].values())
     assert result["pass_mark"] == PASS_MARK
+    assert result["rules"] == RULES == 2
 
 
 @SETTINGS
@@ -84,13 +89,50 @@ def test_3_unsafe_dispatch_is_critical(case):
     scenario, answer, model = case
     key = effective_key(scenario, model)
     result = grade(scenario, answer, model)
-    unsafe = answer["disposition"] in key["unsafe"] or (
-        answer["disposition"] == "community_responder" and bool(key["disqualifiers"])
-    )
+    unmet = unmet_demands(answer["disposition"], key["disqualifiers"])
+    unsafe = answer["disposition"] in key["unsafe"] or bool(unmet)
     assert ("unsafe_dispatch" in result["critical"]) == unsafe
     if unsafe:
         assert result["passed"] is False
         assert result["level"] == "non-compliant"
+
+
+@SETTINGS
+@given(scenarios(), st.sampled_from(DISPATCH_MODELS), st.sampled_from(DISPOSITIONS), st.data())
+def test_3_every_route_that_misses_a_demand_is_unsafe_dispatch(scenario, model, route, data):
+    """Whatever else the answer gets right, a route lacking police (or EMS) where a
+    disqualifier demands it is critical."""
+    key = effective_key(scenario, model)
+    answer = {**expert_answer(scenario, model), "disposition": route}
+    result = grade(scenario, answer, model)
+    if unmet_demands(route, key["disqualifiers"]):
+        assert "unsafe_dispatch" in result["critical"]
+        assert result["passed"] is False
+
+
+@SETTINGS
+@given(scenario_and_answer(), st.integers(0, 100))
+def test_3b_a_missed_disqualifier_never_passes_at_any_pass_mark(case, pass_mark):
+    scenario, answer, model = case
+    key = effective_key(scenario, model)
+    result = grade(scenario, answer, model, pass_mark=pass_mark)
+    missed = set(key["disqualifiers"]) - set(answer["disqualifiers"])
+    assert ("missed_disqualifier" in result["critical"]) == bool(missed)
+    if missed:
+        assert result["passed"] is False
+
+
+@SETTINGS
+@given(scenarios(), st.sampled_from(DISPATCH_MODELS), st.sampled_from(DISQUALIFIERS), st.data())
+def test_3b_dropping_one_expert_disqualifier_from_a_perfect_answer_fails_it(
+    scenario, model, code, data
+):
+    key = effective_key(scenario, model)
+    assume(code in key["disqualifiers"])
+    answer = expert_answer(scenario, model)
+    answer["disqualifiers"] = [d for d in answer["disqualifiers"] if d != code]
+    result = grade(scenario, answer, model, pass_mark=data.draw(st.integers(0, 100)))
+    assert result["passed"] is False and "missed_disqualifier" in result["critical"]
 
 
 @SETTINGS
@@ -116,10 +158,18 @@ def test_5_over_routing_to_police_is_an_error_that_costs(case):
     scenario, answer, model = case
     key = effective_key(scenario, model)
     result = grade(scenario, answer, model)
-    routes = [key["disposition"], *key["acceptable"]]
-    police_needed = any(r in POLICE_DISPOSITIONS for r in routes)
-    over = answer["disposition"] in POLICE_DISPOSITIONS and not police_needed
+    routes = {key["disposition"], *key["acceptable"]}
+    route = answer["disposition"]
+    over = (
+        route in POLICE_DISPOSITIONS
+        and "police" not in demands_of(key["disqualifiers"])
+        and (
+            not routes & POLICE_DISPOSITIONS
+            or (route in POLICE_LED_DISPOSITIONS and not routes & POLICE_LED_DISPOSITIONS)
+        )
+    )
     assert ("over_routed" in result["errors"]) == over
+    assert result["errors"].count("over_routed") <= 1
     if over:
         # the same answer with another route that earns no credit either scores higher
         others = [
@@ -245,9 +295,15 @@ def test_grading_is_pure(case):
         d["severity"] in {"critical", "major", "moderate", "minor"} and d["message"]
         for d in first["deviations"]
     )
-    assert sorted(d["code"] for d in first["deviations"] if d["severity"] != "critical") == sorted(
-        first["errors"]
-    )
+    in_errors = [
+        d["code"]
+        for d in first["deviations"]
+        if d["severity"] != "critical" or d["code"] == "missed_disqualifier"
+    ]
+    assert sorted(in_errors) == sorted(first["errors"])
+    assert sorted(
+        {d["code"] for d in first["deviations"] if d["severity"] == "critical"}
+    ) == sorted(first["critical"])
 
 
 @SETTINGS
@@ -265,6 +321,38 @@ def test_score_matches_the_documented_weights(scenario, data):
         + 5 * parts["time"]
         - 15 * result["errors"].count("missed_disqualifier")
         - 10 * result["errors"].count("over_routed")
-        - 2 * result["errors"].count("wrong_priority")
+        - 5 * result["errors"].count("wrong_priority")
     )
     assert abs(result["score"] - max(0, math.floor(raw + 0.5))) <= 1
+
+
+@SETTINGS
+@given(scenario_and_answer())
+def test_11_priority_wrong_is_an_error_and_under_triage_is_critical(case):
+    scenario, answer, model = case
+    key = effective_key(scenario, model)
+    result = grade(scenario, answer, model)
+    wanted, given_ = key["priority"], answer.get("priority")
+    wrong = wanted is not None and given_ is not None and given_ != wanted
+    assert ("wrong_priority" in result["errors"]) == wrong
+    under = wanted is not None and (
+        (wanted == 1 and given_ != 1) or (given_ is not None and given_ - wanted >= 2)
+    )
+    assert ("under_triaged" in result["critical"]) == under
+    if under:
+        assert result["passed"] is False
+
+
+@SETTINGS
+@given(scenarios(), st.sampled_from(DISPATCH_MODELS), st.one_of(st.none(), st.integers(2, 4)))
+def test_11_an_under_triaged_priority_1_call_never_passes(scenario, model, priority):
+    scenario = copy.deepcopy(scenario)
+    scenario["expert"]["priority"] = 1
+    answer = expert_answer(scenario, model)
+    if priority is None:
+        answer.pop("priority")
+    else:
+        answer["priority"] = priority
+    for pass_mark in (0, 50, 80, 100):
+        result = grade(scenario, answer, model, pass_mark=pass_mark)
+        assert result["passed"] is False and "under_triaged" in result["critical"]

@@ -21,6 +21,7 @@ from app.core.protocol import (
     ProtocolError,
     load_protocol,
     parse_hours,
+    unmet_demands,
 )
 from app.core.protocol_models import DISPATCH_MODELS as STORE_MODELS
 from app.errors import UserError
@@ -33,6 +34,7 @@ COMMON = [
     "community_responder_with_ems",
     "police",
     "ems",
+    "police_with_ems",
     "transfer_988",
     "phone_resolution",
 ]
@@ -41,9 +43,9 @@ COMMON = [
 def test_default_protocol_defines_every_code_of_the_spec():
     protocol = load_protocol()
     assert tuple(protocol.models) == DISPATCH_MODELS == STORE_MODELS
-    assert set(protocol.call_types) == set(CALL_TYPES) and len(CALL_TYPES) == 25
+    assert set(protocol.call_types) == set(CALL_TYPES) and len(CALL_TYPES) == 26
     assert {c for c, t in protocol.call_types.items() if t.eligible} == set(ELIGIBLE_CALL_TYPES)
-    assert tuple(protocol.questions) == QUESTION_IDS and len(QUESTION_IDS) == 14
+    assert tuple(protocol.questions) == QUESTION_IDS and len(QUESTION_IDS) == 15
     assert tuple(protocol.disqualifiers) == DISQUALIFIERS
     assert set(protocol.disposition_labels) == set(DISPOSITIONS)
     assert protocol.dispatch_model == "call_center_led"
@@ -58,7 +60,7 @@ def test_call_type_groups_follow_the_shared_vocabulary():
         "behavioral_health": "MENTAL_HEALTH SUICIDAL_IDEATION INTOXICATED_PERSON",
         "welfare": "WELFARE_CHECK UNHOUSED_PERSON NEEDLE_PICKUP LIFT_ASSIST LOW_ACUITY_MEDICAL",
         "violent": "ASSAULT DOMESTIC_VIOLENCE WEAPONS BURGLARY_IN_PROGRESS ROBBERY SHOTS_FIRED",
-        "medical_emergency": "OVERDOSE CARDIAC_BREATHING TRAFFIC_INJURY",
+        "medical_emergency": "OVERDOSE CARDIAC_BREATHING TRAFFIC_INJURY MEDICAL_EMERGENCY",
         "fire": "FIRE",
     }
     for group, codes in expected.items():
@@ -232,3 +234,19 @@ def test_protocol_is_read_only():
         protocol.call_types["FIRE"] = None  # type: ignore[index]
     with pytest.raises(AttributeError):
         protocol.name = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("disqualifiers", "meeting"),
+    [
+        (["weapon"], {"police", "community_responder_with_police", "police_with_ems"}),
+        (["threat"], {"police", "community_responder_with_police", "police_with_ems"}),
+        (["police_only"], {"police", "community_responder_with_police", "police_with_ems"}),
+        (["medical"], {"ems", "community_responder_with_ems", "police_with_ems"}),
+        (["weapon", "medical"], {"police_with_ems"}),
+        ([], set(DISPOSITIONS)),
+    ],
+)
+def test_what_each_disqualifier_demands(disqualifiers, meeting):
+    """Rules 2: the routes that meet every demand of a key's disqualifiers."""
+    assert {d for d in DISPOSITIONS if not unmet_demands(d, disqualifiers)} == meeting

@@ -301,13 +301,15 @@ CASES = [
         "community responder best with a disqualifier",
         sub(33, "  disqualifiers: [weapon]"),
         36,
-        "community_responder cannot be the best route while disqualifiers (weapon) are present",
+        "route 'community_responder' does not meet what weapon demands (police); a route that "
+        "does: community_responder_with_police, police, police_with_ems",
     ),
     (
         "community responder acceptable (by_model) with a disqualifier",
         sub(33, "  disqualifiers: [medical]", sub(36, "  disposition: ems")),
         48,
-        "community_responder cannot be acceptable while disqualifiers (medical) are present",
+        "route 'community_responder' (under external_hotline) does not meet what medical demands "
+        "(EMS); a route that does: community_responder_with_ems, ems, police_with_ems",
     ),
     (
         "community responder acceptable with a disqualifier",
@@ -321,7 +323,45 @@ CASES = [
             ),
         ),
         37,
-        "community_responder cannot be acceptable while disqualifiers (threat) are present",
+        "route 'community_responder' does not meet what threat demands (police); a route that "
+        "does: community_responder_with_police, police, police_with_ems",
+    ),
+    (
+        "rules 2: a best route that lacks what a disqualifier demands",
+        sub(
+            33, "  disqualifiers: [weapon]", sub(36, "  disposition: ems", sub(38, "  unsafe: []"))
+        ),
+        36,
+        "route 'ems' does not meet what weapon demands (police); a route that does: "
+        "community_responder_with_police, police, police_with_ems",
+    ),
+    (
+        "rules 2: an acceptable route beside a threat that lacks police",
+        sub(
+            33,
+            "  disqualifiers: [threat]",
+            sub(
+                36,
+                "  disposition: police",
+                add(37, "    - transfer_988", sub(37, "  acceptable:", sub(38, "  unsafe: []"))),
+            ),
+        ),
+        38,
+        "route 'transfer_988' does not meet what threat demands (police); a route that does: "
+        "community_responder_with_police, police, police_with_ems",
+    ),
+    (
+        "rules 2: a caller in another language without the language line required",
+        add(16, "    language: es"),
+        40,
+        "the caller speaks 'es': list 'interpreter' in required_questions (and script its "
+        "exchange)",
+    ),
+    (
+        "rules 2: a language that is not a language code",
+        add(16, "    language: Spanish!"),
+        17,
+        "language 'Spanish!' is not a language code such as en, es or zh-Hant",
     ),
     (
         "best route that does not exist under a model",
@@ -544,7 +584,7 @@ def test_every_problem_of_a_file_is_reported():
         "police_referral, proactive)",
         "s.yaml:36: expert.priority must be 1..4, not 0",
         "s.yaml:37: unknown disposition 'taxi' (one of: community_responder, "
-        "community_responder_with_police, community_responder_with_ems, police, ems, "
+        "community_responder_with_police, community_responder_with_ems, police, ems, police_with_ems, "
         "embedded_professional, external_hotline, transfer_988, phone_resolution)",
     ]
 
@@ -652,8 +692,9 @@ expert:
             "channel": "911",
             "time": None,
             "initial_call_type": "WELFARE_CHECK",
+            "ali": None,
             "location": None,
-            "caller": {"role": None, "relation": None, "voice": None},
+            "caller": {"role": None, "relation": None, "voice": None, "language": "en"},
             "opening": "Hello.",
             "exchanges": [],
             "context": {},
