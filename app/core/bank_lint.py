@@ -5,6 +5,9 @@ parts a program can check, so that every hand-written and generated key follows 
 
 - every route of a key (best and acceptable, also per dispatch model) meets what each of
   the key's disqualifiers demands (police or EMS);
+- a police-led route (police without a community team) is best or acceptable only where a
+  disqualifier demands police, or no team is free (``responders_available: false``);
+  tandem may be keyed without one (a fight that has stopped, a history of violence);
 - a key has a priority; a key with ``medical`` is priority 1 and carries a call type
   that is not eligible for community responders (``MEDICAL_EMERGENCY`` or narrower);
 - ``address`` and ``callback`` are required on every ``911`` and ``non_emergency`` call;
@@ -24,7 +27,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from app.core.protocol import DISQUALIFIERS, Protocol, load_protocol, unmet_demands
+from app.core.protocol import (
+    DISQUALIFIERS,
+    POLICE_LED_DISPOSITIONS,
+    Protocol,
+    demands_of,
+    load_protocol,
+    unmet_demands,
+)
 from app.core.protocol_models import DISPATCH_MODELS
 
 SCREENED_CHANNELS = ("911", "non_emergency")
@@ -116,6 +126,16 @@ def lint_scenario(item: LintItem, protocol: Protocol | None = None) -> list[Find
         if unmet:
             where = f" under {model}" if model else ""
             finding(part, f"{part} '{route}'{where} does not meet what {', '.join(unmet)} demands")
+    no_team = (call.get("context") or {}).get("responders_available") is False
+    if "police" not in demands_of(disqualifiers) and not no_team:
+        for model, part, route in _routes(expert):
+            if route in POLICE_LED_DISPOSITIONS:
+                where = f" under {model}" if model else ""
+                finding(
+                    part,
+                    f"{part} '{route}'{where} sends police without a community team, but no "
+                    "disqualifier of the key demands police (violence under way is a threat)",
+                )
     priority = expert.get("priority")
     if priority is None:
         finding("call_type", "the key has no priority (policy: every key gives one)")

@@ -19,8 +19,13 @@ SEVERITY_ORDER = {"critical": 0, "major": 1, "moderate": 2, "minor": 3}
 # One "next time" tip per deviation code, in the platform's own words.
 TIPS: Mapping[str, str] = {
     "unsafe_dispatch": (
-        "Before sending an unarmed team on its own, be sure you have ruled out all four "
-        "disqualifiers: weapon, threat of violence, medical emergency and police-only need."
+        "Each disqualifier needs a responder that can meet it: a weapon, a threat or a "
+        "police-only need needs police on the way; a medical emergency needs EMS; both need "
+        "police and EMS. A phone call, 988 or a hotline meets none of them."
+    ),
+    "under_triaged": (
+        "Give the priority from the risk now: anyone whose life may be at risk (a medical "
+        "emergency, a weapon in use, violence under way) is priority 1."
     ),
     "missed_disqualifier": (
         "When an answer mentions a weapon, a threat, a medical problem or something only "
@@ -37,7 +42,10 @@ TIPS: Mapping[str, str] = {
     "wrong_call_type": (
         "Code the call for what is happening now, not for how it was first reported."
     ),
-    "wrong_priority": "Set the priority from the risk you found in screening.",
+    "wrong_priority": (
+        "Set the priority from the risk you found in screening: 1 life at risk now, 2 a "
+        "disqualifier present, 3 someone needs help soon, 4 it can wait."
+    ),
     "wrong_disposition": (
         "Match the route to what you found: no disqualifier means community responders "
         "(or your model's route for them); a disqualifier means police or EMS, alone or "
@@ -48,7 +56,8 @@ TIPS: Mapping[str, str] = {
     ),
     "over_routed": (
         "Sending police to an eligible call out of habit is the over-policing error. When "
-        "screening finds no disqualifier, trust it and send the team."
+        "screening finds no weapon, threat or police-only need, trust it and send the team "
+        "(with police beside it at most, where the key allows it)."
     ),
     "unavailable_route": (
         "Check which routes your dispatch model has, and whether the hotline is open at "

@@ -137,3 +137,26 @@ def test_scenarios_with_the_same_facts_are_keyed_the_same(tag):
         ("b.yaml", f"{tag}: keyed differently from lint-knife-0001 (disposition, acceptable)")
     ]
     assert lint_bank([_item(first, "a.yaml"), _item(first.replace("0001", "0003"), "c.yaml")]) == []
+
+
+def test_police_need_a_disqualifier_that_demands_them():
+    """gen-fight-reported: after a fight that has stopped, tandem may be acceptable, but
+    police alone, best or acceptable, need a disqualifier that demands them."""
+    no_dq = (
+        GOOD.replace("disqualifiers: [weapon, threat]", "disqualifiers: []")
+        .replace("evidence: {weapon: weapons, threat: threats}", "evidence: {}")
+        .replace("call_type: MENTAL_HEALTH", "call_type: DISTURBANCE")
+        .replace("priority: 2", "priority: 3")
+    )
+    messages = _messages(_item(no_dq))
+    assert messages == [
+        "acceptable 'police' sends police without a community team, but no disqualifier of "
+        "the key demands police (violence under way is a threat)"
+    ]
+    no_team = no_dq.replace("  opening:", "  context: {responders_available: false}\n  opening:")
+    assert _messages(_item(no_team)) == []
+    fight_over = no_dq.replace(
+        "disposition: community_responder_with_police\n  acceptable: [police]",
+        "disposition: community_responder\n  acceptable: [community_responder_with_police]",
+    )
+    assert _messages(_item(fight_over)) == []

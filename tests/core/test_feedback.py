@@ -32,8 +32,9 @@ def test_missed_weapon_names_the_caller_line_and_the_question():
     }
     grade, fb = _feedback(KNIFE, answer)
     assert fb["summary"].startswith("Unsafe")
+    critical = [d["code"] for d in fb["deviations"] if d["severity"] == "critical"]
     assert fb["deviations"][0]["severity"] == "critical"
-    assert fb["deviations"][0]["code"] == "unsafe_dispatch"
+    assert set(critical) >= {"unsafe_dispatch", "missed_disqualifier"}
     assert all(d["tip"] for d in fb["deviations"])
     codes = [d["code"] for d in fb["deviations"]]
     assert "missed_disqualifier" in codes and "missed_question" in codes
