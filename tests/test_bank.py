@@ -111,3 +111,10 @@ def test_missing_path_is_a_usage_error(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error: no such file or folder")
     assert "Traceback" not in result.stderr
+
+
+def test_shipped_bank_and_generated_calls_follow_the_keying_policy():
+    """``bank lint`` finds nothing on the bank and on 1,000 generated calls (issue 14)."""
+    result = run_cli("bank", "lint", "scenarios", "--generated", "1000", "--seed", "1")
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "0 finding(s), 0 invalid" in result.stderr
