@@ -4,6 +4,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app.core import analytics
 from app.services import review
 from app.services.access import Actor
 from app.store.db import database_url
@@ -11,8 +12,9 @@ from app.ui.session import page_actor
 
 actor = page_actor("analytics")
 
-MIN_PAIRS = 10  # pairs a trainee needs before they can be flagged
-MIN_PAIRS_COHORT = 30
+MIN_PAIRS = analytics.MIN_PAIRS_FOR_EQUITY_FLAG  # pairs a trainee needs to be flagged
+MIN_PAIRS_COHORT = analytics.MIN_PAIRS_FOR_COHORT_FLAG
+MIN_TRAINEES = analytics.MIN_TRAINEES_FOR_EQUITY_FLAG  # trainees the cohort flag needs
 CHART_ROWS = 30  # trainees drawn in the chart (the table has everyone)
 
 
@@ -77,6 +79,12 @@ cols[3].metric(
 
 if cohort["low"] is None:
     st.info("Too few trainees with pairs for a cohort interval yet.")
+elif not cohort["judged"]:
+    st.info(
+        f"Not judged yet: the cohort is only flagged with at least {MIN_PAIRS_COHORT} pairs "
+        f"from {MIN_TRAINEES} trainees (so far {cohort['pairs']} from {cohort['trainees']}). "
+        f"95 % interval for now: {points(cohort['low'])} to {points(cohort['high'])}."
+    )
 elif cohort["flagged"]:
     st.warning(
         f"Across the cohort, version a went to police {points(cohort['mean_diff'])} "
@@ -182,7 +190,8 @@ st.caption(
     f"Each row is a mean over that trainee's pairs with a 95 % t interval. A trainee is flagged "
     f"when they have at least {MIN_PAIRS} pairs, the interval excludes zero and an exact sign "
     f"test on the pairs that differ agrees (p < 0.05). The cohort interval allows for pairs of "
-    f"one trainee being alike (cluster-robust) and is judged from {MIN_PAIRS_COHORT} pairs. "
+    f"one trainee being alike (cluster-robust) and is judged from {MIN_PAIRS_COHORT} pairs "
+    f"by at least {MIN_TRAINEES} trainees. "
     f"With many trainees a few flags arise by chance (about one in twenty intervals misses), "
     f"so treat a flag as a reason to listen to the calls, not as a finding."
     + (

@@ -22,10 +22,14 @@ with st.expander("How these numbers are worked out", expanded=False):
   scenario and their mean score on all the others (their *rest-of-bank* score). High
   means trainees who do well elsewhere also do well here. It needs at least
   {item_stats.MIN_FOR_DISCRIMINATION} trainees who also tried other scenarios.
-- **Dubious** — discrimination is negative, or below {item_stats.DUBIOUS_BELOW} with at
-  least {item_stats.MIN_TRAINEES} trainees behind it.
+- **Dubious** — discrimination below {item_stats.DUBIOUS_BELOW} (negative included).
 - **Perhaps miskeyed** — discrimination is negative, or at least half of the strongest
-  third of trainees chose the same wrong route or call type.
+  third of trainees (by rest-of-bank score; everyone tied with the last of them counts
+  too) chose the same wrong route or call type.
+- **No hint on too little evidence** — a scenario gets no hint and no *dubious* mark
+  until it has {item_stats.MIN_ATTEMPTS_FOR_ITEM_FLAG} attempts from
+  {item_stats.MIN_TRAINEES_FOR_ITEM_FLAG} trainees; *dubious* and *perhaps miskeyed* also
+  need {item_stats.MIN_TRAINEES_FOR_ITEM_FLAG} of them to have tried other scenarios.
 - Each version of a scenario is its own item (a new version may have a new key).
   Attempts in guided mode are left out: hints were on screen.
 """

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
+from scipy.special import stdtrit
 
 DISQUALIFIERS: tuple[str, ...] = ("weapon", "threat", "medical", "police_only")
 POLICE_ROUTES: tuple[str, ...] = ("police", "community_responder_with_police")
@@ -493,29 +494,40 @@ def timing_histogram(seconds: Iterable[float], *, width: float = 5.0) -> pd.Data
 
 # --- equity audit on counterfactual twins --------------------------------------------------
 
-# Two-sided 95 % critical values of Student's t for 1..30 degrees of freedom;
-# beyond 30 the normal value 1.96 is used (error < 2 %).
-_T95 = (
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-)  # fmt: skip
+# No flag on too little evidence: a trainee needs this many twin pairs before they can be
+# flagged, and the cohort this many pairs from this many different trainees (the cohort
+# interval treats trainees as clusters, so few trainees mean few independent units).
+MIN_PAIRS_FOR_EQUITY_FLAG = 10
+MIN_PAIRS_FOR_COHORT_FLAG = 30
+MIN_TRAINEES_FOR_EQUITY_FLAG = 10
 
 
-def t_critical95(df: int) -> float:
-    if df < 1:
+def t_critical95(df: float) -> float:
+    """The two-sided 95 % critical value of Student's t: the 0.975 quantile, exact for any
+    number of degrees of freedom (infinite below one)."""
+    if not df >= 1:  # also NaN
         return math.inf
-    return _T95[df - 1] if df <= len(_T95) else 1.96
+    # stdtrit is the inverse t distribution that scipy.stats.t.ppf calls, without the
+    # import time of scipy.stats.
+    return float(stdtrit(df, 0.975))
 
 
 def sign_test_p(positive: int, negative: int) -> float:
-    """Exact two-sided sign test (McNemar's exact test on the discordant pairs)."""
+    """Exact two-sided sign test (McNemar's exact test on the discordant pairs).
+
+    Twice the smaller binomial tail with p = 1/2, at most 1 — what
+    ``scipy.stats.binomtest(positive, positive + negative).pvalue`` gives, worked out
+    here in whole numbers and divided once.
+    """
     n = positive + negative
     if n == 0:
         return 1.0
     k = min(positive, negative)
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
-    return min(1.0, 2 * tail)
+    term, tail = 1, 1  # C(n, 0)
+    for i in range(k):
+        term = term * (n - i) // (i + 1)  # C(n, i + 1), exact
+        tail += term
+    return min(1.0, 2 * tail / 2**n)
 
 
 @dataclass(frozen=True)
@@ -537,8 +549,10 @@ def paired_ci(diffs: Sequence[float], clusters: Sequence[object] | None = None) 
     Without ``clusters``: the t interval mean ± t(n-1) · sd / sqrt(n). With
     ``clusters`` (the trainee of each pair): the cluster-robust standard error
     sqrt(G/(G-1) · Σ_g (Σ_{i in g} (d_i - mean))²) / n and t(G-1), because pairs
-    from the same trainee are not independent. It reduces to the plain interval
-    (up to the factor n/(n-1)) when every trainee contributes one pair.
+    from the same trainee are not independent. When every trainee contributes one
+    pair (G = n) the two are the same interval: n/(n-1) · Σ(d_i - mean)² / n² = sd² / n.
+    t(df) is always the exact 0.975 quantile of Student's t (:func:`t_critical95`),
+    never the normal 1.96, whatever df.
     """
     n = len(diffs)
     if n == 0:
@@ -595,8 +609,9 @@ class EquityAudit:
 def equity_audit(
     pairs: pd.DataFrame,
     *,
-    min_pairs: int = 10,
-    min_pairs_cohort: int = 30,
+    min_pairs: int = MIN_PAIRS_FOR_EQUITY_FLAG,
+    min_pairs_cohort: int = MIN_PAIRS_FOR_COHORT_FLAG,
+    min_trainees_cohort: int = MIN_TRAINEES_FOR_EQUITY_FLAG,
     alpha: float = 0.05,
 ) -> EquityAudit:
     """Does routing to police differ between the two variants of the same call?
@@ -610,14 +625,19 @@ def equity_audit(
 
     Per trainee: mean diff with a t interval over their pairs, the exact sign
     test (McNemar's exact test: discordant pairs a-only vs b-only), and a flag
-    when the trainee has at least ``min_pairs`` pairs, the 95 % interval excludes
-    0 and the sign test agrees (p < alpha) — the second test keeps a trainee
-    whose few pairs all differ the same way (zero spread, so a zero-width
-    interval) from being flagged on too little evidence.
+    when the trainee has at least ``min_pairs`` pairs (default
+    :data:`MIN_PAIRS_FOR_EQUITY_FLAG` = 10), the 95 % interval excludes 0 and the
+    sign test agrees (p < alpha) — the second test keeps a trainee whose few pairs
+    all differ the same way (zero spread, so a zero-width interval) from being
+    flagged on too little evidence.
 
     Cohort: mean over all pairs with a cluster-robust interval (trainees as
-    clusters); flagged when it has at least ``min_pairs_cohort`` pairs and the
-    interval excludes 0.
+    clusters); flagged when it has at least ``min_pairs_cohort`` pairs (default
+    :data:`MIN_PAIRS_FOR_COHORT_FLAG` = 30) from at least ``min_trainees_cohort``
+    trainees (default :data:`MIN_TRAINEES_FOR_EQUITY_FLAG` = 10) and the interval
+    excludes 0. ``cohort["judged"]`` says whether those minimums are met; below them
+    the interval is still given but no flag can be raised. Every t value is the exact
+    Student quantile (:func:`t_critical95`).
     """
     columns = [
         "user_id",
@@ -645,7 +665,8 @@ def equity_audit(
             }
         ).reset_index()
         # The same t interval as paired_ci, computed for every trainee at once.
-        t = per_trainee["pairs"].map(lambda n: t_critical95(int(n) - 1) if n > 1 else math.nan)
+        df = per_trainee["pairs"].astype(float) - 1
+        t = pd.Series(stdtrit(df.where(df >= 1), 0.975), index=per_trainee.index)
         half = t * per_trainee["sd"] / per_trainee["pairs"].pow(0.5)
         # A difference of shares lies in [-1, 1]; the interval is cut to that range.
         per_trainee["low"] = (per_trainee["mean_diff"] - half).clip(lower=-1.0)
@@ -668,15 +689,18 @@ def equity_audit(
     else:
         cohort_ci = paired_ci(pairs["diff"].astype(float).tolist(), pairs["user_id"].tolist())
         trainees = int(pairs["user_id"].nunique())
+    judged = cohort_ci.n >= min_pairs_cohort and trainees >= min_trainees_cohort
     cohort = {
         "pairs": cohort_ci.n,
         "trainees": trainees,
         "mean_diff": cohort_ci.mean,
         "low": None if cohort_ci.low is None else max(-1.0, cohort_ci.low),
         "high": None if cohort_ci.high is None else min(1.0, cohort_ci.high),
-        "flagged": bool(cohort_ci.n >= min_pairs_cohort and cohort_ci.excludes_zero),
+        "judged": bool(judged),
+        "flagged": bool(judged and cohort_ci.excludes_zero),
         "min_pairs": min_pairs,
         "min_pairs_cohort": min_pairs_cohort,
+        "min_trainees_cohort": min_trainees_cohort,
         "trainees_flagged": int(per_trainee["flagged"].sum()) if len(per_trainee) else 0,
         "trainees_tested": int((per_trainee["pairs"] >= min_pairs).sum())
         if len(per_trainee)

@@ -3,7 +3,8 @@
 An *item* is one scenario version (the key trainees were graded against); a trainee's
 score on it is the grade's ``score`` / 100. Attempts come in groups (trainee, item,
 chosen route, chosen call type) — as :class:`Response` rows or as a table — and one
-:class:`ItemStats` comes out per item.
+:class:`ItemStats` comes out per item. Totals are kept in whole points (grades are
+whole numbers out of :data:`POINTS`), so equal scores compare equal exactly.
 
 Definitions (also shown on the item analysis page):
 
@@ -18,17 +19,26 @@ Definitions (also shown on the item analysis page):
   top-third minus bottom-third difference because it uses every trainee. It needs at
   least :data:`MIN_FOR_DISCRIMINATION` such trainees and some spread in both scores,
   else it is ``None``.
-- **Dubious** — discrimination is negative, or below :data:`DUBIOUS_BELOW` with at least
-  :data:`MIN_TRAINEES` trainees behind it.
+- **Dubious** — discrimination below :data:`DUBIOUS_BELOW` (negative included).
 - **Most common wrong answer** — the route (``disposition``) chosen most often by
   attempts that did not choose the key's best route, and likewise the final call type
   (ties go to the code first in alphabetical order).
 - **Hints** — ``too_easy`` when facility > :data:`TOO_EASY`; ``too_hard`` when facility <
   :data:`TOO_HARD`; ``miskeyed`` when discrimination is negative, or when at least half
-  of the strong trainees (the top third by rest-of-bank score, everyone tied with the
-  last of them included, at least two) chose the most common wrong route or call type
-  at least once; ``low_discrimination`` when dubious for a low, non-negative
-  discrimination.
+  of the strong trainees chose the most common wrong route or call type at least once;
+  ``low_discrimination`` when dubious for a low, non-negative discrimination.
+- **Strong trainees** — the top third (:data:`STRONG_SHARE`, rounded up) of the trainees
+  with a rest-of-bank score, ranked on that score computed exactly from whole-point
+  totals (rest points / rest attempts as a fraction, never a rounded float). Ties: every
+  trainee whose rest score equals that of the last one inside the third comes in too,
+  so the group can be larger than a third but never depends on row order.
+- **Minimum evidence** — no hint and no *dubious* mark on an item with fewer than
+  :data:`MIN_ATTEMPTS_FOR_ITEM_FLAG` (20) attempts or fewer than
+  :data:`MIN_TRAINEES_FOR_ITEM_FLAG` (10) trainees; ``dubious``, ``miskeyed`` and
+  ``low_discrimination`` also need those 10 trainees among the ones with a rest-of-bank
+  score (the trainees behind the discrimination index and the strong third). Below that,
+  one trainee's wrong answer would decide the hint. The figures themselves are still
+  given.
 
 Scale: the service groups attempts in SQL by (trainee, item, chosen route, chosen call
 type) and :func:`aggregate_frame` turns that table into one :class:`ItemAggregate` of
@@ -43,11 +53,15 @@ import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
+POINTS = 100  # a grade's score is a whole number from 0 to POINTS
 MIN_FOR_DISCRIMINATION = 3
-MIN_TRAINEES = 5
+MIN_ATTEMPTS_FOR_ITEM_FLAG = 20
+MIN_TRAINEES_FOR_ITEM_FLAG = 10
 DUBIOUS_BELOW = 0.15
 TOO_EASY = 0.9
 TOO_HARD = 0.2
@@ -66,6 +80,8 @@ HINT_TEXT = {
 class Response:
     """A group of ``count`` attempts by one trainee at one item with a mean ``score``.
 
+    ``score`` is a fraction of full marks; ``score * count * POINTS`` must be whole
+    points, as it is for real grades (1/3 three times is 100 points).
     ``wrong_disposition`` / ``wrong_call_type``: the code chosen when it differs from the
     key (None when the choice was right or is unknown).
     """
@@ -152,7 +168,7 @@ class ItemAggregate:
     it from :class:`Response` rows (the reference the tests check by hand).
     ``pairs`` and the ``s*`` sums are over trainees with a rest-of-bank score
     (x = item score, y = rest score). ``strong`` counts the top third of those trainees
-    by rest score (everyone tied with the last one included); ``strong_routes`` /
+    by exact rest score (everyone tied with the last one included); ``strong_routes`` /
     ``strong_types`` count how many of them chose each wrong code at least once.
     """
 
@@ -185,6 +201,11 @@ def _most_common(counts: Mapping[str, int]) -> tuple[str, int] | None:
     return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def enough_for_flags(attempts: int, trainees: int) -> bool:
+    """Whether an item has the evidence a hint needs (see *Minimum evidence* above)."""
+    return attempts >= MIN_ATTEMPTS_FOR_ITEM_FLAG and trainees >= MIN_TRAINEES_FOR_ITEM_FLAG
+
+
 def finish(agg: ItemAggregate) -> ItemStats:
     """The statistics of one item from its aggregate (definitions: module docstring)."""
     facility = agg.score_sum / agg.attempts if agg.attempts else None
@@ -194,21 +215,28 @@ def finish(agg: ItemAggregate) -> ItemStats:
         if n >= MIN_FOR_DISCRIMINATION
         else None
     )
-    dubious = discrimination is not None and (
-        discrimination < 0 or (n >= MIN_TRAINEES and discrimination < DUBIOUS_BELOW)
-    )
+    enough = enough_for_flags(agg.attempts, agg.trainees)
+    enough_pairs = enough and n >= MIN_TRAINEES_FOR_ITEM_FLAG
+    dubious = enough_pairs and discrimination is not None and discrimination < DUBIOUS_BELOW
     wrong_route = _most_common(agg.wrong_routes)
     wrong_type = _most_common(agg.wrong_types)
-    strong_wrong = agg.strong >= 2 and any(
-        common and 2 * chosen.get(common[0], 0) >= agg.strong
-        for common, chosen in ((wrong_route, agg.strong_routes), (wrong_type, agg.strong_types))
+    strong_wrong = (
+        enough_pairs
+        and agg.strong >= 2
+        and any(
+            common and 2 * chosen.get(common[0], 0) >= agg.strong
+            for common, chosen in (
+                (wrong_route, agg.strong_routes),
+                (wrong_type, agg.strong_types),
+            )
+        )
     )
     flags: list[str] = []
-    if facility is not None and facility > TOO_EASY:
+    if enough and facility is not None and facility > TOO_EASY:
         flags.append("too_easy")
-    if facility is not None and facility < TOO_HARD:
+    if enough and facility is not None and facility < TOO_HARD:
         flags.append("too_hard")
-    if (discrimination is not None and discrimination < 0) or strong_wrong:
+    if (dubious and discrimination < 0) or strong_wrong:
         flags.append("miskeyed")
     elif dubious:
         flags.append("low_discrimination")
@@ -226,29 +254,58 @@ def finish(agg: ItemAggregate) -> ItemStats:
     )
 
 
-FRAME_COLUMNS = ("trainee", "item", "n", "s", "wrong_route", "wrong_type")
+FRAME_COLUMNS = ("trainee", "item", "n", "points", "wrong_route", "wrong_type")
+
+
+def exact_order(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """A number per row that sorts exactly as the fraction ``numerator / denominator``.
+
+    Both are whole numbers (denominators above zero). Equal fractions get equal
+    numbers and a larger fraction a larger one. Usually that is the quotient itself: one
+    correctly rounded division of exact whole numbers never reverses an order and gives
+    equal fractions the same float. Only if two different fractions round to the same
+    float (denominators in the millions) are the rows ranked on exact fractions instead.
+    """
+    value = numerator.astype("int64") / denominator.astype("int64")
+    num = numerator.to_numpy(dtype="int64")
+    den = denominator.to_numpy(dtype="int64")
+    common = np.gcd(num, den)
+    lowest = pd.DataFrame({"num": num // common, "den": den // common, "value": value.to_numpy()})
+    distinct = lowest.drop_duplicates(["num", "den"])
+    if not distinct["value"].duplicated().any():
+        return value
+    fractions = [
+        Fraction(int(a), int(b)) for a, b in zip(num // common, den // common, strict=True)
+    ]
+    place = {f: i for i, f in enumerate(sorted(set(fractions)))}
+    return pd.Series([place[f] for f in fractions], index=numerator.index, dtype="float64")
 
 
 def aggregate_frame(frame: pd.DataFrame) -> dict[Hashable, ItemAggregate]:
     """The aggregate of every item from a table of attempt groups.
 
     Columns (:data:`FRAME_COLUMNS`): ``trainee``, ``item``, ``n`` (attempts in the
-    group), ``s`` (their summed score fractions), ``wrong_route`` / ``wrong_type`` (the
-    wrong code chosen, or None). Vectorised with pandas: a million groups take about a
-    second.
+    group), ``points`` (their summed scores in whole points out of :data:`POINTS`),
+    ``wrong_route`` / ``wrong_type`` (the wrong code chosen, or None). Totals stay whole
+    numbers until one division per score, and the strong third is ranked on exact
+    fractions (:func:`exact_order`). Vectorised with pandas: a million groups take about
+    a second.
     """
     frame = frame.loc[frame["n"] > 0, list(FRAME_COLUMNS)]
     if frame.empty:
         return {}
-    cell = frame.groupby(["trainee", "item"], sort=False)[["n", "s"]].sum().reset_index()
-    tot = cell.groupby("trainee", sort=False)[["n", "s"]].sum()
+    frame = frame.astype({"n": "int64", "points": "int64"})
+    cell = frame.groupby(["trainee", "item"], sort=False)[["n", "points"]].sum().reset_index()
+    tot = cell.groupby("trainee", sort=False)[["n", "points"]].sum()
     cell = cell.merge(tot, left_on="trainee", right_index=True, suffixes=("", "_all"))
     items = cell.groupby("item", sort=False).agg(
-        attempts=("n", "sum"), score_sum=("s", "sum"), trainees=("trainee", "size")
+        attempts=("n", "sum"), points=("points", "sum"), trainees=("trainee", "size")
     )
     pair = cell.loc[cell["n_all"] > cell["n"]].copy()
-    pair["x"] = pair["s"] / pair["n"]
-    pair["y"] = (pair["s_all"] - pair["s"]) / (pair["n_all"] - pair["n"])
+    pair["rest_points"] = pair["points_all"] - pair["points"]
+    pair["rest_n"] = pair["n_all"] - pair["n"]
+    pair["x"] = pair["points"] / (POINTS * pair["n"])
+    pair["y"] = pair["rest_points"] / (POINTS * pair["rest_n"])
     pair["xx"], pair["yy"], pair["xy"] = pair["x"] ** 2, pair["y"] ** 2, pair["x"] * pair["y"]
     sums = pair.groupby("item", sort=False).agg(
         pairs=("x", "size"),
@@ -258,9 +315,10 @@ def aggregate_frame(frame: pd.DataFrame) -> dict[Hashable, ItemAggregate]:
         syy=("yy", "sum"),
         sxy=("xy", "sum"),
     )
-    # Strong: the top third by rest score; rank "min" keeps everyone tied together.
-    place = pair.groupby("item", sort=False)["y"].rank(method="min", ascending=False)
-    size = pair.groupby("item", sort=False)["y"].transform("size")
+    # Strong: the top third by exact rest score; rank "min" keeps everyone tied together.
+    pair["rest_rank"] = exact_order(pair["rest_points"], pair["rest_n"])
+    place = pair.groupby("item", sort=False)["rest_rank"].rank(method="min", ascending=False)
+    size = pair.groupby("item", sort=False)["rest_rank"].transform("size")
     strong = pair.loc[3 * (place - 1) < size, ["trainee", "item"]]
     strong_count = strong.groupby("item", sort=False).size()
     strong_keys = set(zip(strong["trainee"], strong["item"], strict=True))
@@ -286,7 +344,7 @@ def aggregate_frame(frame: pd.DataFrame) -> dict[Hashable, ItemAggregate]:
         out[item] = ItemAggregate(
             item=item,
             attempts=int(row["attempts"]),
-            score_sum=float(row["score_sum"]),
+            score_sum=int(row["points"]) / POINTS,
             trainees=int(row["trainees"]),
             pairs=int(found.get("pairs", 0)),
             sx=float(found.get("sx", 0.0)),
@@ -307,12 +365,20 @@ def aggregate(responses: Iterable[Response]) -> dict[Hashable, ItemAggregate]:
     """The aggregate of every item from :class:`Response` rows."""
     frame = pd.DataFrame(
         [
-            (r.trainee, r.item, r.count, r.score * r.count, r.wrong_disposition, r.wrong_call_type)
+            (r.trainee, r.item, r.count, _points(r), r.wrong_disposition, r.wrong_call_type)
             for r in responses
         ],
         columns=list(FRAME_COLUMNS),
     )
     return aggregate_frame(frame)
+
+
+def _points(r: Response) -> int:
+    """The whole points a response's attempts earned together (exact)."""
+    total = Fraction(r.score).limit_denominator(1_000_000) * r.count * POINTS
+    if total.denominator != 1:
+        raise ValueError(f"score {r.score} x {r.count} attempts is not a whole number of points")
+    return int(total)
 
 
 def item_statistics(responses: Iterable[Response]) -> dict[Hashable, ItemStats]:

@@ -98,7 +98,7 @@ def _item_frame(session: Session, agency_id: int) -> pd.DataFrame:
             "trainee": raw["trainee"],
             "item": raw["item"],
             "n": raw["n"].astype("int64"),
-            "s": raw["total"].astype("float64") / 100.0,
+            "points": raw["total"].astype("int64"),  # whole points: exact totals
             "wrong_route": raw["route"].where(wrong_route, None),
             "wrong_type": raw["chosen"].where(wrong_type, None),
         }

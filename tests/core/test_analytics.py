@@ -6,10 +6,12 @@ import datetime as dt
 import math
 import random
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats as scipy_stats
 
 from app.core import analytics as an
 
@@ -299,18 +301,18 @@ def test_twin_pairs_by_hand():
 def test_paired_ci_by_hand():
     diffs = [1.0, -0.5, 0.0]
     ci = an.paired_ci(diffs)
-    # mean 1/6; sample variance 7/12; se = sqrt(7/36); t(2) = 4.303
+    # mean 1/6; sample variance 7/12; se = sqrt(7/36); t(2) = 4.30265 (tables)
     se = math.sqrt(7 / 36)
     assert ci.mean == pytest.approx(1 / 6)
     assert ci.se == pytest.approx(se)
-    assert ci.low == pytest.approx(1 / 6 - 4.303 * se)
-    assert ci.high == pytest.approx(1 / 6 + 4.303 * se)
+    assert ci.low == pytest.approx(1 / 6 - 4.30265 * se, abs=1e-5)
+    assert ci.high == pytest.approx(1 / 6 + 4.30265 * se, abs=1e-5)
     assert not ci.excludes_zero
     # Clusters {1: [1, -0.5], 2: [0]}: residual sums 1/6 and -1/6;
-    # se = sqrt(2/1 * (1/36 + 1/36)) / 3 = 1/9; t(1) = 12.706.
+    # se = sqrt(2/1 * (1/36 + 1/36)) / 3 = 1/9; t(1) = tan(0.475 pi) = 12.7062.
     robust = an.paired_ci(diffs, clusters=[1, 1, 2])
     assert robust.se == pytest.approx(1 / 9)
-    assert robust.low == pytest.approx(1 / 6 - 12.706 / 9)
+    assert robust.low == pytest.approx(1 / 6 - math.tan(0.475 * math.pi) / 9)
 
 
 def test_paired_ci_edge_cases():
@@ -353,7 +355,7 @@ def _pairs(user_id: int, values: list[float]) -> list[dict]:
 
 def test_equity_flags_by_hand():
     # Trainee 1: 10 pairs, variant b alone went to police in 6 -> mean -0.6,
-    # sd = sqrt(2.4/9), t(9) = 2.262: CI about [-0.969, -0.231]; sign test p = 2/64.
+    # sd = sqrt(2.4/9), t(9) = 2.26216: CI about [-0.969, -0.231]; sign test p = 2/64.
     # Trainee 2: the same with 9 pairs -> below the minimum of 10, not flagged.
     # Trainee 3: 5 pairs all +1 -> zero-width CI [1, 1] but sign test p = 1/16: not flagged.
     rows = (
@@ -361,10 +363,10 @@ def test_equity_flags_by_hand():
     )
     audit = an.equity_audit(pd.DataFrame(rows), min_pairs=5)
     table = audit.per_trainee.set_index("user_id")
-    half = 2.262 * math.sqrt(2.4 / 9) / math.sqrt(10)
+    half = 2.26216 * math.sqrt(2.4 / 9) / math.sqrt(10)
     assert table.loc[1, "mean_diff"] == pytest.approx(-0.6)
-    assert table.loc[1, "low"] == pytest.approx(-0.6 - half)
-    assert table.loc[1, "high"] == pytest.approx(-0.6 + half)
+    assert table.loc[1, "low"] == pytest.approx(-0.6 - half, abs=1e-5)
+    assert table.loc[1, "high"] == pytest.approx(-0.6 + half, abs=1e-5)
     assert table.loc[1, "b_only"] == 6 and table.loc[1, "a_only"] == 0
     assert table.loc[1, "p_value"] == pytest.approx(2 / 64)
     assert table.loc[1, "flagged"]
@@ -400,6 +402,159 @@ def test_equity_empty():
     audit = an.equity_audit(pd.DataFrame(columns=["user_id", "twin_group", "diff"]))
     assert audit.per_trainee.empty
     assert audit.cohort["pairs"] == 0 and not audit.cohort["flagged"]
+
+
+# --- equity: exact t quantiles, the sign test and minimums -----------------------------------
+
+
+def test_t_critical_values_are_exact_at_any_degrees_of_freedom():
+    # Closed forms: t(1) = tan(0.475 pi); t(2) = 0.95 * sqrt(2 / (4 * 0.975 * 0.025)).
+    assert an.t_critical95(1) == pytest.approx(math.tan(0.475 * math.pi), abs=1e-9)
+    assert an.t_critical95(2) == pytest.approx(0.95 * math.sqrt(2 / 0.0975), abs=1e-9)
+    # Printed tables (4 decimals): above 30 degrees of freedom it is not the normal 1.96.
+    assert an.t_critical95(31) == pytest.approx(2.0395, abs=1e-4)
+    assert an.t_critical95(60) == pytest.approx(2.0003, abs=1e-4)
+    assert an.t_critical95(120) == pytest.approx(1.9799, abs=1e-4)
+    assert an.t_critical95(0) == math.inf
+
+
+@given(st.integers(1, 100_000))
+def test_t_critical_values_fall_towards_but_stay_above_the_normal_value(df):
+    assert an.t_critical95(df) > an.t_critical95(df + 1) > 1.959963984540054
+
+
+def _one_pair_each(diffs: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"user_id": u, "twin_group": "g", "police_a": 0.0, "police_b": 0.0, "diff": d}
+            for u, d in enumerate(diffs)
+        ]
+    )
+
+
+def test_32_trainees_with_one_pair_each_are_not_flagged():
+    # Six pairs +1, one -1, 25 zero: mean 5/32; residual sum of squares
+    # 6 (27/32)^2 + (37/32)^2 + 25 (5/32)^2 = 6368/1024; se = sqrt(32/31 * 6368/1024) / 32
+    # = 0.07918; t(31) = 2.0395 gives [-0.0052, +0.3177], which includes zero.
+    diffs = [1.0] * 6 + [-1.0] + [0.0] * 25
+    cohort = an.equity_audit(_one_pair_each(diffs)).cohort
+    se = math.sqrt(32 / 31 * 6368 / 1024) / 32
+    assert (cohort["pairs"], cohort["trainees"]) == (32, 32) and cohort["judged"]
+    assert cohort["mean_diff"] == pytest.approx(5 / 32)
+    assert cohort["low"] == pytest.approx(-0.005, abs=5e-4)
+    assert cohort["high"] == pytest.approx(0.318, abs=5e-4)
+    assert not cohort["flagged"]
+    # The normal value would have excluded zero and raised the flag.
+    assert 5 / 32 - 1.96 * se > 0
+    # One pair per trainee: the cluster-robust interval is the ordinary t interval.
+    low, high = scipy_stats.t.interval(0.95, 31, loc=5 / 32, scale=scipy_stats.sem(diffs))
+    assert cohort["low"] == pytest.approx(low, abs=1e-9)
+    assert cohort["high"] == pytest.approx(high, abs=1e-9)
+
+
+def _trainees(count: int, values: list[float]) -> pd.DataFrame:
+    rows = []
+    for user in range(count):
+        rows += _pairs(user, values)
+    return pd.DataFrame(rows)
+
+
+def test_cohort_flag_needs_enough_trainees_and_pairs():
+    # Every trainee sent variant b to police in 2 of 3 pairs: a clear difference.
+    values = [-1.0, -1.0, 0.0]
+    few_trainees = an.equity_audit(_trainees(an.MIN_TRAINEES_FOR_EQUITY_FLAG - 1, values)).cohort
+    assert few_trainees["pairs"] >= an.MIN_PAIRS_FOR_COHORT_FLAG - 3
+    assert few_trainees["high"] < 0  # the interval excludes zero ...
+    assert not few_trainees["judged"] and not few_trainees["flagged"]  # ... but too few
+    enough = an.equity_audit(_trainees(an.MIN_TRAINEES_FOR_EQUITY_FLAG + 1, values)).cohort
+    assert enough["pairs"] >= an.MIN_PAIRS_FOR_COHORT_FLAG
+    assert enough["judged"] and enough["flagged"]
+    # Enough trainees but too few pairs: 12 trainees with two pairs each (24 < 30).
+    short = an.equity_audit(_trainees(12, [-1.0, 0.0])).cohort
+    assert short["high"] < 0 and not short["flagged"]
+    assert an.equity_audit(_trainees(15, [-1.0, 0.0])).cohort["flagged"]  # 30 pairs
+
+
+def test_trainee_flag_needs_the_minimum_of_pairs():
+    below = [-1.0] * (an.MIN_PAIRS_FOR_EQUITY_FLAG - 2) + [0.0]
+    table = an.equity_audit(_trainees(1, below)).per_trainee
+    assert table.loc[0, "high"] < 0 and table.loc[0, "p_value"] < 0.05
+    assert not table.loc[0, "flagged"]
+    table = an.equity_audit(_trainees(1, below + [-1.0])).per_trainee
+    assert table.loc[0, "pairs"] == an.MIN_PAIRS_FOR_EQUITY_FLAG and table.loc[0, "flagged"]
+
+
+differences = st.floats(-1, 1, allow_nan=False).map(lambda d: round(d, 3))
+
+
+@settings(deadline=None)
+@given(st.lists(differences, min_size=2, max_size=120).filter(lambda d: len(set(d)) > 1))
+def test_t_interval_agrees_with_scipy(diffs):
+    ci = an.paired_ci(diffs)
+    low, high = scipy_stats.t.interval(
+        0.95, len(diffs) - 1, loc=ci.mean, scale=scipy_stats.sem(diffs)
+    )
+    assert ci.mean == pytest.approx(float(np.mean(diffs)), abs=1e-9)
+    assert ci.low == pytest.approx(low, abs=1e-9)
+    assert ci.high == pytest.approx(high, abs=1e-9)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 40), differences), min_size=2, max_size=150).filter(
+        lambda rows: len({g for g, _ in rows}) > 1
+    )
+)
+def test_cluster_robust_interval_agrees_with_scipy_quantile(rows):
+    clusters = [g for g, _ in rows]
+    diffs = np.array([d for _, d in rows])
+    ci = an.paired_ci(diffs.tolist(), clusters)
+    # Written independently with numpy: residual sums per cluster, then t(G - 1).
+    residual = pd.Series(diffs - diffs.mean()).groupby(clusters).sum().to_numpy()
+    groups, n = len(residual), len(diffs)
+    se = math.sqrt(groups / (groups - 1) * float(np.sum(residual**2))) / n
+    t = scipy_stats.t.ppf(0.975, groups - 1)
+    assert ci.se == pytest.approx(se, abs=1e-9)
+    assert ci.low == pytest.approx(diffs.mean() - t * se, abs=1e-9)
+    assert ci.high == pytest.approx(diffs.mean() + t * se, abs=1e-9)
+
+
+@settings(deadline=None)
+@given(st.integers(0, 400), st.integers(0, 400))
+def test_sign_test_agrees_with_scipy_binomtest(a, b):
+    expected = 1.0 if a + b == 0 else scipy_stats.binomtest(a, a + b, 0.5).pvalue
+    assert an.sign_test_p(a, b) == pytest.approx(expected, abs=1e-9)
+
+
+@settings(deadline=None, max_examples=50)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.sampled_from([-1.0, -0.5, 0.0, 0.5, 1.0])),
+        min_size=1,
+        max_size=200,
+    )
+)
+def test_equity_table_agrees_with_scipy(rows):
+    frame = pd.DataFrame(
+        [
+            {"user_id": u, "twin_group": f"g{i}", "police_a": 0.0, "police_b": 0.0, "diff": d}
+            for i, (u, d) in enumerate(rows)
+        ]
+    )
+    table = an.equity_audit(frame).per_trainee.set_index("user_id")
+    for user, group in frame.groupby("user_id"):
+        diffs = group["diff"].to_numpy()
+        row = table.loc[user]
+        a, b = int((diffs > 0).sum()), int((diffs < 0).sum())
+        p = 1.0 if a + b == 0 else scipy_stats.binomtest(a, a + b, 0.5).pvalue
+        assert row["p_value"] == pytest.approx(p, abs=1e-9)
+        if len(diffs) < 2 or np.ptp(diffs) == 0:
+            continue  # no spread: scipy has no interval to compare with
+        low, high = scipy_stats.t.interval(
+            0.95, len(diffs) - 1, loc=diffs.mean(), scale=scipy_stats.sem(diffs)
+        )
+        assert row["low"] == pytest.approx(max(-1.0, low), abs=1e-9)
+        assert row["high"] == pytest.approx(min(1.0, high), abs=1e-9)
 
 
 # --- equity: seeded simulation -------------------------------------------------------------
