@@ -13,12 +13,22 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.core.bank_lint import LintItem, lint_bank
 from app.core.generator import DEFAULT_MIX, GeneratedScenario, MixError, generate
+from app.core.generator.engine import _setting
 from app.core.generator.facts import FACT_VALUES
+from app.core.generator.rules import derive_key
 from app.core.generator.templates import TEMPLATE_DIR, load_templates
 from app.core.generator.writer import draft_call
 from app.core.grading import expert_answer, grade
-from app.core.protocol import DISPATCH_MODELS, load_protocol
+from app.core.protocol import (
+    DISPATCH_MODELS,
+    POLICE_DISPOSITIONS,
+    POLICE_LED_DISPOSITIONS,
+    demands_of,
+    load_protocol,
+    unmet_demands,
+)
 from app.core.scenario import parse_scenario
 from app.errors import UserError
 
@@ -89,20 +99,44 @@ def test_module_is_a_known_slug_and_tags_name_the_template():
 # --------------------------------------------------------------------------- key from facts
 
 
+def all_routes(key: dict) -> list[tuple[str, str]]:
+    """(model or "", route) for the best and every acceptable route, also per model."""
+    found = [("", key["disposition"]), *(("", r) for r in key["acceptable"])]
+    for model, entry in (key.get("by_model") or {}).items():
+        found += [(model, entry["disposition"]), *((model, r) for r in entry["acceptable"])]
+    return found
+
+
+def exchange(scenario: GeneratedScenario, question: str) -> str:
+    return next(e["answer"] for e in scenario.data["call"]["exchanges"] if e.get("ask") == question)
+
+
 def test_key_follows_the_drawn_facts():
     for scenario in thousand():
         facts, key = scenario.facts, scenario.data["expert"]
         disq = key["disqualifiers"]
         routes = {key["disposition"], *key["acceptable"]}
-        assert ("weapon" in disq) == (facts["weapon"] in ("in_hand", "in_reach"))
-        assert ("threat" in disq) == (facts["threat"] == "current")
-        assert ("medical" in disq) == (facts["medical"] == "emergency")
+        signs = (
+            facts["violence"]
+            or facts["weapon"] == "used"
+            or (facts["threat"] == "current" and facts["threat_target"] == "others")
+        )
+        assert ("weapon" in disq) == (
+            facts["weapon"] in ("in_hand", "in_reach", "used")
+            or (facts["weapon"] == "unknown" and signs)
+        )
+        assert ("threat" in disq) == (
+            facts["threat"] == "current" or (facts["threat"] == "unknown" and signs)
+        )
+        assert ("medical" in disq) == (
+            facts["medical"] == "emergency" or (facts["medical"] == "unknown" and signs)
+        )
         assert ("police_only" in disq) == (facts["entry"] == "without_consent" or facts["evidence"])
         if facts["weapon"] == "in_hand" or facts["threat"] == "current":
             assert "community_responder" not in routes
         if not disq:
-            assert facts["weapon"] in ("absent", "out_of_reach")
-            assert facts["threat"] in ("none", "past")
+            assert facts["weapon"] in ("absent", "out_of_reach", "carried", "unknown")
+            assert facts["threat"] in ("none", "past", "unknown")
             # a call that stays violent or medical is always disqualified; others are recoded
             assert PROTOCOL.call_types[key["call_type"]].eligible
 
@@ -114,6 +148,230 @@ def test_required_questions_have_exchanges_that_reveal_each_disqualifier():
         assert set(key["required_questions"]) <= asked
         for code, exchange in key["evidence"].items():
             assert code in key["disqualifiers"] and exchange in key["required_questions"]
+
+
+# --------------------------------------------------------------------------- keying policy
+
+
+def test_a_thousand_generated_keys_have_zero_bank_lint_findings():
+    """The policy's machine-checkable rules (``python -m app bank lint --generated``)."""
+    items = [LintItem(s.data, f"{s.id}.yaml", s.yaml_text) for s in thousand()]
+    assert [str(f) for f in lint_bank(items)] == []
+
+
+def test_every_generated_route_meets_what_each_disqualifier_demands():
+    for scenario in thousand():
+        key = scenario.data["expert"]
+        for model, route in all_routes(key):
+            assert unmet_demands(route, key["disqualifiers"]) == [], (scenario.id, model, route)
+        if {"police", "ems"} <= demands_of(key["disqualifiers"]):
+            assert key["disposition"] == "police_with_ems" and key["acceptable"] == []
+
+
+def test_police_appear_only_where_a_disqualifier_demands_them():
+    for scenario in thousand():
+        key = scenario.data["expert"]
+        if "police" in demands_of(key["disqualifiers"]):
+            continue
+        for model, route in all_routes(key):
+            assert route not in POLICE_LED_DISPOSITIONS, (scenario.id, model, route)
+        assert key["disposition"] not in POLICE_DISPOSITIONS, scenario.id
+
+
+def test_address_and_callback_are_required_on_every_911_and_non_emergency_call():
+    checked = 0
+    for scenario in thousand():
+        if scenario.data["call"]["channel"] in ("911", "non_emergency"):
+            required = scenario.data["expert"]["required_questions"]
+            assert {"address", "callback"} <= set(required), scenario.id
+            checked += 1
+    assert checked > 900
+
+
+def test_every_key_has_a_priority_and_medical_calls_are_priority_1_never_eligible():
+    medical = 0
+    for scenario in thousand():
+        key = scenario.data["expert"]
+        assert key["priority"] in (1, 2, 3, 4)
+        if "medical" in key["disqualifiers"]:
+            medical += 1
+            assert key["priority"] == 1, scenario.id
+            assert not PROTOCOL.call_types[key["call_type"]].eligible, scenario.id
+            assert key["disposition"] in ("ems", "police_with_ems")
+        elif key["disqualifiers"]:
+            assert key["priority"] in (1, 2)
+        else:
+            assert key["priority"] in (2, 3, 4)
+    assert medical > 50
+
+
+def test_an_unresponsive_person_on_an_eligible_call_is_a_medical_emergency():
+    """The issue's ``gen-low-acuity-medical-s7-0014-a`` kept LOW_ACUITY_MEDICAL on a priority-1
+    EMS call; an eligible code never survives a medical emergency."""
+    named = next(
+        s for s in generate(14, 7, twins=True) if s.id == "gen-low-acuity-medical-s7-0014-a"
+    )
+    key = named.data["expert"]
+    assert key["disqualifiers"] == ["medical"]
+    assert (key["call_type"], key["priority"], key["disposition"]) == (
+        "MEDICAL_EMERGENCY",
+        1,
+        "ems",
+    )
+    calls = generate(300, 11, mix={"welfare": 1, "conflict": 1})
+    down = [s for s in calls if s.data["expert"]["disqualifiers"] == ["medical"]]
+    assert len(down) > 10
+    for scenario in down:
+        key = scenario.data["expert"]
+        assert key["call_type"] == "MEDICAL_EMERGENCY" and key["priority"] == 1
+        assert key["disposition"] == "ems"
+        assert set(key["acceptable"]) <= {"community_responder_with_ems"}
+
+
+def test_every_disqualifier_has_evidence_and_is_named_in_the_rationale():
+    words = {
+        "weapon": "weapon",
+        "threat": "threat",
+        "medical": "medical",
+        "police_only": "police-only",
+    }
+    for scenario in thousand():
+        key = scenario.data["expert"]
+        asked = {e.get("ask") or e.get("id") for e in scenario.data["call"]["exchanges"]}
+        for code in key["disqualifiers"]:
+            assert (
+                key["evidence"][code] in asked
+                and key["evidence"][code] in key["required_questions"]
+            )
+            assert words[code] in key["rationale"].lower(), (scenario.id, code)
+
+
+def test_a_closed_hotline_never_sends_police():
+    calls = [s for s in thousand() if s.facts["hotline_open"] is False]
+    entries = 0
+    for scenario in calls:
+        key = scenario.data["expert"]
+        assert scenario.data["call"]["context"]["hotline_open"] is False
+        entry = (key.get("by_model") or {}).get("external_hotline")
+        if entry is None:
+            continue
+        entries += 1
+        assert entry["disposition"] == "community_responder", scenario.id
+        assert not {entry["disposition"], *entry["acceptable"]} & POLICE_LED_DISPOSITIONS
+        if key["call_type"] in ("MENTAL_HEALTH", "SUICIDAL_IDEATION"):
+            assert "transfer_988" in entry["acceptable"]
+        data = validate(scenario)
+        police = dict(expert_answer(data, "external_hotline"), disposition="police")
+        result = grade(data, police, "external_hotline")
+        assert not result["passed"] and "over_routed" in result["errors"], scenario.id
+    assert entries > 20
+
+
+def test_a_fight_that_has_stopped_accepts_the_team_with_police_and_not_police_alone():
+    """The issue's ``gen-fight-reported`` failed a trainee for adding police after a fight."""
+    calls = generate(200, 3, mix={"ASSAULT": 1})
+    stopped = [s for s in calls if not s.data["expert"]["disqualifiers"]]
+    assert len(stopped) > 40
+    for scenario in stopped:
+        key = scenario.data["expert"]
+        assert key["call_type"] == "DISTURBANCE"
+        assert key["disposition"] == "community_responder"
+        assert "community_responder_with_police" in key["acceptable"]
+        data = validate(scenario)
+        tandem = dict(expert_answer(data), disposition="community_responder_with_police")
+        graded = grade(data, tandem)
+        assert graded["passed"] and graded["critical"] == [], scenario.id
+        alone = grade(data, dict(expert_answer(data), disposition="police"))
+        assert "over_routed" in alone["errors"] and not alone["passed"]
+
+
+def test_a_weapon_used_on_someone_is_police_with_no_tandem_priority_1():
+    calls = generate(300, 5, mix={"WEAPONS": 1, "ASSAULT": 1})
+    used = [s for s in calls if s.facts["weapon"] == "used"]
+    assert len(used) > 5
+    for scenario in used:
+        key = scenario.data["expert"]
+        assert key["priority"] == 1
+        assert key["disposition"] in ("police", "police_with_ems")
+        assert "community_responder_with_police" not in key["acceptable"]
+
+
+def test_a_person_in_crisis_with_a_weapon_or_threat_gets_the_team_with_police():
+    crisis = {"behavioral_health", "welfare"}
+    found = 0
+    for scenario in thousand():
+        key, facts = scenario.data["expert"], scenario.facts
+        group = GROUP[scenario.data["call"]["initial_call_type"]]
+        if (
+            group in crisis
+            and scenario.data["call"]["initial_call_type"] != "NEEDLE_PICKUP"
+            and set(key["disqualifiers"]) & {"weapon", "threat"}
+            and "medical" not in key["disqualifiers"]
+            and not facts["violence"]
+            and facts["weapon"] != "used"
+            and facts["responders_available"]
+        ):
+            found += 1
+            assert key["disposition"] == "community_responder_with_police", scenario.id
+            assert key["acceptable"] == ["police"], scenario.id
+    assert found > 20
+
+
+def test_a_hammer_carried_for_work_is_not_a_weapon_and_one_held_up_is():
+    template = next(t for t in load_templates() if t.id == "neighbor-dispute")
+    seen_carried = seen_held = 0
+    for seed in range(400):
+        draft = draft_call(template, seed)
+        if draft.values["weapon_item"] != "a hammer" or draft.facts.weapon not in (
+            "carried",
+            "in_hand",
+        ):
+            continue
+        key = derive_key(
+            draft.facts, _setting(template, draft.final_call_type, draft.notes, PROTOCOL)
+        )
+        answer = next(raw for question, _, raw in draft.exchanges if question == "weapons")
+        if draft.facts.weapon == "carried":
+            seen_carried += 1
+            assert "weapon" not in key["disqualifiers"]
+            assert "{weapon_item}" in answer and "fixing the fence" in draft.values["weapon_where"]
+            assert "not a weapon" in key["rationale"]
+            assert "weapons" in key["required_questions"]
+        else:
+            seen_held += 1
+            assert "weapon" in key["disqualifiers"]
+            assert "raised" in answer or "swing" in answer
+    assert seen_carried and seen_held
+
+
+def test_i_dont_know_is_never_turned_into_there_is_none():
+    """The issue: a rationale said "there is no medical need" where the caller said "I don't
+    know if she's hurt". With violence under way the unknown counts; otherwise it is asked."""
+    absence = re.compile(r"there is no|no (medical|weapon|threat)|nobody is", re.I)
+    unsure = re.compile(
+        r"don't know|can't tell|no idea|can't see|couldn't|can't make out|can't hear", re.I
+    )
+    calls = generate(400, 9, mix={"DOMESTIC_VIOLENCE": 1, "WELFARE_CHECK": 1, "UNHOUSED_PERSON": 1})
+    counted = not_marked = 0
+    for scenario in calls:
+        key = scenario.data["expert"]
+        assert not absence.search(key["rationale"]), key["rationale"]
+        for fact, question, code in (
+            ("weapon", "weapons", "weapon"),
+            ("threat", "threats", "threat"),
+            ("medical", "medical", "medical"),
+        ):
+            if scenario.facts[fact] != "unknown":
+                continue
+            assert unsure.search(exchange(scenario, question)), exchange(scenario, question)
+            assert question in key["required_questions"]
+            if scenario.facts["violence"]:
+                counted += 1
+                assert code in key["disqualifiers"]
+            elif code not in key["disqualifiers"]:
+                not_marked += 1
+                assert "nothing the caller said shows" in key["rationale"]
+    assert counted > 20 and not_marked > 20
 
 
 @pytest.mark.parametrize("template", load_templates(), ids=lambda t: t.id)

@@ -62,6 +62,7 @@ def _setting(template: Template, final_call_type: str, notes: dict, protocol) ->
         required_extra=template.required_extra,
         hotline=template.hotline,
         notes=notes,
+        crisis=template.crisis,
     )
 
 

@@ -10,10 +10,15 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+# New values go at the end of each tuple, so templates that do not weight them draw
+# exactly as before. ``unknown``: the caller cannot say (keying policy rule 2).
+# ``used``: a weapon swung at, pointed at or used on someone (violence under way).
+# ``carried``: an everyday object carried for its purpose or lying nearby, not held
+# threateningly (not a weapon, policy rule 7).
 FACT_VALUES: dict[str, tuple[str, ...]] = {
-    "weapon": ("absent", "in_hand", "in_reach", "out_of_reach"),
-    "threat": ("none", "current", "past"),
-    "medical": ("none", "low", "emergency"),
+    "weapon": ("absent", "in_hand", "in_reach", "out_of_reach", "used", "carried", "unknown"),
+    "threat": ("none", "current", "past", "unknown"),
+    "medical": ("none", "low", "emergency", "unknown"),
     "entry": ("not_needed", "with_consent", "without_consent"),
     "evidence": ("no", "yes"),
     "crime": ("none", "minor", "serious"),
@@ -47,7 +52,12 @@ RESPONDERS_UNAVAILABLE = 0.08
 
 @dataclass(frozen=True)
 class Facts:
-    """What is true about one call. ``threat_target`` is "others" or "self"."""
+    """What is true about one call. ``threat_target`` is "others" or "self".
+
+    ``violence`` is set by the template (a situation such as a fight heard through the
+    wall shows violence under way whatever the answers); a weapon ``used`` on someone
+    also means violence is under way (see :func:`violence_under_way`).
+    """
 
     weapon: str = "absent"
     threat: str = "none"
@@ -65,6 +75,7 @@ class Facts:
     firearm: bool = False  # the weapon (present or not) is a firearm
     entry_relevant: bool = False  # the situation raises the question of going inside
     evidence_relevant: bool = False  # the situation raises the question of evidence
+    violence: bool = False  # the situation itself shows violence under way (screams, crashes)
 
     def __post_init__(self) -> None:
         for name, values in FACT_VALUES.items():
@@ -108,3 +119,16 @@ def draw_time(rng: random.Random, hours: Mapping[str, float]) -> str:
 def is_night(hhmm: str) -> bool:
     hour = int(hhmm[:2])
     return hour >= 22 or hour < 8
+
+
+def violence_under_way(facts: Facts) -> bool:
+    """Violence is happening now: the situation shows it, or a weapon is in use on someone."""
+    return facts.violence or facts.weapon == "used"
+
+
+def signs_of_violence(facts: Facts) -> bool:
+    """Signs of violence under way, which turn an "I don't know" into present (policy rule 2):
+    violence itself, or a credible threat to others just made."""
+    return violence_under_way(facts) or (
+        facts.threat == "current" and facts.threat_target == "others"
+    )

@@ -4,30 +4,32 @@ No key is ever written per phrasing variant: :func:`derive_key` looks only at th
 :class:`~.facts.Facts`, the final call type and a few template settings, so two calls
 with the same facts (counterfactual twins, say) always get the same key.
 
-Routing rules (our reading of the four-disqualifier screening in the CAP fact sheet
-and the program rules in the domain notes):
+The rules follow the keying policy (``content/keying-policy.md``) and grading rules 2
+(the scenario contract, revision 2):
 
-- disqualifiers: ``weapon`` if one is in hand or in reach (not one locked away),
-  ``threat`` if a credible threat exists now (not one made last month), ``medical`` if
-  the need is an emergency, ``police_only`` if someone must go in without consent or
-  crime-scene evidence must be secured. A crime by itself adds nothing.
-- danger to an unarmed team (a weapon, or a threat to others): police go; a tandem
-  team with police is acceptable on an eligible call with no medical emergency.
-- an emergency medical need without such danger: EMS; a tandem team with EMS is
-  acceptable on an eligible call when nothing else needs police.
-- a threat only to the person themself (no weapon) on a behavioural-health call: a
-  tandem team with police, police acceptable; otherwise police.
-- a police-only need alone: police; a tandem team with police acceptable when eligible.
+- disqualifiers: ``weapon`` if one is in hand, in use or in reach (an everyday object
+  carried for its purpose, or one locked away, is not one), ``threat`` if a credible
+  threat exists now (not one made last month), ``medical`` if the need is an emergency,
+  ``police_only`` if someone must go in without consent or crime-scene evidence must be
+  secured. A crime by itself adds nothing. When the caller does not know, the unknown
+  counts as present only while signs of violence are under way; otherwise it is not
+  marked, and its question stays required.
+- every route of a key (best and acceptable, also per dispatch model) meets what each
+  disqualifier demands: police for ``weapon``, ``threat`` and ``police_only``, EMS for
+  ``medical``; with both, only ``police_with_ems`` does.
+- a weapon or threat with no violence under way, for a person the team exists to help
+  (in crisis, suicidal, intoxicated, unhoused, confused): the team with police, police
+  acceptable. Violence under way (a weapon used on someone): police, no tandem.
+- an emergency medical need alone: EMS, the team with EMS acceptable when there is
+  also a crisis or welfare need; the call type is never an eligible one.
+- a police-only need alone: police; the team with police acceptable on an eligible call.
 - no disqualifier on an eligible call: community responders (or the model's own route
   for behavioural-health calls and hotline forwarding); with no team free, a fallback
-  per call type.
+  per call type. A closed hotline sends the team through 911 (988 acceptable for a
+  mental-health or suicidal call), never police.
 
-Unsafe routes are only those that are genuinely unsafe, not merely wrong: community
-responders alone whenever a disqualifier exists; anything that sends unarmed people in
-alone (responders with EMS, EMS) where there is danger to them; and any route that ends
-the call without an in-person response (phone, hotline, clinician, 988) while a weapon,
-a threat or a medical emergency is live. Over-routing to police is graded as an error
-(``over_routed``), not listed as unsafe.
+``unsafe`` lists every route that misses a demand of the key's disqualifiers (what
+rules 2 grade as ``unsafe_dispatch`` anyway), so a rules-1 grade agrees with it.
 """
 
 from __future__ import annotations
@@ -35,34 +37,43 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from app.core.generator.facts import Facts
+from app.core.generator.facts import Facts, signs_of_violence, violence_under_way
+from app.core.protocol import DISPOSITIONS, unmet_demands
 
 DISQUALIFIER_ORDER = ("weapon", "threat", "medical", "police_only")
 CR = "community_responder"
 CR_POLICE = "community_responder_with_police"
 CR_EMS = "community_responder_with_ems"
+POLICE_EMS = "police_with_ems"
 NO_IN_PERSON = ("phone_resolution", "external_hotline", "embedded_professional", "transfer_988")
-POLICE_ROUTES = frozenset({"police", CR_POLICE})
+POLICE_ROUTES = frozenset({"police", CR_POLICE, POLICE_EMS})
+# Channels on which the call taker must get the address and a callback number.
+SCREENED_CHANNELS = ("911", "non_emergency")
+# Call types where 988 is acceptable instead of the team when the hotline is closed.
+CRISIS_LINE_TYPES = frozenset({"MENTAL_HEALTH", "SUICIDAL_IDEATION"})
 
-# Where an eligible call goes when no community responder team is free.
+# Where an eligible call with no disqualifier goes when no community responder team is
+# free. Never police: nothing in such a call needs them. Calls that can be settled on the
+# phone are; calls that need someone in person wait for the next free team
+# (``community_responder``), or go to 988 or EMS where those fit.
 FALLBACK: dict[str, tuple[str, tuple[str, ...]]] = {
-    "NOISE_COMPLAINT": ("phone_resolution", ("police",)),
-    "NEIGHBOR_DISPUTE": ("phone_resolution", ("police",)),
-    "PANHANDLING": ("phone_resolution", ("police",)),
-    "TRESPASS": ("police", ("phone_resolution",)),
-    "DISTURBANCE": ("police", ()),
-    "SUSPICIOUS_PERSON": ("police", ("phone_resolution",)),
-    "JUVENILE_PROBLEM": ("police", ("phone_resolution",)),
-    "MENTAL_HEALTH": ("transfer_988", ()),
-    "SUICIDAL_IDEATION": ("transfer_988", ()),
-    "INTOXICATED_PERSON": ("ems", ("police",)),
-    "WELFARE_CHECK": ("police", ()),
-    "UNHOUSED_PERSON": ("phone_resolution", ("police",)),
-    "NEEDLE_PICKUP": ("phone_resolution", ()),
+    "NOISE_COMPLAINT": ("phone_resolution", (CR,)),
+    "NEIGHBOR_DISPUTE": ("phone_resolution", (CR,)),
+    "PANHANDLING": ("phone_resolution", (CR,)),
+    "TRESPASS": (CR, ("phone_resolution",)),
+    "DISTURBANCE": (CR, ()),
+    "SUSPICIOUS_PERSON": (CR, ("phone_resolution",)),
+    "JUVENILE_PROBLEM": (CR, ("phone_resolution",)),
+    "MENTAL_HEALTH": ("transfer_988", (CR,)),
+    "SUICIDAL_IDEATION": ("transfer_988", (CR,)),
+    "INTOXICATED_PERSON": ("ems", (CR,)),
+    "WELFARE_CHECK": (CR, ()),
+    "UNHOUSED_PERSON": ("phone_resolution", (CR,)),
+    "NEEDLE_PICKUP": ("phone_resolution", (CR,)),
     "LIFT_ASSIST": ("ems", ()),
     "LOW_ACUITY_MEDICAL": ("ems", ("phone_resolution",)),
 }
-DEFAULT_FALLBACK = ("police", ())
+DEFAULT_FALLBACK = (CR, ())
 
 DISPOSITION_WORDS = {
     CR: "community responders",
@@ -70,6 +81,7 @@ DISPOSITION_WORDS = {
     CR_EMS: "community responders together with EMS",
     "police": "police",
     "ems": "EMS",
+    POLICE_EMS: "police and EMS together",
     "embedded_professional": "the embedded clinician",
     "external_hotline": "the community hotline",
     "transfer_988": "988",
@@ -90,16 +102,18 @@ class CallSetting:
     required_extra: tuple[str, ...] = ()  # questions always required here (e.g. suicide)
     hotline: bool = True  # the outside hotline takes this kind of call
     notes: Mapping[str, str] = field(default_factory=dict)  # words for the rationale
+    crisis: bool = False  # the person at the centre is someone the team exists to help
 
 
 def disqualifiers_for(facts: Facts) -> list[str]:
     """The disqualifiers the facts establish, in the canonical order."""
+    signs = signs_of_violence(facts)
     found = []
-    if facts.weapon in ("in_hand", "in_reach"):
+    if facts.weapon in ("in_hand", "in_reach", "used") or (facts.weapon == "unknown" and signs):
         found.append("weapon")
-    if facts.threat == "current":
+    if facts.threat == "current" or (facts.threat == "unknown" and signs):
         found.append("threat")
-    if facts.medical == "emergency":
+    if facts.medical == "emergency" or (facts.medical == "unknown" and signs):
         found.append("medical")
     if facts.entry == "without_consent" or facts.evidence:
         found.append("police_only")
@@ -119,8 +133,11 @@ def evidence_for(facts: Facts, disqualifiers: Sequence[str]) -> dict[str, str]:
 
 
 def required_questions_for(facts: Facts, setting: CallSetting) -> list[str]:
-    """The screening questions that reveal this call's facts."""
-    questions = ["weapons", "threats", "medical"]
+    """The questions the trainee must ask: where and who on a 911 or non-emergency call,
+    then the screening questions that reveal this call's facts (always weapons, threats
+    and medical, so an unknown answer is asked again, never assumed away)."""
+    questions = ["address", "callback"] if facts.channel in SCREENED_CHANNELS else []
+    questions += ["weapons", "threats", "medical"]
     if facts.entry_relevant or facts.entry != "not_needed":
         questions.append("entry")
     if facts.evidence_relevant or facts.evidence:
@@ -131,68 +148,114 @@ def required_questions_for(facts: Facts, setting: CallSetting) -> list[str]:
     return questions
 
 
-def _routes(facts: Facts, setting: CallSetting, disq: Sequence[str]) -> tuple[str, list[str]]:
-    eligible = setting.eligible
+def _fallback(setting: CallSetting) -> tuple[str, tuple[str, ...]]:
+    return setting.fallback or FALLBACK.get(setting.call_type, DEFAULT_FALLBACK)
+
+
+def _routes(facts: Facts, setting: CallSetting, disq: Sequence[str]) -> tuple[str, list[str], str]:
+    """(best, acceptable, the reason in words) for the call-center-led model."""
+    eligible, team = setting.eligible, facts.responders_available
     weapon, threat = "weapon" in disq, "threat" in disq
     medical, police_only = "medical" in disq, "police_only" in disq
-    danger = weapon or (threat and facts.threat_target == "others")
-    if danger:
-        return "police", ([CR_POLICE] if eligible and not medical else [])
+    if medical and (weapon or threat or police_only):
+        return POLICE_EMS, [], "Only police and EMS together meet both the police and the EMS need."
     if medical:
-        if threat or police_only:
-            return "ems", ["police"]
-        return "ems", ([CR_EMS] if eligible else [])
-    if threat:  # a threat to the person themself, no weapon
-        if eligible and setting.group == "behavioral_health":
-            return CR_POLICE, ["police"]
-        return "police", ([CR_POLICE] if eligible else [])
+        if setting.crisis and team:
+            return (
+                "ems",
+                [CR_EMS],
+                "The medical emergency goes to EMS; the team with EMS is acceptable, since the "
+                "person also needs what the team offers.",
+            )
+        return "ems", [], "The medical emergency goes to EMS."
+    if weapon or threat:
+        if violence_under_way(facts):
+            return "police", [], "Violence is under way, so police go, with no tandem route."
+        if setting.crisis and eligible and team:
+            return (
+                CR_POLICE,
+                ["police"],
+                "No violence is under way and the person is someone the team exists to help, "
+                "so the team goes with police; police alone is acceptable.",
+            )
+        if eligible and team:
+            return (
+                "police",
+                [CR_POLICE],
+                "The danger calls for police; the team with police is acceptable.",
+            )
+        return "police", [], "The danger calls for police."
     if police_only:
-        return "police", ([CR_POLICE] if eligible else [])
+        if eligible and team:
+            return (
+                "police",
+                [CR_POLICE],
+                "Only police may meet that need; the team with police is acceptable.",
+            )
+        return "police", [], "Only police may meet that need."
     if not eligible:
-        return ("ems", []) if setting.group == "medical_emergency" else ("police", [])
-    if not facts.responders_available:
-        best, acceptable = setting.fallback or FALLBACK.get(setting.call_type, DEFAULT_FALLBACK)
-        return best, [a for a in acceptable if a != best]
-    return CR, [a for a in setting.also_acceptable if a != CR]
+        best = "ems" if setting.group == "medical_emergency" else "police"
+        return best, [], f"The call type is not eligible, so it goes to {DISPOSITION_WORDS[best]}."
+    if not team:
+        best, acceptable = _fallback(setting)
+        if best == CR:
+            acceptable = (*acceptable, *setting.also_acceptable)  # the call's own reasons hold
+            reason = (
+                "No community responder team is free right now, but nothing in the call needs "
+                "police: it waits for the next free team."
+            )
+        else:
+            reason = (
+                f"No community responder team is free, so the best route is "
+                f"{DISPOSITION_WORDS[best]}; nothing in the call needs police."
+            )
+        return best, list(dict.fromkeys(a for a in acceptable if a != best)), reason
+    acceptable = [a for a in setting.also_acceptable if a != CR]
+    reason = "With no disqualifier, this is a call for community responders."
+    if CR_POLICE in acceptable:
+        reason += (
+            " Sending police along with the team is defensible here, so that is acceptable; "
+            "police alone would be more than the call needs."
+        )
+    return CR, acceptable, reason
 
 
-def _unsafe(facts: Facts, disq: Sequence[str], best: str, acceptable: Sequence[str]) -> list[str]:
+def _unsafe(disq: Sequence[str], best: str, acceptable: Sequence[str]) -> list[str]:
+    """Every route that misses a demand of the disqualifiers (none on a clear call)."""
     if not disq:
         return []
-    unsafe = [CR]
-    weapon, threat, medical = "weapon" in disq, "threat" in disq, "medical" in disq
-    if weapon or (threat and facts.threat_target == "others"):
-        unsafe += [CR_EMS, "ems"]
-    if weapon or threat or medical:
-        unsafe += list(NO_IN_PERSON)
-    return [u for u in unsafe if u != best and u not in acceptable]
+    return [
+        route
+        for route in DISPOSITIONS
+        if unmet_demands(route, disq) and route != best and route not in acceptable
+    ]
 
 
-def _by_model(facts: Facts, setting: CallSetting, disq: Sequence[str]) -> dict:
+def _by_model(
+    facts: Facts, setting: CallSetting, disq: Sequence[str], acceptable: Sequence[str]
+) -> dict:
     """Routes that replace the default ones under the two transfer models (clear calls only)."""
     if disq or not setting.eligible:
         return {}
     by_model: dict[str, dict] = {}
     behavioural = setting.group == "behavioral_health"
-    if not facts.responders_available:
-        fallback_best, fallback_acc = setting.fallback or FALLBACK.get(
-            setting.call_type, DEFAULT_FALLBACK
-        )
+    fallback_best = _fallback(setting)[0]
     if behavioural:
-        acceptable = [CR] if facts.responders_available else [fallback_best]
         by_model["embedded_professional"] = {
             "disposition": "embedded_professional",
-            "acceptable": acceptable,
+            "acceptable": [CR] if facts.responders_available else [fallback_best],
         }
     if not setting.hotline:
         return by_model
     if facts.hotline_open is False:
+        # A closed hotline is never a reason to send police: the team goes through 911,
+        # or 988 takes a mental-health or suicidal call. With no team free, the default
+        # (no team) routes apply, as under the call-center-led model.
         if facts.responders_available:
-            best, acc = setting.fallback or FALLBACK.get(setting.call_type, DEFAULT_FALLBACK)
-            by_model["external_hotline"] = {
-                "disposition": best,
-                "acceptable": [a for a in acc if a != best],
-            }
+            closed = list(acceptable)  # the call's own reasons still hold
+            if setting.call_type in CRISIS_LINE_TYPES and "transfer_988" not in closed:
+                closed.append("transfer_988")
+            by_model["external_hotline"] = {"disposition": CR, "acceptable": closed}
     elif facts.responders_available:
         by_model["external_hotline"] = {"disposition": "external_hotline", "acceptable": [CR]}
     elif behavioural:
@@ -203,12 +266,14 @@ def _by_model(facts: Facts, setting: CallSetting, disq: Sequence[str]) -> dict:
     return by_model
 
 
-def priority_for(disq: Sequence[str], setting: CallSetting) -> int:
-    if any(code in disq for code in ("weapon", "threat", "medical")):
+def priority_for(facts: Facts, disq: Sequence[str], setting: CallSetting) -> int:
+    """The policy's scale: 1 life at risk now (medical, violence under way), 2 a disqualifier
+    present but not in use, else the template's priority for the clear call (never 1)."""
+    if "medical" in disq or (disq and violence_under_way(facts)):
         return 1
     if disq:
         return 2
-    return setting.priority
+    return max(2, setting.priority)
 
 
 def time_target_for(priority: int, group: str) -> int:
@@ -217,35 +282,124 @@ def time_target_for(priority: int, group: str) -> int:
     return 120 if group == "behavioral_health" else 90
 
 
-def rationale_for(
-    facts: Facts, setting: CallSetting, disq: Sequence[str], best: str, by_model: Mapping
-) -> str:
-    """Plain sentences naming the facts the key rests on."""
-    notes = setting.notes
+PLAIN_NAMES = {
+    "weapon": "a weapon",
+    "threat": "a credible threat",
+    "medical": "an emergency medical need",
+}
+
+
+def _plain(code: str, facts: Facts) -> str:
+    if code != "police_only":
+        return PLAIN_NAMES[code]
+    if facts.entry == "without_consent":
+        return "a police-only need (entry without consent)"
+    return "a police-only need (crime-scene evidence to secure)"
+
+
+def _listed(words: Sequence[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _signs_words(facts: Facts) -> str:
+    """Why an unknown counts as present: what shows violence under way."""
+    if violence_under_way(facts):
+        return "while violence is under way"
+    return "right after a threat of violence"
+
+
+def _weapon_sentence(facts: Facts, notes: Mapping[str, str], signs: bool) -> str:
     item = notes.get("weapon", "a weapon")
-    said: list[str] = []
-    if facts.weapon == "in_hand":
-        said.append(f"The person has {item} in hand: a weapon.")
-    elif facts.weapon == "in_reach":
-        said.append(f"There is {item} within reach: a weapon.")
-    elif facts.weapon == "out_of_reach":
-        said.append(f"The only possible weapon is {item}, out of reach, which does not disqualify.")
-    else:
-        said.append("No weapon is present.")
+    state = facts.weapon
+    if state == "used":
+        return f"The person has gone at someone with {item}: a weapon in use, violence under way."
+    if state == "in_hand":
+        if notes.get("weapon_everyday"):
+            return (
+                f"The person is holding {item} in a threatening way: an everyday object that "
+                "counts as a weapon when held like that."
+            )
+        return f"The person has {item} in hand: a weapon."
+    if state == "in_reach":
+        return f"There is {item} within reach: a weapon."
+    if state == "out_of_reach":
+        return f"The only possible weapon is {item}, out of reach, which does not disqualify."
+    if state == "carried":
+        return (
+            f"The person has {item}: an everyday object carried for its use or lying nearby, not "
+            "held threateningly, so it is not a weapon (the weapons question is still asked)."
+        )
+    if state == "unknown":
+        if signs:
+            return (
+                f"The caller cannot say whether anyone is armed {_signs_words(facts)}, so a "
+                "weapon counts as present."
+            )
+        return (
+            "The caller cannot say whether there is a weapon: nothing the caller said shows "
+            "one, so it is not marked, but the weapons question must be asked."
+        )
+    return "Asked about weapons, the caller describes none."
+
+
+def _threat_sentence(facts: Facts, notes: Mapping[str, str], signs: bool) -> str:
     if facts.threat == "current":
-        target = "the person's own life" if facts.threat_target == "self" else "others"
-        said.append(f"There is a credible threat to {target} right now.")
-    elif facts.threat == "past":
+        if facts.threat_target == "self":
+            return "There is a credible threat to the person's own life, with the means at hand."
+        return "There is a credible threat to others right now."
+    if facts.threat == "past":
         when = notes.get("threat_when", "some time ago")
-        said.append(f"The only threat was made {when}, not now, so it is not a current one.")
-    else:
-        said.append("Nobody is being threatened.")
+        return f"The only threat was made {when}, not now, so it is not a current one."
+    if facts.threat == "unknown":
+        if signs:
+            return (
+                f"The caller cannot tell what is being said {_signs_words(facts)}, so a threat "
+                "counts as present."
+            )
+        return (
+            "The caller cannot say whether anyone has been threatened: nothing the caller said "
+            "shows a threat, so it is not marked, but the threats question must be asked."
+        )
+    return "Asked about threats, the caller reports none."
+
+
+def _medical_sentence(facts: Facts, signs: bool) -> str:
     if facts.medical == "emergency":
-        said.append("There is an emergency medical need.")
-    elif facts.medical == "low":
-        said.append("The medical need is minor, not an emergency.")
-    else:
-        said.append("There is no medical need.")
+        return "There is an emergency medical need."
+    if facts.medical == "low":
+        return "The medical need the caller describes is minor, not an emergency."
+    if facts.medical == "unknown":
+        if signs:
+            return (
+                f"The caller cannot tell whether anyone is hurt {_signs_words(facts)}, so a "
+                "medical need counts as present."
+            )
+        return (
+            "The caller does not know whether the person is hurt or ill: nothing the caller said "
+            "shows a medical emergency, so it is not marked, but the medical question must be "
+            "asked."
+        )
+    return "Asked about injury or illness, the caller describes nothing that needs care."
+
+
+def rationale_for(
+    facts: Facts,
+    setting: CallSetting,
+    disq: Sequence[str],
+    reason: str,
+    by_model: Mapping,
+) -> str:
+    """Plain sentences naming the facts the key rests on and each disqualifier."""
+    notes = setting.notes
+    signs = signs_of_violence(facts)
+    said: list[str] = []
+    if facts.violence:
+        said.append("What the caller hears shows violence under way right now.")
+    said.append(_weapon_sentence(facts, notes, signs))
+    said.append(_threat_sentence(facts, notes, signs))
+    said.append(_medical_sentence(facts, signs))
     if facts.entry == "without_consent":
         said.append("Reaching the person means going inside without consent, a police-only need.")
     elif facts.entry == "with_consent":
@@ -259,31 +413,27 @@ def rationale_for(
         said.append(f"A crime ({crime}) does not by itself disqualify the call.")
     if facts.substances in ("alcohol", "drugs") and "medical" not in disq:
         said.append("Drinking or drug use alone is not a disqualifier.")
-    if not disq and setting.eligible:
-        if not facts.responders_available:
-            said.append(
-                f"No community responder team is free, so the best route is "
-                f"{DISPOSITION_WORDS[best]}."
-            )
-        else:
-            said.append("With no disqualifier, this is a call for community responders.")
-    elif disq:
-        names = ", ".join(disq)
-        said.append(f"Disqualified ({names}): the best route is {DISPOSITION_WORDS[best]}.")
-    else:
-        said.append(f"The call type is not eligible, so it goes to {DISPOSITION_WORDS[best]}.")
+    if disq:
+        names = _listed([_plain(code, facts) for code in disq])
+        said.append(f"Disqualified by {names}.")
+    said.append(reason)
     if facts.hotline_open is False and "external_hotline" in by_model:
-        said.append("The outside hotline is closed for this call.")
+        entry = by_model["external_hotline"]
+        also = " (or 988)" if "transfer_988" in entry["acceptable"] else ""
+        said.append(
+            f"The outside hotline is closed for this call, so under the hotline model the team is "
+            f"sent through 911{also}; a closed hotline is never a reason to send police."
+        )
     return " ".join(said)
 
 
 def derive_key(facts: Facts, setting: CallSetting) -> dict:
     """The ``expert`` mapping of a scenario (spec section 3) from the facts alone."""
     disq = disqualifiers_for(facts)
-    best, acceptable = _routes(facts, setting, disq)
-    unsafe = _unsafe(facts, disq, best, acceptable)
-    by_model = _by_model(facts, setting, disq)
-    priority = priority_for(disq, setting)
+    best, acceptable, reason = _routes(facts, setting, disq)
+    unsafe = _unsafe(disq, best, acceptable)
+    by_model = _by_model(facts, setting, disq, acceptable)
+    priority = priority_for(facts, disq, setting)
     expert: dict = {
         "disqualifiers": disq,
         "call_type": setting.call_type,
@@ -294,7 +444,7 @@ def derive_key(facts: Facts, setting: CallSetting) -> dict:
         "required_questions": required_questions_for(facts, setting),
         "time_target_seconds": time_target_for(priority, setting.group),
         "evidence": evidence_for(facts, disq),
-        "rationale": rationale_for(facts, setting, disq, best, by_model),
+        "rationale": rationale_for(facts, setting, disq, reason, by_model),
     }
     if by_model:
         expert["by_model"] = by_model

@@ -104,6 +104,17 @@ TEMPLATE_KEYS = {
     "situation",
     "prior_calls",
     "hotline",
+    "crisis",
+    "violence",
+}
+ITEM_STATES = ("in_hand", "in_reach", "out_of_reach", "carried")
+# The item pool a weapon fact value draws from (``used`` draws from what can be in hand).
+ITEM_POOL = {
+    "in_hand": "in_hand",
+    "used": "in_hand",
+    "in_reach": "in_reach",
+    "out_of_reach": "out_of_reach",
+    "carried": "carried",
 }
 
 
@@ -140,6 +151,8 @@ class Template:
     call_type: str
     final_clear: str
     final_disqualified: str
+    final_medical: str  # code when the call is (also) a medical emergency (never eligible)
+    disqualified_eligible: bool  # final_disqualified is eligible for community responders
     titles: tuple[str, ...]
     module: str | None
     difficulty: int
@@ -171,6 +184,8 @@ class Template:
     clothing: tuple[str, ...] = field(default=())
     prior_calls: tuple[str, ...] = field(default=())
     hotline: bool = True  # the outside hotline takes this kind of call
+    crisis: bool = False  # the person at the centre is someone the team exists to help
+    violence: bool = False  # the situation itself shows violence under way
 
 
 @dataclass(frozen=True)
@@ -286,10 +301,7 @@ def load_phrasebook(template_dir: Path = TEMPLATE_DIR) -> dict:
             }
         else:
             book["answers"][question] = _str_list(variants, path, question)
-    book["items"] = {
-        state: tuple(dict(item) for item in raw["items"][state])
-        for state in ("in_hand", "in_reach", "out_of_reach")
-    }
+    book["items"] = {state: _items(raw["items"].get(state), path, state) for state in ITEM_STATES}
     book["threat_when"] = _str_list(raw.get("threat_when"), path, "threat_when")
     book["ages"] = _str_list(raw.get("ages"), path, "ages")
     book["clothing"] = _str_list(raw.get("clothing"), path, "clothing")
@@ -325,6 +337,23 @@ def load_identities(template_dir: Path = TEMPLATE_DIR) -> Identities:
     if len(profiles) < 2:
         raise _fail(path, "profiles", "needs at least two profiles (twins differ in identity)")
     return Identities(tuple(profiles))
+
+
+def _items(entries: Any, path: Path, state: str) -> tuple[dict, ...]:
+    """Objects for one weapon state, each with ``item`` and ``note`` (and ``where`` unless
+    in hand). ``menace`` (in hand only) marks an everyday object: the sentence showing it is
+    held threateningly, added to the caller's answer (keying policy rule 7)."""
+    key = f"items.{state}"
+    if not isinstance(entries, list) or not entries:
+        raise _fail(path, key, "in_hand|in_reach|out_of_reach|carried: list of items")
+    for entry in entries:
+        if not isinstance(entry, Mapping) or "item" not in entry or "note" not in entry:
+            raise _fail(path, key, "each item needs `item` and `note`")
+        if state != "in_hand" and "where" not in entry:
+            raise _fail(path, key, "each item needs `where`")
+        if "menace" in entry and state != "in_hand":
+            raise _fail(path, key, "`menace` is only for items in hand")
+    return tuple(dict(e) for e in entries)
 
 
 def _plain_answers(raw: Any, path: Path, key: str) -> dict[str, tuple[str, ...]]:
@@ -471,12 +500,22 @@ def _template(path: Path, raw: dict, book: dict, call_types: Mapping[str, Any]) 
         raise _fail(path, "call_type", f"unknown call type {call_type!r}")
     final = raw.get("final_call_type", call_type)
     if isinstance(final, Mapping):
+        unknown = sorted(str(k) for k in final if k not in ("clear", "disqualified", "medical"))
+        if unknown:
+            raise _fail(path, f"final_call_type.{unknown[0]}", "clear, disqualified or medical")
         clear, disq = final.get("clear", call_type), final.get("disqualified", call_type)
+        medical = final.get("medical")
     else:
         clear = disq = final
-    for code in (clear, disq):
+        medical = None
+    if medical is None:  # policy rule 8: a narrower medical code, else MEDICAL_EMERGENCY
+        own = call_types.get(call_type)
+        medical = call_type if own and own.group == "medical_emergency" else "MEDICAL_EMERGENCY"
+    for code in (clear, disq, medical):
         if code not in call_types:
             raise _fail(path, "final_call_type", f"unknown call type {code!r}")
+    if call_types[medical].eligible:
+        raise _fail(path, "final_call_type.medical", f"{medical} is eligible; use a medical code")
     threat_target = raw.get("threat_target", "others")
     if threat_target not in ("others", "self"):
         raise _fail(path, "threat_target", "others or self")
@@ -500,14 +539,9 @@ def _template(path: Path, raw: dict, book: dict, call_types: Mapping[str, Any]) 
         fallback = (str(fb["disposition"]), tuple(fb.get("acceptable") or ()))
     items = dict(book["items"])
     for state, entries in (raw.get("items") or {}).items():
-        if state not in items or not isinstance(entries, list) or not entries:
-            raise _fail(path, f"items.{state}", "in_hand|in_reach|out_of_reach: list of items")
-        for entry in entries:
-            if not isinstance(entry, Mapping) or "item" not in entry or "note" not in entry:
-                raise _fail(path, f"items.{state}", "each item needs `item` and `note`")
-            if state != "in_hand" and "where" not in entry:
-                raise _fail(path, f"items.{state}", "each item needs `where`")
-        items[state] = tuple(dict(e) for e in entries)
+        if state not in items:
+            raise _fail(path, f"items.{state}", "in_hand|in_reach|out_of_reach|carried")
+        items[state] = _items(entries, path, state)
     subject = raw.get("subject") or {}
     nouns = {"male": {"man": "man", "guy": "guy"}, "female": {"man": "woman", "guy": "woman"}}
     for gender, words in (subject.get("nouns") or {}).items():
@@ -539,7 +573,11 @@ def _template(path: Path, raw: dict, book: dict, call_types: Mapping[str, Any]) 
         for question in ("weapons", "threats", "medical", "what_happened"):
             if question not in own:
                 raise _fail(path, f"answers.{question}", "a self-caller template writes its own")
-    return Template(
+    default_crisis = call_types[call_type].group in ("behavioral_health", "welfare")
+    for flag in ("crisis", "violence", "hotline"):
+        if not isinstance(raw.get(flag, True), bool):
+            raise _fail(path, flag, "must be true or false")
+    template = Template(
         id=tid,
         path=path,
         call_type=call_type,
@@ -576,7 +614,50 @@ def _template(path: Path, raw: dict, book: dict, call_types: Mapping[str, Any]) 
         clothing=_str_list(subject.get("clothing", book["clothing"]), path, "subject.clothing"),
         prior_calls=_str_list(raw.get("prior_calls", []), path, "prior_calls", allow_empty=True),
         hotline=bool(raw.get("hotline", True)),
+        crisis=bool(raw.get("crisis", default_crisis)),
+        violence=bool(raw.get("violence", False)),
+        final_medical=medical,
+        disqualified_eligible=call_types[disq].eligible,
     )
+    _check_answers(template, path)
+    return template
+
+
+def _asked_values(template: Template, question: str) -> list[str]:
+    """The fact values a call from ``template`` may need an answer to ``question`` for."""
+    fact = FACT_QUESTIONS[question]
+    if fact == "evidence":
+        values = [v for v in ("no", "yes") if template.weights["evidence"].get(v)]
+    else:
+        values = [v for v, w in template.weights[fact].items() if w > 0]
+    if template.ensure and template.ensure[0] == fact and template.ensure[1] not in values:
+        values.append(template.ensure[1])
+    if question == "suicide":
+        asked = template.threat_target == "self" or "suicide" in template.required_extra
+        return values if asked else []
+    if question == "injuries":
+        if template.call_type in ("ASSAULT", "DOMESTIC_VIOLENCE"):
+            return values
+        return [v for v in values if v != "none"]
+    if question == "entry":
+        return values if template.entry_relevant else []
+    if question == "evidence":
+        return values if template.evidence_relevant else []
+    return values
+
+
+def _check_answers(template: Template, path: Path) -> None:
+    """Every fact value a call may draw has an answer for every question that reveals it,
+    so a missing variant fails when the templates load, never halfway through a run."""
+    for question in FACT_QUESTIONS:
+        answers = template.answers.get(question) or {}
+        for value in _asked_values(template, question):
+            if not answers.get(value):
+                fact = FACT_QUESTIONS[question]
+                raise _fail(path, f"answers.{question}", f"no answer for {fact}={value}")
+    for state, pool in ITEM_POOL.items():
+        if template.weights["weapon"].get(state) and not template.items[pool]:
+            raise _fail(path, f"items.{pool}", "needs at least one item")
 
 
 @functools.cache

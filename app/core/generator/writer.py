@@ -24,7 +24,7 @@ from app.core.generator.facts import (
 )
 from app.core.generator.identity import Identity
 from app.core.generator.rules import CallSetting, derive_key, disqualifiers_for, expert_answer
-from app.core.generator.templates import KIN_GENDER, Caller, Place, Template
+from app.core.generator.templates import ITEM_POOL, KIN_GENDER, Caller, Place, Template
 
 GROUP_MODULE = {
     "conflict": "conflict-calls",
@@ -152,6 +152,7 @@ def draw_facts(rng: random.Random, template: Template, caller: Caller) -> Facts:
         channel=channel,
         entry_relevant=template.entry_relevant,
         evidence_relevant=template.evidence_relevant,
+        violence=template.violence,
     )
     if template.ensure and not disqualifiers_for(facts):
         fact, value = template.ensure
@@ -238,17 +239,21 @@ def draft_call(template: Template, seed: int, facts: Facts | None = None) -> Dra
     else:
         subject_gender = other_gender
 
-    # Weapon item: what it is and where, from the list for its state.
+    # Weapon item: what it is and where, from the list for its state (one draw whatever
+    # the state, so the other words do not change with it).
     notes: dict[str, str] = {}
     values: dict[str, str] = {}
-    state = facts.weapon if facts.weapon != "absent" else "out_of_reach"
-    item = _at(template.items[state], rng.random())
+    item = _at(template.items[ITEM_POOL.get(facts.weapon, "out_of_reach")], rng.random())
     values["weapon_item"] = item["item"]
     values["weapon_where"] = item.get("where", "")
-    if facts.weapon != "absent":
+    menace = ""
+    if facts.weapon in ITEM_POOL:
         notes["weapon"] = item["note"]
         if item.get("firearm"):
             facts = replace(facts, firearm=True)
+        if facts.weapon == "in_hand" and item.get("menace"):
+            menace = str(item["menace"])  # an everyday object, held threateningly
+            notes["weapon_everyday"] = "yes"
     values["threat_when"] = _at(template.threat_when, rng.random())
     notes["threat_when"] = values["threat_when"]
     values["crime"] = _at(template.crimes, rng.random()) if template.crimes else "nothing"
@@ -304,6 +309,8 @@ def draft_call(template: Template, seed: int, facts: Facts | None = None) -> Dra
             medical = _answer_variants(template, "medical", facts, caller, place)
             same = len(variants) == len(medical) and medical_answer
             exchanges.append((question, None, _at(variants, medical_u) if same else medical_answer))
+        elif question == "weapons" and menace:
+            exchanges.append((question, None, f"{_at(variants, u)} {menace}"))
         else:
             exchanges.append((question, None, _at(variants, u)))
     for extra in template.extra:
@@ -314,7 +321,7 @@ def draft_call(template: Template, seed: int, facts: Facts | None = None) -> Dra
     if template.prior_calls and chance < PRIOR_CALLS_CHANCE:
         prior = _at(template.prior_calls, u)
 
-    final = template.final_clear if not disqualifiers_for(facts) else template.final_disqualified
+    final = final_call_type(template, disqualifiers_for(facts))
     return Draft(
         template=template,
         facts=facts,
@@ -330,6 +337,19 @@ def draft_call(template: Template, seed: int, facts: Facts | None = None) -> Dra
         prior_calls=prior,
         final_call_type=final,
     )
+
+
+def final_call_type(template: Template, disqualifiers: list[str]) -> str:
+    """The correct final code: the template's clear or disqualified code, except that a
+    medical emergency never keeps a code eligible for community responders (policy rule 8):
+    it takes the template's medical code (a narrower one, or MEDICAL_EMERGENCY)."""
+    if not disqualifiers:
+        return template.final_clear
+    if "medical" in disqualifiers and (
+        disqualifiers == ["medical"] or template.disqualified_eligible
+    ):
+        return template.final_medical
+    return template.final_disqualified
 
 
 def _context(draft: Draft, identity: Identity) -> dict[str, str]:
@@ -424,8 +444,10 @@ def render(draft: Draft, identity: Identity, setting: CallSetting) -> tuple[dict
 def difficulty_for(draft: Draft) -> int:
     facts = draft.facts
     level = draft.template.difficulty
-    if facts.weapon == "out_of_reach" or facts.threat == "past":
+    if facts.weapon in ("out_of_reach", "carried") or facts.threat == "past":
         level += 1  # a red herring the trainee must see through
+    if "unknown" in (facts.weapon, facts.threat, facts.medical):
+        level += 1  # the caller cannot say: ask again, and weigh the signs of violence
     if not facts.responders_available or facts.hotline_open is False:
         level += 1
     if facts.crime == "minor" and not disqualifiers_for(facts):
