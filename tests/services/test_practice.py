@@ -445,7 +445,7 @@ def test_review_only_after_submission_with_key_feedback_and_notes(bank, world):
             )
         )
     review = practice.review_attempt(actor=t, attempt_id=attempt_id)
-    assert review["grade"]["critical"] == ["unsafe_dispatch"]
+    assert "unsafe_dispatch" in review["grade"]["critical"]
     feedback = review["feedback"]
     assert RATIONALE_MARKER in feedback["rationale"]
     assert feedback["expert"]["disposition"]["code"] == "community_responder_with_police"
