@@ -90,10 +90,33 @@ def _call_table(calls: list[dict]) -> pd.DataFrame:
                 "Unsafe": bool(c["grade"].get("critical")),
                 "Key changed": "yes" if c["key_changed"] else "",
                 "Score with current key": str(new.get("score")) if new else "",
+                "Rules": c.get("rules"),
                 "Seconds": c["seconds"],
             }
         )
     return pd.DataFrame(rows)
+
+
+def _rules(review: dict) -> None:
+    """Calls graded under older grading rules, and the outcome under the new ones."""
+    if not review.get("rules_note"):
+        return
+    st.caption(plain(review["rules_note"]))
+    regraded = review.get("outcome_under_new_rules")
+    if regraded:
+        new = regraded.get("outcome") or {}
+        changed = bool(new.get("passed")) != bool(review["outcome"].get("passed"))
+        text = (
+            f"Under grading rules {regraded.get('rules')} this exam would score "
+            f"{new.get('score')} and would {'pass' if new.get('passed') else 'not pass'}. "
+            "The stored result and any certificate stand until you decide."
+        )
+        if changed:
+            st.warning(text, icon=":material/rule:")
+            for reason in new.get("reasons") or []:
+                st.markdown(f":material/close: {plain(reason)}")
+        else:
+            st.caption(text)
 
 
 def _review(exam_id: int, key: str) -> None:
@@ -108,6 +131,7 @@ def _review(exam_id: int, key: str) -> None:
     cols[3].metric("Result", "Passed" if outcome.get("passed") else "Not passed")
     for reason in outcome.get("reasons") or []:
         st.markdown(f":material/close: {plain(reason)}")
+    _rules(review)
     st.dataframe(
         _call_table(review["calls"]),
         hide_index=True,
@@ -118,6 +142,9 @@ def _review(exam_id: int, key: str) -> None:
             "Score with current key": st.column_config.TextColumn(
                 "Score with current key",
                 help="What the newest version of the call's expert key would give. Never stored.",
+            ),
+            "Rules": st.column_config.NumberColumn(
+                "Rules", help="The grading rules the stored score was given under."
             ),
         },
     )

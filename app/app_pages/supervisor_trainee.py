@@ -8,6 +8,7 @@ from app.core.protocol import load_protocol
 from app.errors import UserError
 from app.services import review
 from app.settings import get_settings
+from app.ui.grade_card import RULES_HELP
 from app.ui.local_time import shown
 from app.ui.session import page_actor
 
@@ -192,6 +193,8 @@ head[3].metric(
     "Result",
     "Unsafe" if replay.grade.get("critical") else ("Pass" if info["passed"] else "Fail"),
 )
+if info.get("rules_note"):  # graded under older grading rules: the score stands
+    st.caption(info["rules_note"], help=RULES_HELP)
 if info["opening"]:
     st.caption("Caller's opening line")
     st.text(info["opening"])  # trainer-written text: plain text only

@@ -264,6 +264,8 @@ def _exam(exam_id: int) -> None:
             )
     else:
         st.warning("Not passed this time. The reasons are below.", icon=":material/replay:")
+    if report.get("rules_note"):  # graded under older grading rules: the result stands
+        st.caption(plain(report["rules_note"]))
     _outcome(outcome, report["calls"])
     st.caption(
         f"Exam time {_mmss(outcome.get('exam_seconds'))} · "

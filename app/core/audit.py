@@ -30,6 +30,8 @@ EVENTS = (
     "revoked",
     "expired",
     "renewed",
+    "regrade",  # grades under new grading rules stored beside the old ones
+    "certificate_review",  # a certificate whose exam changes outcome under new rules
 )
 MAX_PROBLEMS = 50  # a broken log can be long; the first problems say enough
 

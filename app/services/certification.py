@@ -32,6 +32,7 @@ from sqlmodel import Session, col, func, select
 
 from app.core import certification as core
 from app.core import grading
+from app.core import regrade as grading_rules
 from app.core.certificate_pdf import CertificateInfo, render_certificate_pdf
 from app.core.protocol import Protocol
 from app.errors import AccessDenied, NotFound, UserError
@@ -725,7 +726,16 @@ def exam_report(*, actor: Actor, exam_id: int) -> dict:
         "signed_off": exam.signed_off_at is not None,
         "certificate_id": cert,
         "calls": calls,
+        "rules_note": _exam_rules_note(calls),
     }
+
+
+def _exam_rules_note(calls: list[dict]) -> str | None:
+    """The label for an exam with calls graded under older rules (None: all current)."""
+    older = sorted({c["rules"] for c in calls if c.get("rules_note")})
+    if not older:
+        return None
+    return grading_rules.rules_label(older[0]) + ". The exam's result stands as it was given."
 
 
 def _call_rows(session: Session, exam: Exam) -> list[dict]:
@@ -751,6 +761,8 @@ def _call_rows(session: Session, exam: Exam) -> list[dict]:
                 "passed": grade.get("passed"),
                 "critical": list(grade.get("critical") or []),
                 "seconds": attempt.seconds if attempt else None,
+                "rules": attempt.rules if attempt else None,
+                "rules_note": grading_rules.rules_note(attempt.rules) if attempt else None,
             }
         )
     return rows
@@ -983,6 +995,10 @@ def exam_review(*, actor: Actor, exam_id: int) -> dict:
                 "answer": dict(attempt.answer or {}) if attempt else {},
                 "seconds": attempt.seconds if attempt else None,
                 "grade": old_grade,
+                "rules": attempt.rules if attempt else None,
+                "rules_note": grading_rules.rules_note(attempt.rules, attempt.regrade)
+                if attempt
+                else None,
                 "key": _key_summary(grading.effective_key(data, model, protocol)) if data else {},
                 "new_grade": new_grade,
                 "new_key": _key_summary(grading.effective_key(newer.data or {}, model, protocol))
@@ -1010,6 +1026,8 @@ def exam_review(*, actor: Actor, exam_id: int) -> dict:
         "outcome": outcome,
         "outcome_with_current_keys": outcome_now,
         "calls": calls,
+        "rules_note": _exam_rules_note(calls),
+        "outcome_under_new_rules": (exam.result or {}).get("regrade"),
     }
 
 

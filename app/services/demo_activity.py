@@ -26,6 +26,7 @@ from sqlmodel import col, select
 from app.core import grading
 from app.core.analytics import POLICE_ROUTES
 from app.core.protocol import DISQUALIFIERS
+from app.core.regrade import grade_rules
 from app.errors import NotFound, UserError
 from app.services.bank import store_scenario, twin_info
 from app.settings import get_settings
@@ -356,6 +357,7 @@ def _simulate(
         events=events,
         answer=answer,
         grade=result,
+        rules=grade_rules(result),
         score=int(result["score"]),
         passed=bool(result["passed"]),
         unsafe="unsafe_dispatch" in (result.get("critical") or []),

@@ -26,6 +26,7 @@ from sqlalchemy import case, or_, update
 from sqlmodel import Session, col, func, select
 
 from app.core import adaptive, feedback, grading
+from app.core import regrade as grading_rules
 from app.core.protocol import DISPOSITIONS, DISQUALIFIERS, Protocol, load_protocol
 from app.errors import AccessDenied, NotFound, UserError
 from app.services.access import Actor, require
@@ -543,6 +544,7 @@ def submit_attempt(*, actor: Actor, attempt_id: int, answer: Mapping, idempotenc
         "submitted_at": now,
         "answer": full_answer,
         "grade": grade,
+        "rules": grading_rules.grade_rules(grade),
         "score": int(grade["score"]),
         "passed": bool(grade["passed"]),
         "unsafe": "unsafe_dispatch" in (grade.get("critical") or []),
@@ -619,6 +621,8 @@ def review_attempt(*, actor: Actor, attempt_id: int) -> dict:
         "submitted_at": attempt.submitted_at,
         "seconds": attempt.seconds,
         "grade": grade,
+        "rules": attempt.rules,
+        "rules_note": grading_rules.rules_note(attempt.rules, attempt.regrade),
         "answer": answer,
         "answer_labels": {
             "call_type": protocol.call_type_label(answer.get("call_type") or ""),

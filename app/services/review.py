@@ -34,6 +34,7 @@ from sqlalchemy import Date, DateTime, bindparam, text
 from sqlmodel import Session
 
 from app.core import analytics as an
+from app.core import regrade as grading_rules
 from app.errors import NotFound, UserError
 from app.services.access import Actor, can, require
 from app.store import rollups
@@ -781,7 +782,7 @@ def attempt_replay(*, actor: Actor, attempt_id: int) -> Replay:
             "SELECT a.id, a.user_id, u.display_name, a.scenario_version_id, a.mode, a.model, "
             "a.status, a.started_at, a.submitted_at, a.events, a.answer, a.grade, a.score, "
             "a.passed, a.seconds, a.twin_group, a.twin_variant, s.title, s.scenario_key, "
-            "s.version, s.data "
+            "s.version, s.data, a.rules, a.regrade "
             'FROM attempt a JOIN "user" u ON u.id = a.user_id '
             "JOIN scenarioversion s ON s.id = a.scenario_version_id "
             "WHERE a.id = :aid AND a.agency_id = :agency",
@@ -792,8 +793,11 @@ def attempt_replay(*, actor: Actor, attempt_id: int) -> Replay:
             raise NotFound("No such attempt in your agency.")
         notes = _notes(session, actor, int(attempt_id))
     (aid, uid, name, _sv, mode, model, status, started, submitted, events, answer, grade,
-     score, passed, seconds, twin_group, twin_variant, title, skey, version, data) = rows[0]  # fmt: skip
-    events, answer, grade, data = (_json(v) for v in (events, answer, grade, data))
+     score, passed, seconds, twin_group, twin_variant, title, skey, version, data, rules,
+     regrade) = rows[0]  # fmt: skip
+    events, answer, grade, data, regrade = (
+        _json(v) for v in (events, answer, grade, data, regrade)
+    )
     key = _effective_key(data or {}, model or "call_center_led")
     questions = _question_texts(data or {})
     timeline = replay_timeline(events or [], key, questions)
@@ -817,6 +821,8 @@ def attempt_replay(*, actor: Actor, attempt_id: int) -> Replay:
         "twin_group": twin_group,
         "twin_variant": twin_variant,
         "opening": ((data or {}).get("call") or {}).get("opening", ""),
+        "rules": rules,
+        "rules_note": grading_rules.rules_note(rules, regrade) if status == "submitted" else None,
     }
     return Replay(attempt, timeline, key, checklist, grade or {}, answer or {}, exchanges, notes)
 

@@ -70,6 +70,9 @@ MODULES = (
     "call-taker-skills",
 )
 QUESTION_FOR = {"weapon": "weapons", "threat": "threats", "medical": "medical"}
+# The stand-in grades follow grading rules 1 (a missed disqualifier is not critical), and
+# each row says so: ``grade["rules"]`` and the ``rules`` column (app/core/regrade.py).
+GRADE_RULES = 1
 BATCH = 50_000
 SPAN_DAYS = 180
 TWIN_SHARE = 0.10  # share of scenarios that belong to a counterfactual twin pair
@@ -346,6 +349,7 @@ class _AttemptMaker:
             critical = '["unsafe_dispatch"]' if unsafe else "[]"
             grade = (
                 f'{{"scenario": "{s.key}", "version": 1, "model": "{self.model}", '
+                f'"rules": {GRADE_RULES}, '
                 f'"score": {score}, "passed": {"true" if passed else "false"}, '
                 f'"critical": {critical}, "errors": {_json_list(errors)}, '
                 f'"parts": {{"questions": {q_part:.3f}, "disqualifiers": {dq_part:.3f}, '
@@ -398,6 +402,7 @@ class _AttemptMaker:
                     ",".join(over),
                     s.twin_group,
                     s.twin_variant,
+                    GRADE_RULES,
                 )
             )
         return out
@@ -429,6 +434,7 @@ ATTEMPT_COLUMNS = (
     "over_disqualifiers",
     "twin_group",
     "twin_variant",
+    "rules",
 )
 SCENARIO_COLUMNS = (
     "agency_id",

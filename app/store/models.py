@@ -197,6 +197,13 @@ class Attempt(SQLModel, table=True):
     over_disqualifiers: str | None = Field(default=None, max_length=128)
     twin_group: str | None = Field(default=None, max_length=64)
     twin_variant: str | None = Field(default=None, max_length=8)
+    # The grading rules the stored grade was made under (``grade["rules"]``; a grade
+    # without the key is rules 1, and so is every row from before the column existed).
+    rules: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
+    # The grade under newer rules, stored beside the original by ``python -m app regrade
+    # --apply``: {"rules", "grade", "score", "passed", "at", "by"}. ``grade``, ``score``
+    # and ``passed`` above are never rewritten (app/services/regrade.py).
+    regrade: dict | None = _json()
 
 
 class LessonProgress(SQLModel, table=True):

@@ -27,6 +27,11 @@ LEVEL_LABELS = {
     "non-compliant": "Non-compliant",
 }
 
+RULES_HELP = (
+    "The grading rules change now and then. A call keeps the score it was given under the "
+    "rules of its day; newer calls are graded under the newest rules."
+)
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -70,6 +75,8 @@ def render_grade_card(review: Mapping) -> None:
             _seconds(review.get("seconds")),
             help=f"Target {_seconds(target)}" if target else None,
         )
+        if review.get("rules_note"):  # a grade stored under older grading rules
+            st.caption(plain(review["rules_note"]), help=RULES_HELP)
         message = plain(teaching.get("summary", ""))
         if grade.get("critical"):
             st.error(message, icon=":material/dangerous:")
