@@ -44,6 +44,7 @@ from app.core.protocol import (
 from app.errors import UserError
 
 RULES = 2  # the grading rules this module applies; every grade records it
+KNOWN_RULES = (1, 2)  # rules 1 is kept to replay grades given before rules 2 (regrade, demo)
 PASS_MARK = 80
 DEFAULT_MODEL = "call_center_led"
 WEIGHTS: Mapping[str, int] = {
@@ -233,11 +234,19 @@ def grade(
     protocol: Protocol | None = None,
     *,
     pass_mark: int = PASS_MARK,
+    rules: int = RULES,
 ) -> dict:
     """Grade ``answer`` against ``scenario`` (a validated scenario dict) under ``model``.
 
-    Raises :class:`GradingError` for an unknown model or an answer of the wrong shape.
+    ``rules=1`` grades as the platform did before rules 2 (only the key's ``unsafe`` list
+    and responders alone on a disqualified call were critical; a missed disqualifier and
+    under-triage were not; a wrong priority cost 2 points; police were over-routed only
+    when no key route involved them). Raises :class:`GradingError` for an unknown model,
+    unknown rules or an answer of the wrong shape.
     """
+    if rules not in KNOWN_RULES:
+        raise GradingError(f"unknown grading rules {rules!r} (one of: 1, 2)")
+    rules_1 = rules == 1
     protocol = protocol or load_protocol()
     problems = validate_answer(answer, protocol)
     if problems:
@@ -312,7 +321,8 @@ def grade(
         else:
             message = f"You did not mark '{code}': {info.description}"
         penalty += PENALTIES["missed_disqualifier"]
-        deviate("missed_disqualifier", "critical", "disqualifiers", code, message, error=True)
+        severity = "major" if rules_1 else "critical"
+        deviate("missed_disqualifier", severity, "disqualifiers", code, message, error=True)
     for code in extra:
         info = protocol.disqualifiers[code]
         deviate(
@@ -339,7 +349,7 @@ def grade(
     priority = answer.get("priority")
     wanted = key["priority"]
     if wanted is not None and priority is not None and priority != wanted:
-        penalty += PENALTIES["wrong_priority"]
+        penalty += 2 if rules_1 else PENALTIES["wrong_priority"]
         deviate(
             "wrong_priority",
             "minor" if abs(priority - wanted) == 1 else "moderate",
@@ -347,8 +357,10 @@ def grade(
             priority,
             f"You gave priority {priority}; this call is priority {wanted}.",
         )
-    if wanted is not None and (
-        (wanted == 1 and priority != 1) or (priority is not None and priority - wanted >= 2)
+    if (
+        not rules_1
+        and wanted is not None
+        and ((wanted == 1 and priority != 1) or (priority is not None and priority - wanted >= 2))
     ):
         given = "no priority" if priority is None else f"priority {priority}"
         deviate(
@@ -373,6 +385,8 @@ def grade(
     best_label = protocol.disposition_label(best)
     available = protocol.available_dispositions(model, call.get("time"), call.get("context"))
     unmet = unmet_demands(disposition, expected)
+    if rules_1:  # only responders alone counted against the disqualifiers
+        unmet = [d for d in unmet if disposition == "community_responder"]
     if unmet:
         listed = ", ".join(protocol.disqualifiers[d].label.lower() for d in unmet)
         needs = " and ".join(sorted(demands_of(unmet)))
@@ -392,6 +406,7 @@ def grade(
     key_routes = {best, *acceptable}
     over_routed = (
         disposition in POLICE_DISPOSITIONS
+        and not (rules_1 and (disposition in key_routes or key_routes & POLICE_DISPOSITIONS))
         and "police" not in demands_of(expected)
         and (
             not key_routes & POLICE_DISPOSITIONS
@@ -469,7 +484,7 @@ def grade(
         "scenario": scenario.get("id"),
         "version": scenario.get("version"),
         "model": model,
-        "rules": RULES,
+        "rules": rules,
         "score": score,
         "passed": score >= pass_mark and not critical,
         "critical": critical,

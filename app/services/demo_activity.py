@@ -36,6 +36,7 @@ from app.store.models import Agency, Attempt, LessonProgress, ScenarioVersion, U
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "demo-activity"
+RULES_2_DAYS_AGO = 21  # demo calls older than this were graded under rules 1
 COHORT_NAMES = (
     "Avery Chen",
     "Blake Okafor",
@@ -146,6 +147,7 @@ def seed_demo_activity(
             first, second = ("a", "b") if rng.random() < 0.5 else ("b", "a")
             plan.insert(rng.randrange(len(plan) + 1), twins[group][first])
             plan.insert(rng.randrange(len(plan) + 1), twins[group][second])
+        rules_2_since = now - dt.timedelta(days=RULES_2_DAYS_AGO)
         offsets = sorted(
             (trainee.last_active_days + rng.random() * trainee.span_days for _ in plan),
             reverse=True,
@@ -163,6 +165,9 @@ def seed_demo_activity(
                 protocol,
                 submitted,
                 pass_mark=settings.pass_mark,
+                # The demo center moved to rules 2 three weeks ago: older calls keep the
+                # grade rules 1 gave them, as a real center's history does (see regrade).
+                rules=1 if submitted < rules_2_since else grading.RULES,
             )
             if attempt is None:
                 continue
@@ -283,6 +288,7 @@ def _simulate(
     submitted: dt.datetime,
     *,
     pass_mark: int,
+    rules: int,
 ) -> Attempt | None:
     """One graded attempt with a plausible answer and event timeline."""
     ease = 1.0 - trainee.learning * progress
@@ -340,9 +346,14 @@ def _simulate(
         "seconds": seconds,
     }
     if key.get("priority") is not None:
-        answer["priority"] = key["priority"]
+        # Priority slips are common early on: a level less urgent, or none given.
+        slip = rng.random()
+        if slip >= 0.15 * ease:
+            answer["priority"] = key["priority"]
+        elif slip >= 0.05 * ease:
+            answer["priority"] = min(4, key["priority"] + 1)
     try:
-        result = grading.grade(data, answer, model, protocol, pass_mark=pass_mark)
+        result = grading.grade(data, answer, model, protocol, pass_mark=pass_mark, rules=rules)
     except grading.GradingError:
         return None
     events = _events(rng, answer, seconds)

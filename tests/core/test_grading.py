@@ -364,3 +364,27 @@ def test_dict_answer_keys_are_not_mutated_and_output_is_json_ready():
     result = grade(KNIFE, answer)
     assert answer == BEST
     assert json.loads(json.dumps(result)) == result
+
+
+def test_rules_1_replays_the_grades_given_before_rules_2():
+    """Kept so stored history can be regraded and compared; never the default."""
+    machete = copy.deepcopy(KNIFE)
+    machete["expert"]["unsafe"] = []
+    answer = {
+        "questions": ["weapons"],
+        "disqualifiers": [],
+        "call_type": "DISTURBANCE",
+        "disposition": "phone_resolution",
+    }
+    old = grade(machete, answer, rules=1)
+    new = grade(machete, answer)
+    assert (old["rules"], old["critical"], new["rules"]) == (1, [], 2)
+    assert {"missed_disqualifier", "unsafe_dispatch", "under_triaged"} <= set(new["critical"])
+    assert old["score"] == new["score"]
+    # a wrong priority cost 2 points, police alone beside tandem was a wrong route
+    assert grade(SAMPLE, {**BEST, "priority": 2}, rules=1)["score"] == 98
+    key = copy.deepcopy(SAMPLE)
+    key["expert"].update(acceptable=["community_responder_with_police"], unsafe=[], by_model={})
+    assert grade(key, {**BEST, "disposition": "police"}, rules=1)["errors"] == ["wrong_disposition"]
+    with pytest.raises(GradingError):
+        grade(SAMPLE, BEST, rules=3)

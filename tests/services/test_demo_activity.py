@@ -35,7 +35,9 @@ def test_a_few_hundred_graded_attempts(seeded_demo):
     assert len(rows) == added
     for attempt, version in rows[:60]:
         # The stored grade is what the core grader gives for the stored answer.
-        again = grading.grade(version.data, attempt.answer, attempt.model)
+        # each attempt regrades as stored, under the rules it records
+        again = grading.grade(version.data, attempt.answer, attempt.model, rules=attempt.rules)
+        assert attempt.grade["rules"] == attempt.rules
         assert again["score"] == attempt.score == attempt.grade["score"]
         assert attempt.passed == again["passed"]
         assert attempt.unsafe == ("unsafe_dispatch" in again["critical"])
@@ -56,3 +58,15 @@ def test_dashboards_have_something_to_show(seeded_demo, world):
     flagged = equity.per_trainee[equity.per_trainee["flagged"]]
     assert flagged["name"].tolist() == ["Blake Okafor"]  # the one injected bias
     assert flagged["mean_diff"].item() < 0  # version b sent to police more often
+
+
+def test_the_demo_history_holds_calls_graded_before_rules_2(seeded_demo):
+    """Older demo calls keep their rules-1 grade, so `regrade --dry-run` has work to show."""
+    agency, _ = seeded_demo
+    with read_session() as session:
+        rows = session.exec(select(Attempt).where(Attempt.agency_id == agency)).all()
+    rules = {a.rules for a in rows}
+    assert rules == {1, 2}
+    old = [a for a in rows if a.rules == 1]
+    assert all(a.grade["rules"] == 1 for a in old)
+    assert max(a.submitted_at for a in old) < min(a.submitted_at for a in rows if a.rules == 2)
