@@ -34,7 +34,7 @@ def _run(figures: dict, missing: list[str], key: str, module: str, name: str, *a
 
 
 def core_figures(quick: bool, missing: list[str]) -> dict:
-    """validate_files_per_s, grade_per_s, generate_per_s."""
+    """validate_files_per_s, grade_per_s, generate_per_s, question_match_p95_ms."""
     figures: dict = {}
     _run(figures, missing, "validate_files_per_s", "app.core.bench_core", "validate_files_per_s",
          300 if quick else 1000)  # fmt: skip
@@ -42,6 +42,8 @@ def core_figures(quick: bool, missing: list[str]) -> dict:
          2000 if quick else 10000)  # fmt: skip
     _run(figures, missing, "generate_per_s", "app.core.generator.bench", "generate_per_s",
          500 if quick else 2000)  # fmt: skip
+    _run(figures, missing, "question_match_p95_ms", "app.core.question_match", "bench_p95_ms",
+         300 if quick else 1000)  # fmt: skip
     return figures
 
 

@@ -33,6 +33,7 @@ TARGETS = (
     ("call_screen_vs_floor_p95", "<=", 10.0, "call screen p95 / framework floor p95"),
     ("dashboard_p95_ms", "<=", 1000.0, "slowest dashboard view p95 (ms)"),
     ("generate_per_s", ">=", 500.0, "scenarios generated and validated per second"),
+    ("question_match_p95_ms", "<=", 5.0, "typed question matched to a question, p95 (ms)"),
     ("tts_realtime_factor", "<=", 0.05, "speech synthesis time per second of audio"),
     ("load_max_sessions_p95_1s", ">=", 50.0, "concurrent trainees with p95 <= 1 s, one server"),
     (

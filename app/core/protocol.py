@@ -163,6 +163,8 @@ class Question:
     id: str
     text: str
     default_answer: str
+    # Ways call takers ask it in their own words (for the typed-question matcher).
+    phrasings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -287,6 +289,32 @@ def _text(value: Any, where: str) -> str:
     return value.strip()
 
 
+MAX_PHRASINGS = 200  # per question, default and agency ones together
+MAX_PHRASING_CHARS = 200
+
+
+def _phrasings(value: Any, where: str, before: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """``before`` followed by the new phrasings of ``value`` (a list of text), no repeats."""
+    if not isinstance(value, list):
+        raise ProtocolError(f"{where} must be a list of text")
+    out = list(before)
+    seen = {" ".join(p.lower().split()) for p in out}
+    for number, item in enumerate(value, 1):
+        text = _text(item, f"{where} item {number}")
+        text = " ".join(text.split())
+        if len(text) > MAX_PHRASING_CHARS:
+            raise ProtocolError(
+                f"{where} item {number} is longer than {MAX_PHRASING_CHARS} characters"
+            )
+        key = text.lower()
+        if key not in seen:
+            seen.add(key)
+            out.append(text)
+    if len(out) > MAX_PHRASINGS:
+        raise ProtocolError(f"{where}: at most {MAX_PHRASINGS} phrasings per question")
+    return tuple(out)
+
+
 def _only(mapping: Mapping, allowed: set[str], where: str) -> None:
     unknown = sorted(str(k) for k in mapping if k not in allowed)
     if unknown:
@@ -348,10 +376,15 @@ def _build_default(raw: Any) -> Protocol:
         c for c, t in call_types.items() if t.eligible
     } != set(ELIGIBLE_CALL_TYPES):
         raise ProtocolError("default protocol: call_types do not match the spec")
-    questions = {
-        qid: Question(qid, _text(spec["text"], qid), _text(spec["default_answer"], qid))
-        for qid, spec in _need(raw["questions"], "questions").items()
-    }
+    questions = {}
+    for qid, spec in _need(raw["questions"], "questions").items():
+        spec = _need(spec, f"questions.{qid}")
+        questions[qid] = Question(
+            qid,
+            _text(spec["text"], qid),
+            _text(spec["default_answer"], qid),
+            _phrasings(spec.get("phrasings", []), f"default protocol: questions.{qid}.phrasings"),
+        )
     if tuple(questions) != QUESTION_IDS:
         raise ProtocolError("default protocol: questions do not match the spec")
     try:
@@ -455,7 +488,7 @@ def _apply_overrides(base: Protocol, raw: dict) -> Protocol:
         if not isinstance(qid, str) or not _QUESTION_ID.match(qid):
             raise ProtocolError(f"{at}: a question id is lower_case letters, digits and _")
         spec = _need(spec, at)
-        _only(spec, {"text", "default_answer"}, at)
+        _only(spec, {"text", "default_answer", "phrasings"}, at)
         old = questions.get(qid)
         if old is None and "text" not in spec:
             raise ProtocolError(f"{at}: a new question needs its text")
@@ -465,7 +498,10 @@ def _apply_overrides(base: Protocol, raw: dict) -> Protocol:
             if "default_answer" in spec
             else (old.default_answer if old else NEUTRAL_ANSWER)
         )
-        questions[qid] = Question(qid, text, default)
+        phrasings = old.phrasings if old else ()
+        if "phrasings" in spec:
+            phrasings = _phrasings(spec["phrasings"], f"{at}.phrasings", phrasings)
+        questions[qid] = Question(qid, text, default, phrasings)
 
     labels = _need(raw.get("labels", {}), f"{where}: labels")
     _only(labels, LABEL_SECTIONS, f"{where}: labels")
