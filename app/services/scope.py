@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from sqlmodel import Session, select
 
 from app.core.protocol import Protocol, load_protocol
-from app.services.access import Actor, NotFound
+from app.errors import NotFound
+from app.services.access import Actor
 from app.store.models import Agency, ScenarioVersion
 
 
