@@ -1,0 +1,118 @@
+"""Certificates as plain data, their PDF, and the public verification of a code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import col, select
+
+from app.core import certification as core
+from app.core.certificate_pdf import CertificateInfo, render_certificate_pdf
+from app.errors import NotFound
+from app.services.access import Actor, can, require
+from app.services.certification.common import _track_title, verification_path, verification_url
+from app.store.db import read_session
+from app.store.models import Agency, Certificate, User, utcnow
+
+# ------------------------------------------------------------------ certificates (shared)
+
+
+def _cert_dict(cert: Certificate, holder: str, now: dt.datetime) -> dict:
+    return {
+        "certificate_id": cert.id,
+        "user_id": cert.user_id,
+        "holder": holder,
+        "track": cert.track,
+        "title": _track_title(cert.track),
+        "code": cert.code,
+        "issued_at": cert.issued_at,
+        "expires_at": cert.expires_at,
+        "revoked_at": cert.revoked_at,
+        "revoked_reason": cert.revoked_reason,
+        "status": core.certificate_status(cert.expires_at, cert.revoked_at, now),
+        "verify_path": verification_path(cert.code),
+    }
+
+
+def my_certificates(*, actor: Actor, now: dt.datetime | None = None) -> list[dict]:
+    """The trainee's own certificates with their status."""
+    require(actor, "exam")
+    now = now or utcnow()
+    with read_session() as session:
+        rows = session.exec(
+            select(Certificate)
+            .where(Certificate.user_id == actor.user_id)
+            .where(Certificate.agency_id == actor.agency_id)
+            .order_by(col(Certificate.issued_at).desc())
+        ).all()
+    name = actor.display_name or actor.username
+    return [_cert_dict(c, name, now) for c in rows]
+
+
+def certificate_pdf(*, actor: Actor, certificate_id: int) -> bytes:
+    """The certificate as a PDF: its holder, or a supervisor/admin of the agency."""
+    if not (can(actor, "exam") or can(actor, "revoke")):
+        require(actor, "revoke")  # raises with the usual message
+    with read_session() as session:
+        query = (
+            select(Certificate, User.display_name, Agency.name)
+            .join(User, User.id == Certificate.user_id)
+            .join(Agency, Agency.id == Certificate.agency_id)
+            .where(Certificate.id == certificate_id)
+            .where(Certificate.agency_id == actor.agency_id)
+        )
+        if actor.role == "trainee":
+            query = query.where(Certificate.user_id == actor.user_id)
+        row = session.exec(query).first()
+    if row is None:
+        raise NotFound("There is no such certificate.")
+    cert, holder, agency_name = row
+    return render_certificate_pdf(
+        CertificateInfo(
+            holder=holder,
+            agency=agency_name,
+            track=_track_title(cert.track),
+            issued_at=cert.issued_at,
+            expires_at=cert.expires_at,
+            code=cert.code,
+            verify_url=verification_url(cert.code),
+            status=core.certificate_status(cert.expires_at, cert.revoked_at, utcnow()),
+        )
+    )
+
+
+# ------------------------------------------------------------------ public verification
+
+
+def verify_certificate(code: str, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Public check of a verification code (no login).
+
+    Unknown or malformed codes give ``{"found": False}`` and nothing else. A known code
+    gives its status, holder, agency, track and dates, and no internal ids.
+    """
+    normalized = core.normalize_code(code)
+    if normalized is None:
+        return {"found": False}
+    with read_session() as session:
+        row = session.exec(
+            select(Certificate, User.display_name, Agency.name)
+            .join(User, User.id == Certificate.user_id)
+            .join(Agency, Agency.id == Certificate.agency_id)
+            .where(Certificate.code == normalized)
+        ).first()
+    if row is None:
+        return {"found": False}
+    cert, holder, agency_name = row
+    now = now or utcnow()
+    return {
+        "found": True,
+        "code": cert.code,
+        "status": core.certificate_status(cert.expires_at, cert.revoked_at, now),
+        "holder": holder,
+        "agency": agency_name,
+        "track": _track_title(cert.track),
+        "issued_on": core.as_utc(cert.issued_at).date(),
+        "expires_on": core.as_utc(cert.expires_at).date(),
+        "revoked_on": core.as_utc(cert.revoked_at).date() if cert.revoked_at else None,
+    }

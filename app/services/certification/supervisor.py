@@ -1,0 +1,254 @@
+"""The supervisor's side of an exam: exams awaiting sign-off, the agency's exams, the
+exam review and the sign-off that issues a certificate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlmodel import Session, col, select
+
+from app.core import certification as core
+from app.core import grading
+from app.core import regrade as grading_rules
+from app.errors import AccessDenied, NotFound, UserError
+from app.services import audit
+from app.services.access import Actor, require
+from app.services.certification.certificates import _cert_dict
+from app.services.certification.common import _exam_track, _iso, _track_title
+from app.services.certification.exam import _answered, _exam_attempts, _exam_rules_note
+from app.services.scope import actor_agency, agency_protocol
+from app.settings import get_settings
+from app.store.db import read_session, write_session
+from app.store.models import Certificate, Exam, ScenarioVersion, User, utcnow
+
+# ------------------------------------------------------------------ supervisor
+
+
+def _agency_exam(session: Session, actor: Actor, exam_id: int, *, lock: bool = False) -> Exam:
+    query = select(Exam).where(Exam.id == exam_id).where(Exam.agency_id == actor.agency_id)
+    exam = session.exec(query.with_for_update() if lock else query).first()
+    if exam is None:
+        raise NotFound("There is no such exam in your agency.")
+    return exam
+
+
+def pending_sign_offs(*, actor: Actor) -> list[dict]:
+    """Passed exams in the supervisor's agency that await sign-off, oldest first."""
+    require(actor, "sign_off")
+    with read_session() as session:
+        rows = session.exec(
+            select(Exam, User.display_name)
+            .join(User, User.id == Exam.user_id)
+            .where(Exam.agency_id == actor.agency_id)
+            .where(Exam.status == "completed")
+            .where(Exam.passed == True)  # noqa: E712
+            .where(col(Exam.signed_off_at).is_(None))
+            .order_by(col(Exam.finished_at))
+        ).all()
+    return [
+        {
+            "exam_id": e.id,
+            "trainee": name,
+            "track": e.track,
+            "title": _track_title(e.track),
+            "finished_at": e.finished_at,
+            "score": e.score,
+            "outcome": (e.result or {}).get("outcome") or {},
+        }
+        for e, name in rows
+    ]
+
+
+def agency_exams(*, actor: Actor, limit: int = 200) -> list[dict]:
+    """Recent exams of the agency (any result), newest first."""
+    require(actor, "sign_off")
+    with read_session() as session:
+        rows = session.exec(
+            select(Exam, User.display_name)
+            .join(User, User.id == Exam.user_id)
+            .where(Exam.agency_id == actor.agency_id)
+            .order_by(col(Exam.id).desc())
+            .limit(limit)
+        ).all()
+    return [
+        {
+            "exam_id": e.id,
+            "trainee": name,
+            "title": _track_title(e.track),
+            "status": e.status,
+            "started_at": e.started_at,
+            "finished_at": e.finished_at,
+            "score": e.score,
+            "passed": e.passed,
+            "signed_off": e.signed_off_at is not None,
+        }
+        for e, name in rows
+    ]
+
+
+def _key_summary(key: Mapping) -> dict:
+    return {
+        "disqualifiers": list(key.get("disqualifiers") or []),
+        "call_type": key.get("call_type"),
+        "disposition": key.get("disposition"),
+        "acceptable": list(key.get("acceptable") or []),
+        "required_questions": list(key.get("required_questions") or []),
+    }
+
+
+def exam_review(*, actor: Actor, exam_id: int) -> dict:
+    """A supervisor's view of an exam: each call's stored grade and, where the expert
+    key has changed since (a newer scenario version), what the current key would give.
+    The stored grades are never changed."""
+    require(actor, "sign_off")
+    with read_session() as session:
+        exam = _agency_exam(session, actor, exam_id)
+        agency = actor_agency(session, actor)
+        holder = session.get(User, exam.user_id)
+        plan = list(exam.plan or [])
+        done = _answered(plan, _exam_attempts(session, exam))
+        versions = {
+            v.id: v
+            for v in session.exec(
+                select(ScenarioVersion).where(col(ScenarioVersion.id).in_(plan or [-1]))
+            ).all()
+        }
+        keys = {v.scenario_key for v in versions.values()}
+        current = {
+            v.scenario_key: v
+            for v in session.exec(
+                select(ScenarioVersion)
+                .where(ScenarioVersion.agency_id == actor.agency_id)
+                .where(col(ScenarioVersion.scenario_key).in_(keys or {""}))
+                .where(ScenarioVersion.is_current == True)  # noqa: E712
+            ).all()
+        }
+        cert = session.exec(select(Certificate.id).where(Certificate.exam_id == exam.id)).first()
+    protocol = agency_protocol(agency)
+    pass_mark = get_settings().pass_mark
+    calls, regraded = [], []
+    changed_any = False
+    for number, vid in enumerate(plan, start=1):
+        version = versions.get(vid)
+        attempt = done.get(vid)
+        old_grade = dict(attempt.grade or {}) if attempt else {}
+        model = attempt.model if attempt else agency.dispatch_model
+        data = (version.data or {}) if version else {}
+        newer = current.get(version.scenario_key) if version else None
+        changed = newer is not None and newer.id != vid
+        new_grade, error = None, None
+        if changed and attempt is not None and attempt.answer:
+            try:
+                new_grade = grading.grade(
+                    newer.data or {}, attempt.answer, model, protocol, pass_mark=pass_mark
+                )
+            except UserError as exc:
+                error = str(exc)
+        changed_any = changed_any or changed
+        calls.append(
+            {
+                "number": number,
+                "title": version.title if version else "?",
+                "version": version.version if version else None,
+                "current_version": newer.version if newer else None,
+                "key_changed": changed,
+                "answer": dict(attempt.answer or {}) if attempt else {},
+                "seconds": attempt.seconds if attempt else None,
+                "grade": old_grade,
+                "rules": attempt.rules if attempt else None,
+                "rules_note": grading_rules.rules_note(attempt.rules, attempt.regrade)
+                if attempt
+                else None,
+                "key": _key_summary(grading.effective_key(data, model, protocol)) if data else {},
+                "new_grade": new_grade,
+                "new_key": _key_summary(grading.effective_key(newer.data or {}, model, protocol))
+                if changed
+                else None,
+                "regrade_error": error,
+            }
+        )
+        regraded.append(
+            core.GradedCall(vid, new_grade or old_grade, attempt.seconds if attempt else None)
+        )
+    outcome = (exam.result or {}).get("outcome") or {}
+    outcome_now = None
+    if changed_any and exam.status == "completed":
+        outcome_now = core.exam_result(_exam_track(exam), [g for g in regraded if g.grade])
+    return {
+        "exam_id": exam.id,
+        "trainee": holder.display_name if holder else "?",
+        "title": _track_title(exam.track),
+        "status": exam.status,
+        "started_at": exam.started_at,
+        "finished_at": exam.finished_at,
+        "signed_off": exam.signed_off_at is not None,
+        "certificate_id": cert,
+        "outcome": outcome,
+        "outcome_with_current_keys": outcome_now,
+        "calls": calls,
+        "rules_note": _exam_rules_note(calls),
+        "outcome_under_new_rules": (exam.result or {}).get("regrade"),
+    }
+
+
+def _new_code(session: Session) -> str:
+    for _ in range(10):
+        code = core.new_code()
+        if session.exec(select(Certificate.id).where(Certificate.code == code)).first() is None:
+            return code
+    raise UserError("Could not make a unique verification code; please try again.")
+
+
+def sign_off(*, actor: Actor, exam_id: int) -> dict:
+    """Sign off a passed exam: a certificate is issued. Returns the certificate."""
+    require(actor, "sign_off")
+    with write_session() as session:
+        exam = _agency_exam(session, actor, exam_id, lock=True)
+        if exam.user_id == actor.user_id:
+            raise AccessDenied("Nobody may sign off their own exam.")
+        if exam.status != "completed" or not exam.passed:
+            raise UserError("Only a finished, passed exam can be signed off.")
+        if exam.signed_off_at is not None:
+            raise UserError("This exam has already been signed off.")
+        track = _exam_track(exam)
+        now = utcnow()
+        exam.signed_off_by = actor.user_id
+        exam.signed_off_at = now
+        session.add(exam)
+        cert = Certificate(
+            agency_id=exam.agency_id,
+            user_id=exam.user_id,
+            exam_id=exam.id,
+            track=exam.track,
+            code=_new_code(session),
+            issued_at=now,
+            expires_at=core.add_months(now, track.validity_months),
+        )
+        session.add(cert)
+        session.flush()
+        audit.append(
+            session,
+            event="sign_off",
+            subject=f"exam:{exam.id}",
+            payload={"user_id": exam.user_id, "track": exam.track, "score": exam.score},
+            agency_id=exam.agency_id,
+            actor_id=actor.user_id,
+        )
+        audit.append(
+            session,
+            event="certificate_issued",
+            subject=f"certificate:{cert.id}",
+            payload={
+                "user_id": cert.user_id,
+                "exam_id": exam.id,
+                "track": cert.track,
+                "code": cert.code,
+                "issued_at": _iso(cert.issued_at),
+                "expires_at": _iso(cert.expires_at),
+            },
+            agency_id=cert.agency_id,
+            actor_id=actor.user_id,
+        )
+        holder = session.get(User, cert.user_id)
+        return _cert_dict(cert, holder.display_name if holder else "?", now)
