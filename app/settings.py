@@ -7,11 +7,12 @@ is refused. A bad value raises :class:`SettingsError` with one plain line.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.errors import SettingsError
@@ -40,6 +41,39 @@ class Settings(BaseSettings):
     audio_workers: int = Field(default=2, ge=1, le=16, description="Speech worker processes.")
     audio_timeout_s: float = Field(default=20.0, gt=0, description="Timeout per rendered clip.")
     pass_mark: int = Field(default=80, ge=0, le=100, description="Practice pass mark (score).")
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="A login ends after this long without use."
+    )
+    session_max_hours: int = Field(
+        default=12, ge=1, le=7 * 24, description="A login ends this long after it began."
+    )
+    session_cookie_secure: Literal["auto", "always"] = Field(
+        default="auto",
+        description="Mark the session cookie Secure: auto (when the request came over HTTPS) "
+        "or always.",
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1,::1",
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed.",
+    )
+    login_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        le=10_000,
+        description="Failed logins from one client address in an hour before each try waits.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"'{item}' is not an IP address or network") from None
+        return ",".join(items)
 
     @property
     def effective_database_url(self) -> str:

@@ -1,7 +1,9 @@
 """Shared fixtures: a fresh, migrated database on SQLite and on PostgreSQL.
 
-``database`` runs a test once per backend. PostgreSQL tests skip when the server
-is unreachable, except under CI=true where that fails the run.
+``database`` runs a test once per backend; its PostgreSQL half is marked ``postgres``.
+A test that needs a real part the machine may lack (PostgreSQL, Chromium, espeak-ng,
+nginx) calls :func:`require_or_skip`: it skips on a developer's machine without the
+part and fails under CI=true, so that CI cannot pass with a part missing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,21 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+
+
+def under_ci() -> bool:
+    """True when the environment variable CI is "true" (as CI services set it)."""
+    return os.environ.get("CI") == "true"
+
+
+def require_or_skip(ok: bool, reason: str) -> None:
+    """Skip the test unless ``ok``; under CI=true fail instead, with the same reason."""
+    if ok:
+        return
+    if under_ci():
+        pytest.fail(f"{reason} (required when CI=true)", pytrace=False)
+    pytest.skip(reason)
+
 
 # A busy 2-core machine makes wall-clock deadlines flaky; CI runs derandomized so a
 # red run is reproducible, development runs explore new examples each time.
@@ -27,7 +44,7 @@ hypothesis_settings.register_profile(
     derandomize=True,
     print_blob=True,
 )
-hypothesis_settings.load_profile("ci" if os.environ.get("CI") == "true" else "default")
+hypothesis_settings.load_profile("ci" if under_ci() else "default")
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,9 +72,7 @@ def _postgres_database():
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:
         admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is unreachable under CI: {exc}")
-        pytest.skip("PostgreSQL is not reachable")
+        require_or_skip(False, f"PostgreSQL is not reachable: {str(exc).splitlines()[0]}")
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
         yield url
@@ -68,6 +83,23 @@ def _postgres_database():
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the PostgreSQL half of every ``database`` test ``postgres``."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database") == "postgres":
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture
+def speech():
+    """Speech synthesis (pyttsx3 with espeak-ng) works here; else skip, or fail under CI."""
+    from app.audio import speech_available
+
+    ok, message = speech_available()
+    require_or_skip(ok, message)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

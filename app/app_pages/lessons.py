@@ -4,10 +4,12 @@ import streamlit as st
 
 from app.errors import UserError
 from app.services import lessons
+from app.ui.exam_lock import stop_during_exam
 from app.ui.grade_card import plain
 from app.ui.session import page_actor
 
 actor = page_actor("lessons")
+stop_during_exam(actor, "Lessons")
 
 SLUG = "lessons.slug"
 RESULT = "lessons.result"

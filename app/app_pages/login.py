@@ -4,7 +4,7 @@ import streamlit as st
 
 from app.errors import UserError
 from app.services.accounts import authenticate
-from app.ui.session import log_in
+from app.ui.session import client_address, log_in
 
 st.title("CallScreen Academy")
 st.caption(
@@ -19,7 +19,7 @@ with left, st.form("login"):
 
 if submitted:
     try:
-        actor = authenticate(username=username, password=password)
+        actor = authenticate(username=username, password=password, client_address=client_address())
     except UserError as exc:
         left.error(str(exc))
     else:

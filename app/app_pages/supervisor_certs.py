@@ -10,6 +10,7 @@ from app.services import audit, certification
 from app.services.access import can
 from app.ui.grade_card import plain
 from app.ui.session import page_actor
+from app.ui.tables import day_date
 
 actor = page_actor("audit")  # supervisors and admins
 
@@ -20,10 +21,6 @@ STATUS = {
     "expired": ("Expired", "orange", ":material/schedule:"),
     "revoked": ("Revoked", "red", ":material/block:"),
 }
-
-
-def _date(value) -> str:
-    return f"{value.day} {value:%b %Y}" if value else "—"
 
 
 def _notice(kind: str, text: str) -> None:
@@ -53,7 +50,7 @@ def _renew(certificate_id: int) -> None:
     try:
         cert = certification.renew(actor=actor, certificate_id=certificate_id)
         _notice(
-            "success", f"Renewed: {cert['code']} is now valid until {_date(cert['expires_at'])}."
+            "success", f"Renewed: {cert['code']} is now valid until {day_date(cert['expires_at'])}."
         )
     except UserError as exc:
         _notice("error", str(exc))
@@ -186,7 +183,9 @@ with tab_pending:
             with st.container(border=True):
                 cols = st.columns([3, 2, 2])
                 cols[0].markdown(f"**{plain(item['trainee'])}** — {plain(item['title'])}")
-                cols[1].markdown(f"Score {item['score']} · finished {_date(item['finished_at'])}")
+                cols[1].markdown(
+                    f"Score {item['score']} · finished {day_date(item['finished_at'])}"
+                )
                 cols[2].button(
                     "Sign off and issue certificate",
                     type="primary",
@@ -214,8 +213,8 @@ with tab_certs:
                         "Holder": c["holder"],
                         "Track": c["title"],
                         "Code": c["code"],
-                        "Issued": _date(c["issued_at"]),
-                        "Expires": _date(c["expires_at"]),
+                        "Issued": day_date(c["issued_at"]),
+                        "Expires": day_date(c["expires_at"]),
                         "Status": STATUS[c["status"]][0],
                         "Renewal": "ready" if c.get("renewal") and c["renewal"]["eligible"] else "",
                     }
@@ -239,11 +238,14 @@ with tab_certs:
                 f"**{plain(item['holder'])}** — {plain(item['title'])} :{color}-badge[{icon} {label}]"
             )
             st.markdown(
-                f"Code `{item['code']}` · issued {_date(item['issued_at'])} · "
-                f"valid until {_date(item['expires_at'])} · public check at `{item['verify_path']}`"
+                f"Code `{item['code']}` · issued {day_date(item['issued_at'])} · "
+                f"valid until {day_date(item['expires_at'])} · "
+                f"public check at `{item['verify_path']}`"
             )
             if item["revoked_at"]:
-                st.markdown(f"Revoked {_date(item['revoked_at'])}: {plain(item['revoked_reason'])}")
+                st.markdown(
+                    f"Revoked {day_date(item['revoked_at'])}: {plain(item['revoked_reason'])}"
+                )
             st.download_button(
                 "Certificate (PDF)",
                 data=lambda cid=picked: certification.certificate_pdf(
@@ -262,13 +264,14 @@ with tab_certs:
                 st.caption(
                     f"{renewal['calls']} practice calls in the look-back period, average "
                     f"{average}. "
-                    f"Renewal window {_date(renewal['opens_at'])} – {_date(renewal['closes_at'])}."
+                    f"Renewal window {day_date(renewal['opens_at'])} – "
+                    f"{day_date(renewal['closes_at'])}."
                 )
                 for reason in renewal["reasons"]:
                     st.caption(f":material/close: {plain(reason)}")
                 if may_sign:
                     st.button(
-                        f"Renew until {_date(renewal['new_expires_at'])}",
+                        f"Renew until {day_date(renewal['new_expires_at'])}",
                         disabled=not renewal["eligible"],
                         icon=":material/autorenew:",
                         key=f"certs.renew.{picked}",
@@ -304,7 +307,7 @@ with tab_exams:
                 "Exam",
                 list(by_exam),
                 format_func=lambda eid: (
-                    f"{by_exam[eid]['trainee']} · {_date(by_exam[eid]['finished_at'])} · "
+                    f"{by_exam[eid]['trainee']} · {day_date(by_exam[eid]['finished_at'])} · "
                     f"{by_exam[eid]['score']} · "
                     + ("passed" if by_exam[eid]["passed"] else "not passed")
                 ),

@@ -9,6 +9,7 @@ from app.services import review
 from app.services.access import Actor
 from app.store.db import database_url
 from app.ui.session import page_actor
+from app.ui.tables import behind, csv_button
 
 actor = page_actor("analytics")
 
@@ -24,25 +25,8 @@ def load(who: Actor, db: str) -> review.EquityView:
     return review.equity_audit(actor=who, min_pairs=MIN_PAIRS, min_pairs_cohort=MIN_PAIRS_COHORT)
 
 
-@st.cache_data(ttl=60, max_entries=256, show_spinner=False)
-def behind(who: Actor, db: str, metric: str, where: dict | None, since=None) -> pd.DataFrame:
-    # The attempts behind a number; keyed by actor, database, metric and its parameters.
-    return review.attempts_behind(actor=who, metric=metric, where=where, since=since)
-
-
 def points(value) -> str:
     return "–" if value is None or pd.isna(value) else f"{value * 100:+.0f} points"
-
-
-def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button(
-        "Download CSV",
-        frame.to_csv(index=False).encode("utf-8"),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=key,
-        icon=":material/download:",
-    )
 
 
 st.title("Equity audit")

@@ -12,6 +12,7 @@ from app.services import review
 from app.services.access import Actor
 from app.store.db import database_url
 from app.ui.session import page_actor
+from app.ui.tables import behind, csv_button
 
 actor = page_actor("analytics")
 
@@ -45,12 +46,6 @@ def load(who: Actor, db: str, since: dt.date | None):
     )
 
 
-@st.cache_data(ttl=60, max_entries=256, show_spinner=False)
-def behind(who: Actor, db: str, metric: str, where: dict | None, since=None) -> pd.DataFrame:
-    # The attempts behind a number; keyed by actor, database, metric and its parameters.
-    return review.attempts_behind(actor=who, metric=metric, where=where, since=since)
-
-
 def pct(value, digits: int = 0) -> str:
     return "–" if value is None or pd.isna(value) else f"{value:.{digits}%}"
 
@@ -62,17 +57,6 @@ def route_label(code: str) -> str:
 def dq_label(code: str) -> str:
     item = protocol().disqualifiers.get(code)
     return item.label if item else code
-
-
-def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button(
-        "Download CSV",
-        frame.to_csv(index=False).encode("utf-8"),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=key,
-        icon=":material/download:",
-    )
 
 
 def show_attempts(metric: str, where: dict | None, name: str, key: str) -> None:

@@ -11,6 +11,7 @@ from app.settings import get_settings
 from app.ui.grade_card import RULES_HELP
 from app.ui.local_time import shown
 from app.ui.session import page_actor
+from app.ui.tables import csv_button
 
 actor = page_actor("review_attempts")
 
@@ -40,17 +41,6 @@ def route_label(code) -> str:
 def md_escape(text: str) -> str:
     """Show text literally inside Markdown (no links, images or emphasis from it)."""
     return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~" else c for c in str(text))
-
-
-def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button(
-        "Download CSV",
-        frame.to_csv(index=False).encode("utf-8"),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=key,
-        icon=":material/download:",
-    )
 
 
 def result_of(row) -> str:

@@ -5,10 +5,12 @@ import streamlit as st
 from app.errors import UserError
 from app.services import practice
 from app.ui.call_panel import attempt_mode, is_finished, render_call_screen
+from app.ui.exam_lock import stop_during_exam
 from app.ui.grade_card import plain
 from app.ui.session import page_actor
 
 actor = page_actor("practice")
+stop_during_exam(actor, "Take a call")  # practice waits while an exam is open
 
 ATTEMPT = "practice.attempt_id"
 MODE = "practice.mode"

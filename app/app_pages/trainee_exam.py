@@ -8,6 +8,7 @@ from app.services import certification
 from app.ui.call_panel import render_call_screen
 from app.ui.grade_card import plain
 from app.ui.session import page_actor
+from app.ui.tables import day_date
 
 actor = page_actor("exam")
 
@@ -18,10 +19,6 @@ STATUS = {
     "expired": ("Expired", "orange", ":material/schedule:"),
     "revoked": ("Revoked", "red", ":material/block:"),
 }
-
-
-def _date(value) -> str:
-    return f"{value.day} {value:%b %Y}" if value else "—"
 
 
 def _mmss(seconds) -> str:
@@ -97,8 +94,8 @@ def _certificates(items: list[dict]) -> None:
             left, right = st.columns([3, 1])
             left.markdown(f"**{plain(item['title'])}** :{color}-badge[{icon} {label}]")
             left.markdown(
-                f"Issued {_date(item['issued_at'])} · valid until {_date(item['expires_at'])}"
-                + (f" · revoked {_date(item['revoked_at'])}" if item["revoked_at"] else "")
+                f"Issued {day_date(item['issued_at'])} · valid until {day_date(item['expires_at'])}"
+                + (f" · revoked {day_date(item['revoked_at'])}" if item["revoked_at"] else "")
             )
             left.markdown(
                 f"Verification code `{item['code']}` · public check at `{item['verify_path']}`"
@@ -216,7 +213,7 @@ def _overview() -> None:
         st.subheader("My exams", anchor=False)
         for item in finished:
             cols = st.columns([3, 2, 2, 1])
-            cols[0].markdown(f"{plain(item['title'])} — {_date(item['finished_at'])}")
+            cols[0].markdown(f"{plain(item['title'])} — {day_date(item['finished_at'])}")
             cols[1].markdown(
                 f"{item['score']} / 100 · " + ("passed" if item["passed"] else "not passed")
             )

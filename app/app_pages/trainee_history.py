@@ -5,11 +5,13 @@ import streamlit as st
 
 from app.errors import UserError
 from app.services import practice
+from app.ui.exam_lock import stop_during_exam
 from app.ui.grade_card import plain, render_grade_card
 from app.ui.local_time import shown
 from app.ui.session import page_actor
 
 actor = page_actor("own_attempts")
+stop_during_exam(actor, "My attempts")  # feedback waits while an exam is open
 
 OPEN = "history.attempt_id"
 

@@ -6,14 +6,11 @@ import streamlit as st
 
 from app.services import certification
 from app.ui.grade_card import plain
+from app.ui.tables import day_date
 
 TIMES = "verify.times"
 DONE = "verify.prefilled"
 LIMIT, WINDOW = 10, 60.0  # checks per browser session per minute
-
-
-def _date(value) -> str:
-    return f"{value.day} {value:%B %Y}" if value else "—"
 
 
 def _allowed() -> bool:
@@ -53,28 +50,32 @@ if submitted:
             st.error("No certificate with this code was found.", icon=":material/search_off:")
         else:
             status = result["status"]
+            issued, expires, revoked = (
+                day_date(result[k], long_month=True)
+                for k in ("issued_on", "expires_on", "revoked_on")
+            )
             if status == "valid":
                 st.success(
-                    f"Valid certificate, until {_date(result['expires_on'])}.",
+                    f"Valid certificate, until {expires}.",
                     icon=":material/verified:",
                 )
             elif status == "expired":
                 st.warning(
-                    f"This certificate expired on {_date(result['expires_on'])}.",
+                    f"This certificate expired on {expires}.",
                     icon=":material/schedule:",
                 )
             else:
                 st.error(
-                    f"This certificate was revoked on {_date(result['revoked_on'])}.",
+                    f"This certificate was revoked on {revoked}.",
                     icon=":material/block:",
                 )
             with st.container(border=True):
                 st.markdown(f"**Holder:** {plain(result['holder'])}")
                 st.markdown(f"**Agency:** {plain(result['agency'])}")
                 st.markdown(f"**Certification:** {plain(result['track'])}")
-                st.markdown(f"**Issued:** {_date(result['issued_on'])}")
+                st.markdown(f"**Issued:** {issued}")
                 label = "Expired" if status == "expired" else "Valid until"
-                st.markdown(f"**{label}:** {_date(result['expires_on'])}")
+                st.markdown(f"**{label}:** {expires}")
                 if result["revoked_on"]:
-                    st.markdown(f"**Revoked:** {_date(result['revoked_on'])}")
+                    st.markdown(f"**Revoked:** {revoked}")
                 st.caption(f"Code {result['code']}")

@@ -1,25 +1,25 @@
 """The bench's own database: fresh, migrated, seeded with the demo and a big synthetic load.
 
 :class:`BenchWorld` creates a database nobody else uses (a temporary SQLite file,
-or a new PostgreSQL database on a given server), points this process's settings
-at it, and fills it:
+or a new PostgreSQL database on a given server), points this process's sessions at
+it (``app.store.db.use_database``) and its audio cache and data folders at folders
+of its own, and fills it:
 
-* the demo agencies, users and scenario bank (``python -m app demo``);
-* in the demo agency *riverside*: ``app.store.bulk.build_dataset`` (10,000
+* the demo agencies, users and scenario bank (``app.services.demo.seed_demo``, as
+  ``python -m app demo``);
+* in the demo agency *riverside*: ``app.bench.bulk.build_dataset`` (10,000
   scenarios, 5,000 trainees, 1,000,000 attempts by default);
 * an agency for the load test: a slice of the bank, its audio rendered ahead
   (as ``python -m app audio render`` does for a deployment), and trainee accounts
   sharing one password.
 
-On exit the settings are restored and whatever was created is removed (unless
-``keep``).
+On exit the database and settings are restored and whatever was created is removed
+(unless ``keep``).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import io
 import os
 import secrets
 import shutil
@@ -33,14 +33,7 @@ from pathlib import Path
 from app.errors import UserError
 from app.settings import PROJECT_ROOT
 
-ENV_KEYS = (
-    "DATABASE_URL",
-    "DATA_DIR",
-    "AUDIO_CACHE_DIR",
-    "APP_ENV",
-    "COOKIE_SECRET",
-    "DEMO_PASSWORD",
-)
+ENV_KEYS = ("DATA_DIR", "AUDIO_CACHE_DIR", "APP_ENV", "COOKIE_SECRET")
 LOAD_AGENCY = "bench-load"
 LOAD_PREFIX = "load-"
 
@@ -184,26 +177,24 @@ def bench_database(url: str | None, workdir: Path, *, keep: bool = False):
 
 
 @contextlib.contextmanager
-def settings_for(url: str, data_dir: Path, audio_dir: Path, cookie_secret: str, demo_password: str):
-    """Point this process's settings (and the engines) at the bench database, then restore."""
+def settings_for(url: str, data_dir: Path, audio_dir: Path, cookie_secret: str):
+    """Point this process at the bench database (through the store) and at the bench's
+    folders (through the settings), then restore both."""
     from app.settings import get_settings
-    from app.store.db import reset_engines
+    from app.store.db import use_database
 
     saved = {k: os.environ.get(k) for k in ENV_KEYS}
     os.environ.update(
-        DATABASE_URL=url,
         DATA_DIR=str(data_dir),
         AUDIO_CACHE_DIR=str(audio_dir),
         APP_ENV="test",
         COOKIE_SECRET=cookie_secret,
-        DEMO_PASSWORD=demo_password,
     )
     get_settings.cache_clear()
-    reset_engines()
     try:
-        yield
+        with use_database(url):
+            yield
     finally:
-        reset_engines()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -213,10 +204,9 @@ def settings_for(url: str, data_dir: Path, audio_dir: Path, cookie_secret: str, 
 
 
 def _seed_demo(world: BenchWorld) -> None:
-    from app.cli import demo
+    from app.services.demo import seed_demo
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        demo.run(argparse.Namespace(scenarios=str(PROJECT_ROOT / "scenarios")))
+    seed_demo(scenarios=PROJECT_ROOT / "scenarios", password=world.demo_password)
 
 
 def _ids(world: BenchWorld) -> None:
@@ -236,7 +226,7 @@ def _ids(world: BenchWorld) -> None:
 def _bulk(world: BenchWorld, sizes: Sizes, seed: int, progress) -> None:
     from sqlalchemy import text
 
-    from app.store.bulk import build_dataset
+    from app.bench.bulk import build_dataset
     from app.store.db import read_session
 
     summary = build_dataset(
@@ -374,9 +364,7 @@ def bench_world(
                 bulk_password=f"bench-{secrets.token_urlsafe(12)}",
             )
             world.data_dir.mkdir(parents=True, exist_ok=True)
-            with settings_for(
-                url, world.data_dir, world.audio_dir, world.cookie_secret, world.demo_password
-            ):
+            with settings_for(url, world.data_dir, world.audio_dir, world.cookie_secret):
                 started = time.perf_counter()
                 upgrade_to_head()
                 _seed_demo(world)

@@ -1,8 +1,8 @@
 """Throughput figures from the other parts' own benchmark helpers, and call start to audio.
 
-The helpers live next to the code they measure (``app.core.bench_core``,
-``app.core.generator.bench``, ``app.audio.bench``) and return numbers; a helper
-that is not there yet is reported as missing, never replaced by a copy.
+The helpers (``app.bench.core_rates``, ``app.bench.generator_rate``,
+``app.bench.audio_rates``, and ``bench_p95_ms`` in ``app.core.question_match``) return
+numbers; a helper that is not there yet is reported as missing, never replaced by a copy.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ def _run(figures: dict, missing: list[str], key: str, module: str, name: str, *a
 def core_figures(quick: bool, missing: list[str]) -> dict:
     """validate_files_per_s, grade_per_s, generate_per_s, question_match_p95_ms."""
     figures: dict = {}
-    _run(figures, missing, "validate_files_per_s", "app.core.bench_core", "validate_files_per_s",
+    _run(figures, missing, "validate_files_per_s", "app.bench.core_rates", "validate_files_per_s",
          300 if quick else 1000)  # fmt: skip
-    _run(figures, missing, "grade_per_s", "app.core.bench_core", "grade_per_s",
+    _run(figures, missing, "grade_per_s", "app.bench.core_rates", "grade_per_s",
          2000 if quick else 10000)  # fmt: skip
-    _run(figures, missing, "generate_per_s", "app.core.generator.bench", "generate_per_s",
+    _run(figures, missing, "generate_per_s", "app.bench.generator_rate", "generate_per_s",
          500 if quick else 2000)  # fmt: skip
     _run(figures, missing, "question_match_p95_ms", "app.core.question_match", "bench_p95_ms",
          300 if quick else 1000)  # fmt: skip
@@ -50,9 +50,9 @@ def core_figures(quick: bool, missing: list[str]) -> dict:
 def audio_figures(quick: bool, missing: list[str]) -> dict:
     """tts_realtime_factor (lower is faster) and tts_cached_serve_ms."""
     figures: dict = {}
-    _run(figures, missing, "tts_realtime_factor", "app.audio.bench", "realtime_factor",
+    _run(figures, missing, "tts_realtime_factor", "app.bench.audio_rates", "realtime_factor",
          8 if quick else 20)  # fmt: skip
-    _run(figures, missing, "tts_cached_serve_ms", "app.audio.bench", "cached_serve_ms")
+    _run(figures, missing, "tts_cached_serve_ms", "app.bench.audio_rates", "cached_serve_ms")
     return figures
 
 

@@ -158,9 +158,20 @@ def _absolute_sqlite(url: str | None) -> str | None:
     return url
 
 
+def _require_bench_extra() -> None:
+    """The load test speaks websocket: without the ``bench`` extra, say so in one line."""
+    try:
+        import websockets  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "the bench needs the websockets package: pip install -e '.[bench]'"
+        ) from None
+
+
 def run(args) -> int:
     from app.settings import PROJECT_ROOT, get_settings
 
+    _require_bench_extra()
     args.database = _absolute_sqlite(args.database)
     target = Path(args.json).resolve() if args.json else None
     if target is None:

@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import os
-import secrets
-from pathlib import Path
-
-from sqlmodel import select
+import sys
 
 from app.settings import PROJECT_ROOT
 
-DEMO_AGENCIES = [
-    ("riverside", "Riverside Emergency Communications", "call_center_led", None),
-    (
-        "lakeview",
-        "Lakeview County 911",
-        "external_hotline",
-        {"hotline_hours": "08:00-22:00"},
-    ),
-]
-DEMO_USERS = [
-    ("riverside", "admin", "admin", "Alex Admin"),
-    ("riverside", "trainer", "trainer", "Tess Trainer"),
-    ("riverside", "trainer2", "trainer", "Theo Trainer"),
-    ("riverside", "supervisor", "supervisor", "Sam Supervisor"),
-    ("riverside", "trainee", "trainee", "Taylor Trainee"),
-    ("riverside", "trainee2", "trainee", "Jordan Rivera"),
-    ("lakeview", "lv-supervisor", "supervisor", "Lee Lakeview"),
-    ("lakeview", "lv-trainee", "trainee", "Morgan Lakeview"),
-]
+SHOWN_PROBLEMS = 10  # FILE:LINE lines printed when the bank is rejected
+
+
+def __getattr__(name: str):
+    """``DEMO_AGENCIES`` and ``DEMO_USERS`` live in app.services.demo; read lazily so that
+    every other command starts without importing the services."""
+    if name in ("DEMO_AGENCIES", "DEMO_USERS"):
+        from app.services import demo
+
+        return getattr(demo, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def register(subparsers) -> None:
@@ -37,59 +26,38 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def new_password() -> str:
-    """A random passphrase-like password (DEMO_PASSWORD overrides, for scripted demos)."""
-    return os.environ.get("DEMO_PASSWORD") or f"demo-{secrets.token_urlsafe(12)}"
-
-
 def run(args) -> int:
-    from app.services.accounts import create_agency, create_user
-    from app.services.bank import import_paths
-    from app.store.db import write_session
+    from app.services.bank import ImportRejected
+    from app.services.demo import seed_demo
     from app.store.migrate import upgrade_to_head
-    from app.store.models import Agency, User
 
     upgrade_to_head()
-    created: list[tuple[str, str, str]] = []
-    agency_ids: dict[str, int] = {}
-    with write_session() as session:
-        for slug, name, model, overrides in DEMO_AGENCIES:
-            agency = session.exec(select(Agency).where(Agency.slug == slug)).first()
-            if agency is None:
-                agency = create_agency(session=session, slug=slug, name=name, dispatch_model=model)
-                agency.protocol_overrides = overrides
-                session.add(agency)
-                session.flush()
-            agency_ids[slug] = agency.id
-        for slug, username, role, display in DEMO_USERS:
-            if session.exec(select(User).where(User.username == username)).first():
-                continue
-            password = new_password()
-            create_user(
-                session=session,
-                agency_id=agency_ids[slug],
-                username=username,
-                display_name=display,
-                role=role,
-                password=password,
-            )
-            created.append((username, role, password))
-    bank = Path(args.scenarios)
-    for slug in agency_ids:
-        summary = import_paths([str(bank)], agency_id=agency_ids[slug])
+    try:
+        # DEMO_PASSWORD gives every new account that password, for scripted demos.
+        seed = seed_demo(scenarios=args.scenarios, password=os.environ.get("DEMO_PASSWORD"))
+    except ImportRejected as exc:
+        for problem in exc.problems[:SHOWN_PROBLEMS]:
+            print(problem, file=sys.stderr)
+        if len(exc.problems) > SHOWN_PROBLEMS:
+            print(f"... and {len(exc.problems) - SHOWN_PROBLEMS} more", file=sys.stderr)
+        print(
+            f"error: the scenario bank in {args.scenarios} has {len(exc.problems)} problem(s); "
+            "no demo agency, account or scenario was created",
+            file=sys.stderr,
+        )
+        return 2
+    for slug, summary in seed.bank.items():
         print(f"scenario bank for {slug}: {summary}")
-    from app.services.demo_activity import seed_demo_activity
-
-    added = seed_demo_activity(agency_ids["riverside"], seed=0)
     print(
-        f"demo practice history: {added} attempts added"
-        if added
+        f"demo practice history: {seed.activity} attempts added"
+        if seed.activity
         else "demo practice history: present"
     )
-    if created:
+    if seed.accounts:
         print("\nDemo accounts (passwords are shown only this once):")
-        for username, role, password in created:
-            print(f"  {role:<11} {username:<14} {password}")
+        print(f"  {'role':<11} {'username':<14} password")
+        for account in seed.accounts:
+            print(f"  {account.role:<11} {account.username:<14} {account.password}")
     else:
         print(
             "Demo accounts already exist (their passwords were printed when first created; "

@@ -28,16 +28,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from app.core.protocol import (
+    DISPATCH_MODELS,
     DISQUALIFIERS,
     POLICE_LED_DISPOSITIONS,
+    SCREENED_CHANNELS,
     Protocol,
     demands_of,
     load_protocol,
     unmet_demands,
 )
-from app.core.protocol_models import DISPATCH_MODELS
 
-SCREENED_CHANNELS = ("911", "non_emergency")
 ALWAYS_REQUIRED = ("address", "callback")
 GROUP_TAGS = ("same-facts:", "twin:")
 # The parts of a key that must agree between scenarios with the same facts.

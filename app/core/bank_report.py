@@ -26,8 +26,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
-from app.core.protocol import CHANNELS, DISQUALIFIERS, ELIGIBLE_CALL_TYPES
-from app.core.protocol_models import DISPATCH_MODELS
+from app.core.protocol import (
+    CHANNELS,
+    DISPATCH_MODELS,
+    DISQUALIFIERS,
+    ELIGIBLE_CALL_TYPES,
+    default_protocol,
+)
 
 ALL_MODELS = "all"
 NO_DISQUALIFIER = "none"
@@ -38,42 +43,12 @@ TAG_CRIME = "crime"
 TAG_THIRD_PARTY = "third-party"
 TAG_UNSURE = "unsure-caller"
 
-# The shared call-type groups (docs/HELPERS.md); a code not listed here is "other".
-CALL_TYPE_GROUP: Mapping[str, str] = {
-    **dict.fromkeys(
-        (
-            "DISTURBANCE",
-            "NEIGHBOR_DISPUTE",
-            "NOISE_COMPLAINT",
-            "TRESPASS",
-            "PANHANDLING",
-            "SUSPICIOUS_PERSON",
-            "JUVENILE_PROBLEM",
-        ),
-        "conflict",
-    ),
-    **dict.fromkeys(
-        ("MENTAL_HEALTH", "SUICIDAL_IDEATION", "INTOXICATED_PERSON"), "behavioral_health"
-    ),
-    **dict.fromkeys(
-        ("WELFARE_CHECK", "UNHOUSED_PERSON", "NEEDLE_PICKUP", "LIFT_ASSIST", "LOW_ACUITY_MEDICAL"),
-        "welfare",
-    ),
-    **dict.fromkeys(
-        (
-            "ASSAULT",
-            "DOMESTIC_VIOLENCE",
-            "WEAPONS",
-            "BURGLARY_IN_PROGRESS",
-            "ROBBERY",
-            "SHOTS_FIRED",
-        ),
-        "violent",
-    ),
-    **dict.fromkeys(("OVERDOSE", "CARDIAC_BREATHING", "TRAFFIC_INJURY"), "medical_emergency"),
-    "FIRE": "fire",
-}
 OTHER_GROUP = "other"
+
+
+def default_groups() -> dict[str, str]:
+    """The group of each call type in the default protocol (a code not in it is "other")."""
+    return {code: t.group for code, t in default_protocol().call_types.items()}
 
 
 @dataclass(frozen=True)
@@ -145,7 +120,7 @@ def differing_models(expert: Mapping) -> list[str]:
 
 def scenario_facts(scenario: Mapping, groups: Mapping[str, str] | None = None) -> Facts:
     """The counted facts of one scenario dict (missing parts count as unknown/none)."""
-    groups = CALL_TYPE_GROUP if groups is None else groups
+    groups = default_groups() if groups is None else groups
     expert = _mapping(scenario.get("expert"))
     call = _mapping(scenario.get("call"))
     context = _mapping(call.get("context"))
@@ -292,6 +267,7 @@ def bank_report(
     model is in that model's cells as well as in ``"all"``.
     """
     minimums = minimums or Minimums()
+    groups = default_groups() if groups is None else groups
     facts = [scenario_facts(s, groups) for s in scenarios]
     call_type: Counter = Counter(f.call_type for f in facts)
     group: Counter = Counter(f.group for f in facts)

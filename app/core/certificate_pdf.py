@@ -13,6 +13,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from app.core.safe_text import strip_bidi
+
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 NAVY = (22, 43, 72)
 TEAL = (0, 110, 120)
@@ -62,7 +64,7 @@ class _Page:
             self.family, self.unicode = "Helvetica", False
 
     def text(self, value: str) -> str:
-        value = " ".join(str(value).split())
+        value = " ".join(strip_bidi(str(value)).split())
         if self.unicode:
             return value
         return value.encode("latin-1", "replace").decode("latin-1")

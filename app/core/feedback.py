@@ -5,6 +5,14 @@ what went wrong and how badly; this module turns it into something a trainee can
 learn from: the expert key in words, the caller line that revealed each
 disqualifier, the questions that would have revealed what was missed, and a short
 "next time" tip per mistake.
+
+Every text here is in plain words: call types, disqualifiers, routes and questions are
+named by the protocol's labels and texts, never by their codes, and every duration is
+written one way (:func:`duration_text`, e.g. "1 min 04 s"). A deviation's message is
+written again from its code and subject (so a grade stored with older wording reads the
+same), and the "next time" tip for a wrong call type follows the direction of the
+mistake: the reported code kept where the call is something else, or a right reported
+code changed.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from app.core.grading import compliance_level, duration_text
 from app.core.protocol import DISQUALIFIERS, POLICE_DISPOSITIONS, Protocol
 
 SEVERITY_ORDER = {"critical": 0, "major": 1, "moderate": 2, "minor": 3}
@@ -39,9 +48,7 @@ TIPS: Mapping[str, str] = {
         "Work through the screening questions on every call, even when the opening "
         "sounds routine: the risky detail often comes only when you ask."
     ),
-    "wrong_call_type": (
-        "Code the call for what is happening now, not for how it was first reported."
-    ),
+    "wrong_call_type": "Choose the call type from what screening shows is happening now.",
     "wrong_priority": (
         "Set the priority from the risk you found in screening: 1 life at risk now, 2 a "
         "disqualifier present, 3 someone needs help soon, 4 it can wait."
@@ -64,6 +71,41 @@ TIPS: Mapping[str, str] = {
         "the time of the call."
     ),
     "slow": "Ask the key questions early and decide once you have what you need.",
+}
+
+# The "next time" tip for a wrong call type, by the direction of the mistake.
+KEPT_REPORTED_TIP = (
+    "Recode for what is happening now: the call came in as “{reported}”, but what the "
+    "caller told you makes it “{right}”. Change the call type as soon as screening shows "
+    "the call is something else."
+)
+LEFT_RIGHT_CODE_TIP = (
+    "The reported call type (“{reported}”) was right: recode only when screening shows "
+    "something else. A detail that sounds worrying is not, on its own, a reason to recode."
+)
+
+LEVEL_LABELS: Mapping[str, str] = {
+    "high": "High",
+    "compliant": "Compliant",
+    "partial": "Partial",
+    "low": "Low",
+    "non-compliant": "Non-compliant",
+}
+
+# A plain sentence per code for a grade that carries no deviation detail.
+BARE_MESSAGES: Mapping[str, str] = {
+    "unsafe_dispatch": "The route you chose was unsafe for this call.",
+    "under_triaged": "The priority you gave was far less urgent than this call needed.",
+    "missed_disqualifier": "You did not mark a disqualifier the caller revealed.",
+    "over_disqualified": "You marked a disqualifier that nothing the caller said shows.",
+    "missed_question": "You did not ask a required screening question.",
+    "wrong_call_type": "The call type you chose was not the right one.",
+    "wrong_priority": "The priority you gave was not the right one.",
+    "wrong_disposition": "The route you chose was not a right route for this call.",
+    "suboptimal_disposition": "Your route was acceptable, but not the best one.",
+    "over_routed": "You sent police to a call that did not need them.",
+    "unavailable_route": "The route you chose was not available for this call.",
+    "slow": "You took longer than the time target for this call.",
 }
 
 
@@ -94,11 +136,21 @@ def _said(text: Any) -> str:
 
 
 def question_text(ident: str, scenario: Mapping, protocol: Protocol) -> str:
-    """The words of a question: the protocol's, or the scenario's own."""
+    """The words of a question: the protocol's, or the scenario's own (never its id)."""
     if ident in protocol.questions:
         return protocol.questions[ident].text
     exchange = _exchanges(scenario).get(ident) or {}
-    return _said(exchange.get("question")) or ident
+    return _said(exchange.get("question")) or str(ident).replace("_", " ").capitalize()
+
+
+def _dq_label(code: Any, protocol: Protocol) -> str:
+    info = protocol.disqualifiers.get(str(code))
+    return info.label if info else str(code).replace("_", " ")
+
+
+def _call_type_label(code: Any, protocol: Protocol) -> str:
+    call_type = protocol.call_types.get(str(code or ""))
+    return call_type.label if call_type else "another call type"
 
 
 def _labelled(codes: Iterable[str], label) -> list[dict]:
@@ -233,11 +285,121 @@ def transcript(scenario: Mapping, *, asked: Iterable[str], protocol: Protocol) -
     ]
 
 
-def deviations(grade: Mapping) -> list[dict]:
-    """The grade's deviations, worst first, each with a "next time" tip."""
+def _reported(scenario: Mapping | None) -> str | None:
+    code = ((scenario or {}).get("call") or {}).get("initial_call_type")
+    return str(code) if code else None
+
+
+def call_type_direction(chosen: Any, scenario: Mapping | None, right: Any) -> str | None:
+    """Which way a wrong call type went: "kept_reported" (the trainee kept the code the
+    call came in with, and the call is something else), "left_right_code" (the code it
+    came in with was right and the trainee changed it), or None (neither)."""
+    reported = _reported(scenario)
+    if not reported or not chosen or chosen == right:
+        return None
+    if chosen == reported:
+        return "kept_reported"
+    if right == reported:
+        return "left_right_code"
+    return None
+
+
+def call_type_tip(chosen: Any, scenario: Mapping | None, right: Any, protocol: Protocol) -> str:
+    """The "next time" tip for a wrong call type, following the direction of the mistake."""
+    direction = call_type_direction(chosen, scenario, right)
+    reported = _call_type_label(_reported(scenario), protocol)
+    if direction == "kept_reported":
+        return KEPT_REPORTED_TIP.format(reported=reported, right=_call_type_label(right, protocol))
+    if direction == "left_right_code":
+        return LEFT_RIGHT_CODE_TIP.format(reported=reported)
+    return TIPS["wrong_call_type"]
+
+
+def deviation_message(
+    item: Mapping,
+    *,
+    scenario: Mapping,
+    key: Mapping,
+    protocol: Protocol,
+) -> str:
+    """A deviation in plain words, written from its code and subject.
+
+    The codes whose stored message named codes or seconds (questions, disqualifiers,
+    call type, time) are written again with the protocol's labels; the others keep the
+    grade's own sentence, which already uses labels.
+    """
+    code, subject = item.get("code"), item.get("subject")
+    exchanges = _exchanges(scenario)
+    evidence = {
+        q: d
+        for d, q in (key.get("evidence") or {}).items()
+        if d in (key.get("disqualifiers") or [])
+    }
+    if code == "missed_question" and subject:
+        text = question_text(str(subject), scenario, protocol)
+        message = f"You did not ask “{text}”. This question is required on this call."
+        if subject in evidence:
+            message += f" Its answer reveals a disqualifier: {_dq_label(evidence[subject], protocol).lower()}."
+        return message
+    if code == "missed_disqualifier" and subject:
+        label = _dq_label(subject, protocol)
+        ident = (key.get("evidence") or {}).get(subject)
+        exchange = exchanges.get(ident) if ident else None
+        if exchange and exchange.get("answer"):
+            return (
+                f"You did not mark the disqualifier “{label}”. Asked "
+                f"“{question_text(ident, scenario, protocol)}”, the caller said: "
+                f"“{_said(exchange['answer'])}”"
+            )
+        info = protocol.disqualifiers.get(str(subject))
+        return f"You did not mark the disqualifier “{label}”" + (
+            f": {info.description}" if info else "."
+        )
+    if code == "over_disqualified" and subject:
+        return (
+            f"You marked the disqualifier “{_dq_label(subject, protocol)}”, but nothing the "
+            "caller said shows it. A crime alone, or a worry without facts, is not a "
+            "disqualifier."
+        )
+    if code == "wrong_call_type" and subject:
+        return (
+            f"You coded the call “{_call_type_label(subject, protocol)}”; the right call type "
+            f"is “{_call_type_label(key.get('call_type'), protocol)}”."
+        )
+    if code == "slow" and isinstance(subject, int | float) and key.get("time_target_seconds"):
+        return (
+            f"You took {duration_text(subject)}; the target for this call is "
+            f"{duration_text(key['time_target_seconds'])}."
+        )
+    return str(item.get("message") or BARE_MESSAGES.get(str(code), "Something to look at."))
+
+
+def deviations(
+    grade: Mapping,
+    *,
+    scenario: Mapping | None = None,
+    key: Mapping | None = None,
+    protocol: Protocol | None = None,
+) -> list[dict]:
+    """The grade's deviations, worst first, each with a "next time" tip.
+
+    With the scenario, its effective key and the protocol, each message is written in
+    plain words (:func:`deviation_message`) and the call-type tip follows the direction
+    of the mistake (:func:`call_type_tip`).
+    """
     items = []
+    context = scenario is not None and key is not None and protocol is not None
     for item in grade.get("deviations") or []:
-        items.append({**item, "tip": TIPS.get(item.get("code"), "")})
+        entry = {**item, "tip": TIPS.get(item.get("code"), "")}
+        if context:
+            entry["message"] = deviation_message(
+                item, scenario=scenario, key=key, protocol=protocol
+            )
+            if item.get("code") == "wrong_call_type":
+                entry["tip"] = call_type_tip(
+                    item.get("subject"), scenario, key.get("call_type"), protocol
+                )
+        items.append(entry)
     if not items:  # a grade without deviation detail: fall back to the bare codes
         for code in list(grade.get("critical") or []) + list(grade.get("errors") or []):
             entry = normalize_errors([code])[0]
@@ -247,7 +409,7 @@ def deviations(grade: Mapping) -> list[dict]:
                     "severity": "critical" if code in (grade.get("critical") or []) else "major",
                     "category": "",
                     "subject": entry["detail"],
-                    "message": entry["code"].replace("_", " "),
+                    "message": BARE_MESSAGES.get(entry["code"], "Something to look at."),
                     "tip": TIPS.get(entry["code"], ""),
                 }
             )
@@ -256,8 +418,15 @@ def deviations(grade: Mapping) -> list[dict]:
 
 def summary(grade: Mapping) -> str:
     """One sentence on the outcome."""
-    if grade.get("critical"):
+    critical = set(grade.get("critical") or [])
+    if "unsafe_dispatch" in critical:
         return "Unsafe: this route would have put an unarmed team in danger."
+    if "missed_disqualifier" in critical:
+        return (
+            "Not passed: a disqualifier went unmarked, so the team sent would not have been warned."
+        )
+    if critical:
+        return "Not passed: this call was given far too low a priority."
     if grade.get("passed"):
         if not grade.get("errors"):
             return "Spot on: you screened and routed this call like the expert."
@@ -281,9 +450,14 @@ def build_feedback(
     """
     asked = list(asked if asked is not None else answer.get("questions") or [])
     marked = list(answer.get("disqualifiers") or [])
+    missed = [q for q in dict.fromkeys(key.get("required_questions") or []) if q not in asked]
+    level = compliance_level(int(grade.get("score") or 0), grade.get("critical") or [], len(missed))
     return {
         "summary": summary(grade),
-        "deviations": deviations(grade),
+        "level": level,
+        "level_label": LEVEL_LABELS[level],
+        "missed_required": len(missed),
+        "deviations": deviations(grade, scenario=scenario, key=key, protocol=protocol),
         "expert": expert_summary(key, protocol),
         "rationale": _said(key.get("rationale")),
         "evidence": evidence_lines(scenario, key, asked=asked, marked=marked, protocol=protocol),
@@ -359,8 +533,20 @@ def guided_hints(
             hints.append(f"Before you settle the route, ask: {texts}")
     call_type = marks.get("call_type")
     if disposition and call_type and call_type != key.get("call_type"):
-        hints.append(
-            f"Check the call type: does “{protocol.call_type_label(call_type)}” describe "
-            "what is happening now?"
-        )
+        chosen = _call_type_label(call_type, protocol)
+        reported = _call_type_label(_reported(scenario), protocol)
+        direction = call_type_direction(call_type, scenario, key.get("call_type"))
+        if direction == "kept_reported":
+            hints.append(
+                f"Check the call type: the call came in as “{reported}”. Recode for what is "
+                "happening now: does that still describe what the caller has told you?"
+            )
+        elif direction == "left_right_code":
+            hints.append(
+                f"Check the call type: the call came in as “{reported}” and you recoded it "
+                f"to “{chosen}”. Recode only when screening shows something else: what did "
+                f"the caller say that makes it “{chosen}”?"
+            )
+        else:
+            hints.append(f"Check the call type: does “{chosen}” describe what is happening now?")
     return hints

@@ -22,6 +22,10 @@ Critical (the call fails whatever its score): a route that lacks what a disquali
 of the key demands, or that the key lists as unsafe (``unsafe_dispatch``); any missed
 disqualifier (``missed_disqualifier``); a priority-1 call answered less urgently, or any
 call answered two or more levels less urgently (``under_triaged``).
+
+Compliance level (:func:`compliance_level`): from the score (``LEVELS``); "non-compliant"
+with any critical error; "partial" at best when more than two required questions were
+missed, so a call that skipped much of the protocol is never shown as compliant.
 """
 
 from __future__ import annotations
@@ -60,7 +64,9 @@ SLOW_FACTOR = Fraction(3, 2)  # up to this multiple of the target: half the time
 # warned even when the route happened to be safe, so no pass mark lets it through.
 PENALTIES: Mapping[str, int] = {"missed_disqualifier": 15, "over_routed": 10, "wrong_priority": 5}
 LEVELS = ((95, "high"), (85, "compliant"), (75, "partial"), (60, "low"), (0, "non-compliant"))
-SEVERITIES = ("critical", "major", "moderate", "minor")
+# Compliance is about following the protocol: with more required questions missed than
+# this, the level is "partial" at best, whatever the score (the score is not changed).
+MAX_MISSED_FOR_COMPLIANT = 2
 CRITICAL_CODES = ("unsafe_dispatch", "missed_disqualifier", "under_triaged")
 ERROR_CODES = (
     "missed_question",
@@ -211,14 +217,33 @@ def _exchanges(scenario: Mapping) -> dict[str, dict]:
 
 def _question_text(ident: str, exchanges: Mapping, protocol: Protocol) -> str:
     exchange = exchanges.get(ident) or {}
-    return str(exchange.get("question") or protocol.question_text(ident)).strip()
+    text = str(exchange.get("question") or "").strip()
+    if text:
+        return text
+    if ident in protocol.questions:
+        return protocol.questions[ident].text
+    return ident.replace("_", " ").capitalize()  # never the bare id
 
 
-def _level(score: int, critical: list[str]) -> str:
+def duration_text(seconds: float | None) -> str:
+    """A duration the one way feedback writes it: "45 s", "1 min 04 s", "2 min 00 s"."""
+    if seconds is None:
+        return "—"
+    total = max(0, _round_half_up(Fraction(seconds)))
+    if total < 60:
+        return f"{total} s"
+    return f"{total // 60} min {total % 60:02d} s"
+
+
+def compliance_level(score: int, critical: list | tuple, missed_required: int = 0) -> str:
+    """The compliance level: from the score, "non-compliant" with any critical error, and
+    at best "partial" with more than two required questions missed."""
     if critical:
         return "non-compliant"
     for threshold, name in LEVELS:
         if score >= threshold:
+            if missed_required > MAX_MISSED_FOR_COMPLIANT and threshold > 75:
+                return "partial"
             return name
     return LEVELS[-1][1]  # pragma: no cover - the last threshold is 0
 
@@ -293,7 +318,7 @@ def grade(
     )
     for qid in missed_questions:
         text = _question_text(qid, exchanges, protocol)
-        message = f'You did not ask "{text}" ({qid}). This question is required on this call.'
+        message = f'You did not ask "{text}". This question is required on this call.'
         severity = "moderate"
         if qid in evidence:
             severity = "major"
@@ -306,7 +331,9 @@ def grade(
     marked = set(answer["disqualifiers"])
     missed = [d for d in DISQUALIFIERS if d in expected and d not in marked]
     extra = [d for d in DISQUALIFIERS if d in marked and d not in expected]
-    parts["disqualifiers"] = Fraction(len(DISQUALIFIERS) - len(missed) - len(extra), 4)
+    parts["disqualifiers"] = Fraction(
+        len(DISQUALIFIERS) - len(missed) - len(extra), len(DISQUALIFIERS)
+    )
     for code in missed:
         info = protocol.disqualifiers[code]
         ident = key["evidence"].get(code)
@@ -315,11 +342,11 @@ def grade(
             text = _question_text(ident, exchanges, protocol)
             said = str(exchange["answer"]).strip()
             message = (
-                f"You did not mark '{code}' ({info.label.lower()}): asked \"{text}\", "
+                f'You did not mark the disqualifier "{info.label}": asked "{text}", '
                 f'the caller said: "{said}"'
             )
         else:
-            message = f"You did not mark '{code}': {info.description}"
+            message = f'You did not mark the disqualifier "{info.label}": {info.description}'
         penalty += PENALTIES["missed_disqualifier"]
         severity = "major" if rules_1 else "critical"
         deviate("missed_disqualifier", severity, "disqualifiers", code, message, error=True)
@@ -330,7 +357,7 @@ def grade(
             "moderate",
             "disqualifiers",
             code,
-            f"You marked '{code}' ({info.label.lower()}), but nothing the caller said shows it. "
+            f'You marked the disqualifier "{info.label}", but nothing the caller said shows it. '
             "A crime alone, or a worry without facts, is not a disqualifier.",
         )
 
@@ -343,8 +370,8 @@ def grade(
             "moderate",
             "call_type",
             call_type,
-            f"You coded the call {call_type} ({protocol.call_type_label(call_type)}); "
-            f"the right code is {key['call_type']} ({protocol.call_type_label(key['call_type'])}).",
+            f'You coded the call "{protocol.call_type_label(call_type)}"; the right call type '
+            f'is "{protocol.call_type_label(key["call_type"])}".',
         )
     priority = answer.get("priority")
     wanted = key["priority"]
@@ -475,7 +502,8 @@ def grade(
             "minor" if slow_ok else "moderate",
             "time",
             seconds,
-            f"You took {seconds:g} seconds; the target for this call is {target} seconds.",
+            f"You took {duration_text(seconds)}; the target for this call is "
+            f"{duration_text(target)}.",
         )
 
     raw = sum((WEIGHTS[name] * parts[name] for name in WEIGHTS), Fraction(0)) - penalty
@@ -490,7 +518,7 @@ def grade(
         "critical": critical,
         "errors": errors,
         "parts": {name: round(float(parts[name]), 4) for name in WEIGHTS},
-        "level": _level(score, critical),
+        "level": compliance_level(score, critical, len(missed_questions)),
         "deviations": deviations,
         "pass_mark": pass_mark,
     }

@@ -14,17 +14,30 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from app.core.yaml_safe import MAX_BYTES, YamlFile, read_text_file, read_yaml_file
 from app.errors import NotFound, UserError
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "content" / "modules"
+# The training modules in teaching order: the one list of their slugs (a scenario names
+# one as its ``module``). ``content/modules/<slug>/`` holds each; a test checks they agree.
+MODULE_SLUGS = (
+    "community-responders",
+    "dispatch-models",
+    "eligible-call-types",
+    "disqualifiers",
+    "real-time-screening",
+    "crime-is-not-a-disqualifier",
+    "conflict-calls",
+    "transfers-and-handoffs",
+    "tandem-and-referrals",
+    "hesitancy-and-over-policing",
+    "call-taker-skills",
+)
 MODULE_FILE = "module.yaml"
 LESSON_FILE = "lesson.md"
 
 QUESTION_KINDS = ("multiple_choice", "scenario")
-MAX_FILE_BYTES = 256 * 1024
-MAX_YAML_DEPTH = 20
+MAX_FILE_BYTES = MAX_BYTES  # per file (read through app.core.yaml_safe)
 MIN_OPTIONS, MAX_OPTIONS = 3, 5
 MIN_QUOTE_WORDS = 8
 DEFAULT_PASS_MARK = 80
@@ -98,125 +111,87 @@ def quote_in_lesson(quote: str, lesson_markdown: str) -> bool:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ModuleFileError(f"{path}: file is missing") from None
-    except OSError as exc:
-        raise ModuleFileError(f"{path}: cannot read: {exc.strerror}") from None
-    if size > MAX_FILE_BYTES:
-        raise ModuleFileError(f"{path}: file is larger than {MAX_FILE_BYTES // 1024} KiB")
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ModuleFileError(f"{path}: not valid UTF-8") from None
-    except OSError as exc:
-        raise ModuleFileError(f"{path}: cannot read: {exc.strerror}") from None
+    return read_text_file(path, ModuleFileError)
 
 
-def _screen_yaml(text: str, path: Path) -> None:
-    """Reject aliases and deep nesting before building anything (alias bombs, stack abuse)."""
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                line = event.start_mark.line + 1
-                raise ModuleFileError(f"{path}:{line}: YAML aliases are not allowed")
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_YAML_DEPTH:
-                    line = event.start_mark.line + 1
-                    raise ModuleFileError(f"{path}:{line}: YAML is nested too deeply")
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.YAMLError as exc:
-        raise ModuleFileError(f"{path}: {_yaml_problem(exc)}") from None
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or "invalid YAML"
-    if mark is not None:
-        return f"line {mark.line + 1}: not valid YAML: {problem}"
-    return f"not valid YAML: {problem}"
-
-
-def _load_yaml(path: Path) -> dict:
-    text = _read_text(path)
-    _screen_yaml(text, path)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ModuleFileError(f"{path}: {_yaml_problem(exc)}") from None
-    if not isinstance(data, dict):
-        raise ModuleFileError(f"{path}: expected a mapping of keys at the top level")
-    return data
+def _load_yaml(path: Path) -> YamlFile:
+    src = read_yaml_file(path, ModuleFileError)
+    if not isinstance(src.value, dict):
+        raise src.fail((), "expected a mapping of keys at the top level")
+    return src
 
 
 # --- validation ----------------------------------------------------------------------------
 
 
-def _check_keys(data: dict, allowed: set[str], where: str, path: Path) -> None:
+def _check_keys(data: dict, allowed: set[str], key: str, src: YamlFile) -> None:
+    where = f"{key}: " if key else ""
     unknown = sorted(str(k) for k in data if k not in allowed)
     if unknown:
-        raise ModuleFileError(f"{path}: {where}unknown key '{unknown[0]}'")
+        at = f"{key}.{unknown[0]}" if key else unknown[0]
+        raise src.fail(at, f"{where}unknown key '{unknown[0]}'")
     missing = sorted(k for k in allowed if k not in data)
     if missing:
-        raise ModuleFileError(f"{path}: {where}missing key '{missing[0]}'")
+        raise src.fail(key, f"{where}missing key '{missing[0]}'")
 
 
-def _text(value: object, key: str, path: Path) -> str:
+def _text(value: object, key: str, src: YamlFile) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ModuleFileError(f"{path}: '{key}' must be non-empty text")
+        raise src.fail(key, f"'{key}' must be non-empty text")
     return value.strip()
 
 
-def _int(value: object, key: str, path: Path, low: int, high: int) -> int:
+def _int(value: object, key: str, src: YamlFile, low: int, high: int) -> int:
     # bool is an int subclass; `true` is never a valid number here.
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ModuleFileError(f"{path}: '{key}' must be a whole number from {low} to {high}")
+        raise src.fail(key, f"'{key}' must be a whole number from {low} to {high}")
     return value
 
 
-def _text_list(value: object, key: str, path: Path) -> tuple[str, ...]:
+def _text_list(value: object, key: str, src: YamlFile) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
-        raise ModuleFileError(f"{path}: '{key}' must be a non-empty list")
-    return tuple(_text(item, f"{key}[{i}]", path) for i, item in enumerate(value))
+        raise src.fail(key, f"'{key}' must be a non-empty list")
+    return tuple(_text(item, f"{key}[{i}]", src) for i, item in enumerate(value))
 
 
-def _parse_question(raw: object, index: int, lesson: str, path: Path) -> Question:
+def _parse_question(raw: object, index: int, lesson: str, src: YamlFile) -> Question:
     where = f"knowledge_check.questions[{index}]"
     if not isinstance(raw, dict):
-        raise ModuleFileError(f"{path}: {where} must be a mapping")
-    _check_keys(raw, _QUESTION_KEYS, f"{where}: ", path)
-    qid = _text(raw["id"], f"{where}.id", path)
-    kind = _text(raw["kind"], f"{where}.kind", path)
+        raise src.fail(where, f"{where} must be a mapping")
+    _check_keys(raw, _QUESTION_KEYS, where, src)
+    qid = _text(raw["id"], f"{where}.id", src)
+    kind = _text(raw["kind"], f"{where}.kind", src)
     if kind not in QUESTION_KINDS:
-        raise ModuleFileError(
-            f"{path}: {where}.kind must be one of {', '.join(QUESTION_KINDS)}, not '{kind}'"
+        raise src.fail(
+            f"{where}.kind",
+            f"{where}.kind must be one of {', '.join(QUESTION_KINDS)}, not '{kind}'",
         )
-    options = _text_list(raw["options"], f"{where}.options", path)
+    options = _text_list(raw["options"], f"{where}.options", src)
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
-        raise ModuleFileError(
-            f"{path}: {where}.options must have {MIN_OPTIONS} to {MAX_OPTIONS} entries"
+        raise src.fail(
+            f"{where}.options",
+            f"{where}.options must have {MIN_OPTIONS} to {MAX_OPTIONS} entries",
         )
     if len(set(options)) != len(options):
-        raise ModuleFileError(f"{path}: {where}.options repeat the same text")
-    correct = _int(raw["correct"], f"{where}.correct", path, 0, len(options) - 1)
-    quote = _text(raw["lesson_quote"], f"{where}.lesson_quote", path)
+        raise src.fail(f"{where}.options", f"{where}.options repeat the same text")
+    correct = _int(raw["correct"], f"{where}.correct", src, 0, len(options) - 1)
+    quote = _text(raw["lesson_quote"], f"{where}.lesson_quote", src)
     if len(quote.split()) < MIN_QUOTE_WORDS:
-        raise ModuleFileError(
-            f"{path}: {where}.lesson_quote must be at least {MIN_QUOTE_WORDS} words"
+        raise src.fail(
+            f"{where}.lesson_quote",
+            f"{where}.lesson_quote must be at least {MIN_QUOTE_WORDS} words",
         )
     if not quote_in_lesson(quote, lesson):
-        raise ModuleFileError(f"{path}: {where}.lesson_quote does not occur in {LESSON_FILE}")
+        raise src.fail(
+            f"{where}.lesson_quote", f"{where}.lesson_quote does not occur in {LESSON_FILE}"
+        )
     return Question(
         id=qid,
         kind=kind,
-        prompt=_text(raw["prompt"], f"{where}.prompt", path),
+        prompt=_text(raw["prompt"], f"{where}.prompt", src),
         options=options,
         correct=correct,
-        explanation=_text(raw["explanation"], f"{where}.explanation", path),
+        explanation=_text(raw["explanation"], f"{where}.explanation", src),
         lesson_quote=quote,
     )
 
@@ -224,15 +199,15 @@ def _parse_question(raw: object, index: int, lesson: str, path: Path) -> Questio
 def load_module(folder: Path) -> Module:
     """Read and validate one module folder (``module.yaml`` + ``lesson.md``)."""
     folder = Path(folder)
-    path = folder / MODULE_FILE
-    data = _load_yaml(path)
-    _check_keys(data, _TOP_KEYS, "", path)
+    src = _load_yaml(folder / MODULE_FILE)
+    data = src.value
+    _check_keys(data, _TOP_KEYS, "", src)
 
-    slug = _text(data["slug"], "slug", path)
+    slug = _text(data["slug"], "slug", src)
     if not _SLUG_RE.match(slug):
-        raise ModuleFileError(f"{path}: 'slug' must be lower-case words joined by '-'")
+        raise src.fail("slug", "'slug' must be lower-case words joined by '-'")
     if slug != folder.name:
-        raise ModuleFileError(f"{path}: slug '{slug}' does not match its folder '{folder.name}'")
+        raise src.fail("slug", f"slug '{slug}' does not match its folder '{folder.name}'")
 
     lesson_path = folder / LESSON_FILE
     lesson = _read_text(lesson_path)
@@ -241,25 +216,31 @@ def load_module(folder: Path) -> Module:
 
     check = data["knowledge_check"]
     if not isinstance(check, dict):
-        raise ModuleFileError(f"{path}: 'knowledge_check' must be a mapping")
-    _check_keys(check, _CHECK_KEYS, "knowledge_check: ", path)
-    pass_mark = _int(check["pass_mark"], "knowledge_check.pass_mark", path, 0, 100)
+        raise src.fail("knowledge_check", "'knowledge_check' must be a mapping")
+    _check_keys(check, _CHECK_KEYS, "knowledge_check", src)
+    pass_mark = _int(check["pass_mark"], "knowledge_check.pass_mark", src, 0, 100)
     raw_questions = check["questions"]
     if not isinstance(raw_questions, list) or not raw_questions:
-        raise ModuleFileError(f"{path}: 'knowledge_check.questions' must be a non-empty list")
-    questions = tuple(_parse_question(raw, i, lesson, path) for i, raw in enumerate(raw_questions))
-    ids = [q.id for q in questions]
-    duplicate = next((qid for qid in ids if ids.count(qid) > 1), None)
-    if duplicate is not None:
-        raise ModuleFileError(f"{path}: question id '{duplicate}' is used twice")
+        raise src.fail(
+            "knowledge_check.questions", "'knowledge_check.questions' must be a non-empty list"
+        )
+    questions = tuple(_parse_question(raw, i, lesson, src) for i, raw in enumerate(raw_questions))
+    seen: set[str] = set()
+    for index, question in enumerate(questions):
+        if question.id in seen:
+            raise src.fail(
+                f"knowledge_check.questions[{index}].id",
+                f"question id '{question.id}' is used twice",
+            )
+        seen.add(question.id)
 
     return Module(
         slug=slug,
-        title=_text(data["title"], "title", path),
-        order=_int(data["order"], "order", path, 1, 999),
-        minutes=_int(data["minutes"], "minutes", path, 1, 240),
-        summary=_text(data["summary"], "summary", path),
-        objectives=_text_list(data["objectives"], "objectives", path),
+        title=_text(data["title"], "title", src),
+        order=_int(data["order"], "order", src, 1, 999),
+        minutes=_int(data["minutes"], "minutes", src, 1, 240),
+        summary=_text(data["summary"], "summary", src),
+        objectives=_text_list(data["objectives"], "objectives", src),
         lesson_markdown=lesson,
         questions=questions,
         pass_mark=pass_mark,

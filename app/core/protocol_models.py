@@ -1,3 +1,5 @@
-"""The dispatch-model codes (shared by the store and the protocol)."""
+"""The dispatch-model codes, kept importable from here; their home is :mod:`app.core.protocol`."""
 
-DISPATCH_MODELS = ("call_center_led", "embedded_professional", "external_hotline")
+from app.core.protocol.codes import DISPATCH_MODELS
+
+__all__ = ["DISPATCH_MODELS"]

@@ -19,12 +19,19 @@ Hostile input is refused quickly and nothing is ever constructed from a tag:
 (a tuple of mapping keys and list indexes), the line of the key (or list item), the line
 of the value, and the original text of plain scalars that YAML 1.1 read as something
 other than text (so ``answer: No`` can be given back as the text ``"No"``).
+
+Trusted files (the protocol, the training modules, the generator's call templates) are
+read with :func:`read_yaml_file`: the same limits, and every problem, from a missing file
+to a schema error the caller finds (:meth:`YamlFile.fail`), becomes one line
+``FILE:LINE: message`` (:func:`located`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
@@ -248,11 +255,12 @@ def _tag_name(tag: str) -> str:
 
 
 class _Converter:
-    def __init__(self) -> None:
+    def __init__(self, text_keys: bool = False) -> None:
         self.doc = YamlDocument(value=None)
         self._constructor = yaml.constructor.SafeConstructor()  # reads scalars only
         self._values = 0
         self._fatal = False
+        self._text_keys = text_keys
 
     def _issue(self, line: int, message: str, fatal: bool = False) -> None:
         self.doc.issues.append(YamlIssue(line, message, fatal))
@@ -299,6 +307,8 @@ class _Converter:
                     self._issue(key_line, f"tag {_tag_name(key_node.tag)} is not allowed", True)
                     continue
                 key = self._scalar(key_node, None)
+                if self._text_keys and key is not None and not isinstance(key, str):
+                    key = key_node.value  # `no: 10` keys "no", as written
                 if not isinstance(key, str):
                     shown = key_node.value
                     self._issue(key_line, f"key '{_short(shown)}' must be text (put it in quotes)")
@@ -342,12 +352,15 @@ class _Converter:
         return value
 
 
-def load_yaml(raw: bytes | str, backend: str | None = None) -> YamlDocument:
+def load_yaml(
+    raw: bytes | str, backend: str | None = None, *, text_keys: bool = False
+) -> YamlDocument:
     """Read one YAML document safely; raises :class:`YamlError` for unusable input.
 
     Problems that do not make the document unreadable (a duplicate key, a key that is
     not text) are returned in ``issues``; an issue with ``fatal=True`` (a refused tag)
-    means the value must not be used.
+    means the value must not be used. With ``text_keys`` a plain key that YAML 1.1 reads
+    as something else (``yes``, ``no``, ``911``) is kept as the text written instead.
     """
     text = decode_text(raw)
     try:
@@ -361,7 +374,7 @@ def load_yaml(raw: bytes | str, backend: str | None = None) -> YamlDocument:
     if node is None:
         raise YamlError(1, "file is empty")
     _check_expansion(node)
-    converter = _Converter()
+    converter = _Converter(text_keys)
     converter.doc.key_lines[()] = node.start_mark.line + 1
     try:
         converter.doc.value = converter.convert(node, (), 0)
@@ -380,3 +393,88 @@ def safe_load(raw: bytes | str) -> Any:
         issue = doc.issues[0]
         raise YamlError(issue.line, issue.message)
     return doc.value
+
+
+# ----------------------------------------------------------------------------- trusted files
+
+_KEY_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def located(file: object, line: int, message: str) -> str:
+    """``FILE:LINE: message``, or ``FILE: message`` when no line applies (``line`` 0)."""
+    return f"{file}:{line}: {message}" if line else f"{file}: {message}"
+
+
+def dotted_keys(text: str) -> Path:
+    """The path written ``"callers[0].relation"``: ``("callers", 0, "relation")``."""
+    return tuple(int(index) if index else name for name, index in _KEY_PART.findall(text))
+
+
+@dataclass(frozen=True)
+class YamlFile:
+    """A trusted YAML file read by :func:`read_yaml_file`, with the line of every key."""
+
+    name: str  # the file as messages name it
+    doc: YamlDocument
+    error: Callable[[str], Exception]  # the loader's error class (a UserError)
+
+    @property
+    def value(self) -> Any:
+        return self.doc.value
+
+    def line(self, keys: Path | str) -> int:
+        """Line of ``keys`` (a path, or its dotted text), or of its nearest ancestor."""
+        return self.doc.line(dotted_keys(keys) if isinstance(keys, str) else keys)
+
+    def fail(self, keys: Path | str, message: str) -> Exception:
+        """The loader's error for a problem at ``keys``: ``FILE:LINE: message``."""
+        return self.error(located(self.name, self.line(keys), message))
+
+
+def read_text_file(
+    path: str | FilePath, error: Callable[[str], Exception], name: str | None = None
+) -> str:
+    """The text of a trusted file: at most ``MAX_BYTES``, UTF-8.
+
+    Raises ``error("FILE: message")`` (a missing file, an unreadable one, too large, not
+    UTF-8); ``name`` is how messages name the file (default: the path).
+    """
+    path = FilePath(path)
+    name = str(path) if name is None else name
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise error(located(name, 0, f"file is larger than {MAX_BYTES // 1024} KiB"))
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error(located(name, 0, "file is missing")) from None
+    except OSError as exc:
+        raise error(located(name, 0, f"cannot read: {exc.strerror or exc}")) from None
+    try:
+        return decode_text(raw)
+    except YamlError as exc:
+        raise error(located(name, exc.line, exc.message)) from None
+
+
+def read_yaml_file(
+    path: str | FilePath,
+    error: Callable[[str], Exception],
+    *,
+    name: str | None = None,
+    text_keys: bool = False,
+) -> YamlFile:
+    """Read a trusted YAML file with :func:`load_yaml`'s limits and lines.
+
+    Any problem reading it (see :func:`read_text_file`), invalid YAML, or the first
+    issue (a duplicate key, a refused tag...) raises ``error("FILE:LINE: message")``;
+    the caller reports its own schema problems the same way with :meth:`YamlFile.fail`.
+    """
+    name = str(path) if name is None else name
+    text = read_text_file(path, error, name)
+    try:
+        doc = load_yaml(text, text_keys=text_keys)
+    except YamlError as exc:
+        raise error(located(name, exc.line, exc.message)) from None
+    if doc.issues:
+        issue = doc.issues[0]
+        raise error(located(name, issue.line, issue.message))
+    return YamlFile(name, doc, error)

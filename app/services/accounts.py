@@ -1,26 +1,49 @@
-"""Accounts: agencies, users, login with throttling."""
+"""Accounts: agencies, users, login with throttling, and login sessions.
+
+Login throttling works twice over, both in the database so every replica sees it: per
+account (the delay doubles after five failures) and per client address across all
+accounts (password spraying: after ``LOGIN_FAILURES_PER_ADDRESS`` failures in an hour the
+delay doubles with each further failure). A paused try gets the same answer as a wrong
+password, so neither an account's existence nor the pause is revealed.
+
+A login session is what the browser's HttpOnly cookie points to (``app/session_routes.py``
+sets the cookie). It ends at logout, after ``SESSION_IDLE_MINUTES`` without use, after
+``SESSION_MAX_HOURS``, and for every session of a user when that user is disabled, their
+role changes or their password is changed or reset.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import re
 import secrets
+from dataclasses import dataclass
+from typing import NoReturn
 
-from sqlmodel import Session, select
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
 
 from app.core import passwords
 from app.core.protocol_models import DISPATCH_MODELS
+from app.core.safe_text import strip_bidi
 from app.errors import NotFound, UserError
 from app.services.access import Actor, require
+from app.settings import get_settings
 from app.store.db import read_session, write_session
-from app.store.models import ROLES, Agency, LoginSession, User, utcnow
+from app.store.models import ROLES, Agency, LoginFailure, LoginSession, User, utcnow
 
-LOGIN_FAILED = "Wrong user name or password."
-FREE_FAILURES = 5  # failures before the delay starts growing
+# One answer for a wrong password, an unknown user and a paused login.
+LOGIN_FAILED = (
+    "Wrong user name or password. After many failed tries, logging in pauses for a while."
+)
+FREE_FAILURES = 5  # failures on one account before the delay starts growing
 MAX_FAILURES_PER_HOUR = 100
 MAX_DELAY = dt.timedelta(minutes=15)
-LOGIN_SESSION_HOURS = 12
+FAILURE_WINDOW = dt.timedelta(hours=1)
+FAILURE_ROWS_KEPT = dt.timedelta(days=1)
+HANDOFF_TTL = dt.timedelta(minutes=2)  # time for the browser to fetch its cookie
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
@@ -67,7 +90,7 @@ def create_user(
     user = User(
         agency_id=agency_id,
         username=username,
-        display_name=display_name.strip() or username,
+        display_name=strip_bidi(display_name).strip() or username,
         role=role,
         password_hash=passwords.hash_password(password),
     )
@@ -86,53 +109,124 @@ def actor_for(user: User) -> Actor:
     )
 
 
-def authenticate(*, username: str, password: str, now: dt.datetime | None = None) -> Actor:
-    """Check a login. The same message for an unknown user and a wrong password.
+def authenticate(
+    *,
+    username: str,
+    password: str,
+    client_address: str | None = None,
+    now: dt.datetime | None = None,
+) -> Actor:
+    """Check a login. The same message for an unknown user, a wrong password and a pause.
 
     Failures on an account are throttled: after five, each try waits twice as long
     as the last (capped at 15 minutes), and at most 100 failures count per hour.
     The window resets after an hour, so the real user is never locked out for good.
+
+    Failures from one client address are counted across accounts: past
+    ``LOGIN_FAILURES_PER_ADDRESS`` in the last hour, each try from that address waits
+    twice as long after the last failure (capped at 15 minutes). A success does not
+    clear the count. Without ``client_address`` (the command line) there is no such pause.
     """
     now = now or utcnow()
     if len(password) > passwords.MAX_LENGTH:
         raise LoginFailed(f"Password is too long (at most {passwords.MAX_LENGTH} characters).")
     username = username.strip().lower()
+    address = address_key(client_address)
+    actor: Actor | None = None
     with write_session() as session:
+        if address is not None and _address_paused(session, address, now):
+            _refuse()  # paused: the password is not tried, and the try is not counted
+        failed = False
         user = session.exec(select(User).where(User.username == username)).first()
         if user is None or not user.is_active:
             passwords.verify_password(passwords.dummy_hash(), password)
-            raise LoginFailed(LOGIN_FAILED)
-        if user.failure_window_start and now - user.failure_window_start > dt.timedelta(hours=1):
-            user.failed_logins, user.failure_window_start, user.next_login_allowed_at = (
-                0,
-                None,
-                None,
-            )
-        if user.next_login_allowed_at and now < user.next_login_allowed_at:
-            wait = int((user.next_login_allowed_at - now).total_seconds()) + 1
+            failed = True
+        else:
+            if user.failure_window_start and now - user.failure_window_start > FAILURE_WINDOW:
+                _clear_failures(user)
+            if user.next_login_allowed_at and now < user.next_login_allowed_at:
+                # Paused: spend the time a real check takes, so the pause is not told apart.
+                passwords.verify_password(passwords.dummy_hash(), password)
+            elif passwords.verify_password(user.password_hash, password):
+                _clear_failures(user)
+                actor = actor_for(user)
+            else:
+                _record_failure(user, now)
+                failed = True
             session.add(user)
-            raise LoginFailed(f"Too many failed logins. Try again in {wait} seconds.")
-        if passwords.verify_password(user.password_hash, password):
-            user.failed_logins, user.failure_window_start, user.next_login_allowed_at = (
-                0,
-                None,
-                None,
-            )
-            session.add(user)
-            return actor_for(user)
-        _record_failure(user, now)
-        session.add(user)
+        if failed and address is not None:
+            _record_address_failure(session, address, now)
+    if actor is None:
+        _refuse()
+    return actor
+
+
+def _refuse() -> NoReturn:
     raise LoginFailed(LOGIN_FAILED)
+
+
+def _clear_failures(user: User) -> None:
+    user.failed_logins, user.failure_window_start, user.next_login_allowed_at = 0, None, None
 
 
 def _record_failure(user: User, now: dt.datetime) -> None:
     user.failure_window_start = user.failure_window_start or now
     user.failed_logins += 1
     if user.failed_logins >= MAX_FAILURES_PER_HOUR:
-        user.next_login_allowed_at = user.failure_window_start + dt.timedelta(hours=1)
+        user.next_login_allowed_at = user.failure_window_start + FAILURE_WINDOW
     elif user.failed_logins >= FREE_FAILURES:
         delay = dt.timedelta(seconds=2 ** (user.failed_logins - FREE_FAILURES))
         user.next_login_allowed_at = now + min(delay, MAX_DELAY)
+
+
+def address_key(address: str | None) -> str | None:
+    """The throttling key of a client address: IPv4 as is, IPv6 by its /64 network.
+
+    An IPv4 address seen through a dual-stack socket (``::ffff:a.b.c.d``) is the IPv4
+    address. A value that is not an address is kept as text (at most 64 characters).
+    """
+    if not address or not isinstance(address, str):
+        return None
+    text = address.strip()
+    try:
+        ip = ipaddress.ip_address(text.split("%", 1)[0].strip("[]"))
+    except ValueError:
+        return text[:64] or None
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def address_delay(failures: int, free: int) -> dt.timedelta | None:
+    """How long after its last failure an address waits, given its failures in the hour."""
+    if failures < free:
+        return None
+    exponent = min(failures - free, 20)  # 2**20 s is far beyond the cap
+    return min(dt.timedelta(seconds=2**exponent), MAX_DELAY)
+
+
+def _address_paused(session: Session, address: str, now: dt.datetime) -> bool:
+    count, last = session.exec(
+        select(func.count(), func.max(LoginFailure.at))
+        .where(LoginFailure.address == address)
+        .where(LoginFailure.at > now - FAILURE_WINDOW)
+    ).one()
+    delay = address_delay(count, get_settings().login_failures_per_address)
+    return delay is not None and last is not None and now < _aware(last) + delay
+
+
+def _record_address_failure(session: Session, address: str, now: dt.datetime) -> None:
+    session.exec(delete(LoginFailure).where(col(LoginFailure.at) < now - FAILURE_ROWS_KEPT))
+    session.add(LoginFailure(address=address, at=now))
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """A timestamp read back through an aggregate may have lost its time zone (SQLite)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def load_actor(user_id: int) -> Actor | None:
@@ -145,6 +239,7 @@ def load_actor(user_id: int) -> Actor | None:
 
 
 def change_password(*, actor: Actor, current: str, new: str) -> None:
+    """A user changes their own password; every login of theirs ends, this one too."""
     with write_session() as session:
         user = session.get(User, actor.user_id)
         if user is None or not passwords.verify_password(user.password_hash, current):
@@ -154,6 +249,7 @@ def change_password(*, actor: Actor, current: str, new: str) -> None:
             raise UserError(problem)
         user.password_hash = passwords.hash_password(new)
         session.add(user)
+        end_user_sessions(session, user.id)
 
 
 def set_password(*, username: str, password: str) -> None:
@@ -166,8 +262,9 @@ def set_password(*, username: str, password: str) -> None:
         if problem:
             raise UserError(problem)
         user.password_hash = passwords.hash_password(password)
-        user.failed_logins, user.failure_window_start, user.next_login_allowed_at = 0, None, None
+        _clear_failures(user)
         session.add(user)
+        end_user_sessions(session, user.id)
 
 
 def list_users(*, actor: Actor) -> list[dict]:
@@ -213,8 +310,30 @@ def set_active(*, actor: Actor, user_id: int, active: bool) -> None:
             raise NotFound("no such user in your agency")
         if user.id == actor.user_id and not active:
             raise UserError("You cannot disable your own account.")
+        if user.is_active == active:
+            return
         user.is_active = active
         session.add(user)
+        if not active:
+            end_user_sessions(session, user.id)
+
+
+def set_role(*, actor: Actor, user_id: int, role: str) -> None:
+    """An admin changes the role of a user of their agency; that user's logins end."""
+    require(actor, "manage_users")
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}")
+    with write_session() as session:
+        user = session.get(User, user_id)
+        if user is None or user.agency_id != actor.agency_id:
+            raise NotFound("no such user in your agency")
+        if user.id == actor.user_id:
+            raise UserError("You cannot change your own role.")
+        if user.role == role:
+            return
+        user.role = role
+        session.add(user)
+        end_user_sessions(session, user.id)
 
 
 def agency_of(*, actor: Actor) -> dict:
@@ -233,45 +352,172 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def open_login_session(*, actor: Actor, now: dt.datetime | None = None) -> str:
-    """A random token for the browser's cookie; only its hash is stored."""
-    token = secrets.token_urlsafe(32)
+def _stamp(user: User) -> str:
+    """Changes when the user's role, agency or password changes (ending their logins)."""
+    material = f"{user.id}\0{user.agency_id}\0{user.role}\0{user.password_hash}"
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _usable_secret(value: object) -> bool:
+    return isinstance(value, str) and 20 <= len(value) <= 100
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    """A new login: the id the Streamlit session keeps, and the code for the cookie route."""
+
+    session_id: int
+    code: str
+
+
+def begin_login(*, actor: Actor, now: dt.datetime | None = None) -> PendingLogin:
+    """Start a login session for an actor ``authenticate`` just returned.
+
+    The browser trades ``code`` (once, within two minutes) for its cookie at the cookie
+    route; the code itself never works as a cookie.
+    """
     now = now or utcnow()
+    code = secrets.token_urlsafe(32)
     with write_session() as session:
-        session.add(
-            LoginSession(
-                user_id=actor.user_id,
-                token_hash=_token_hash(token),
-                created_at=now,
-                expires_at=now + dt.timedelta(hours=LOGIN_SESSION_HOURS),
-            )
+        user = session.get(User, actor.user_id)
+        if user is None or not user.is_active:
+            raise LoginFailed(LOGIN_FAILED)
+        row = LoginSession(
+            user_id=user.id,
+            token_hash=_token_hash(code),
+            created_at=now,
+            expires_at=now + dt.timedelta(hours=get_settings().session_max_hours),
+            last_seen_at=now,
+            stamp=_stamp(user),
+            handoff_until=now + HANDOFF_TTL,
         )
+        session.add(row)
+        session.flush()
+        return PendingLogin(session_id=row.id, code=code)
+
+
+def redeem_login_code(
+    code: str, *, replaced_token: str | None = None, now: dt.datetime | None = None
+) -> str | None:
+    """The cookie's token for a hand-over code, or None when the code is not (or no
+    longer) good. The token is new and random every time: whatever cookie the browser
+    had before is never adopted, and the login it pointed to (if any) is ended.
+    """
+    if not _usable_secret(code):
+        return None
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    with write_session() as session:
+        swapped = session.execute(
+            update(LoginSession)
+            .where(col(LoginSession.token_hash) == _token_hash(code))
+            .where(col(LoginSession.handoff_until).is_not(None))
+            .where(col(LoginSession.handoff_until) > now)
+            .where(col(LoginSession.revoked).is_(False))
+            .values(token_hash=_token_hash(token), handoff_until=None)
+        )
+        if swapped.rowcount != 1:
+            return None
+        if _usable_secret(replaced_token):
+            session.execute(
+                update(LoginSession)
+                .where(col(LoginSession.token_hash) == _token_hash(replaced_token))
+                .values(revoked=True)
+            )
     return token
+
+
+def _ended(row: LoginSession | None, user: User | None, now: dt.datetime) -> bool:
+    if row is None or row.revoked or now >= row.expires_at:
+        return True
+    if user is None or not user.is_active or row.stamp != _stamp(user):
+        return True
+    idle = dt.timedelta(minutes=get_settings().session_idle_minutes)
+    return now - (row.last_seen_at or row.created_at) > idle
+
+
+def check_login_session(session_id: int, *, now: dt.datetime | None = None) -> Actor | None:
+    """The actor of a live login session, or None once it has ended (for any reason).
+
+    Called at each action in the browser: it also keeps the idle clock (at most one
+    write a minute). A session found ended is marked so, and its cookie stops working.
+    """
+    now = now or utcnow()
+    with read_session() as session:
+        row = session.get(LoginSession, session_id)
+        user = session.get(User, row.user_id) if row is not None else None
+        if _ended(row, user, now):
+            alive = None
+        else:
+            alive = actor_for(user)
+        last_seen = row.last_seen_at if row is not None else None
+        revoked = row is None or row.revoked
+    if alive is None:
+        if not revoked:
+            end_login_session(session_id)
+        return None
+    idle = dt.timedelta(minutes=get_settings().session_idle_minutes)
+    if last_seen is None or now - last_seen >= min(dt.timedelta(minutes=1), idle / 10):
+        with write_session() as session:
+            session.execute(
+                update(LoginSession)
+                .where(col(LoginSession.id) == session_id)
+                .values(last_seen_at=now)
+            )
+    return alive
+
+
+def login_session_for_token(
+    token: str, *, now: dt.datetime | None = None
+) -> tuple[int, Actor] | None:
+    """(login session id, actor) for a cookie's token, or None if it does not open one."""
+    if not _usable_secret(token):
+        return None
+    with read_session() as session:
+        row = session.exec(
+            select(LoginSession)
+            .where(LoginSession.token_hash == _token_hash(token))
+            .where(col(LoginSession.handoff_until).is_(None))
+        ).first()
+        session_id = row.id if row is not None else None
+    if session_id is None:
+        return None
+    actor = check_login_session(session_id, now=now)
+    return (session_id, actor) if actor is not None else None
 
 
 def actor_for_token(token: str, *, now: dt.datetime | None = None) -> Actor | None:
     """The actor a login cookie belongs to, or None if unknown, expired, revoked or disabled."""
-    if not isinstance(token, str) or not token or len(token) > 100:
-        return None
-    now = now or utcnow()
-    with read_session() as session:
-        row = session.exec(
-            select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
-        ).first()
-        if row is None or row.revoked or row.expires_at <= now:
-            return None
-        user = session.get(User, row.user_id)
-        if user is None or not user.is_active:
-            return None
-        return actor_for(user)
+    found = login_session_for_token(token, now=now)
+    return found[1] if found is not None else None
+
+
+def end_login_session(session_id: int) -> None:
+    """Log out: the session (and its cookie) stops working at once."""
+    with write_session() as session:
+        session.execute(
+            update(LoginSession).where(col(LoginSession.id) == session_id).values(revoked=True)
+        )
 
 
 def close_login_session(token: str) -> None:
-    """Log out: the token stops working at once."""
+    """Log out by the cookie's token (the cookie route's logout)."""
+    if not _usable_secret(token):
+        return
     with write_session() as session:
-        row = session.exec(
-            select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
-        ).first()
-        if row is not None:
-            row.revoked = True
-            session.add(row)
+        session.execute(
+            update(LoginSession)
+            .where(col(LoginSession.token_hash) == _token_hash(token))
+            .values(revoked=True)
+        )
+
+
+def end_user_sessions(session: Session, user_id: int) -> int:
+    """End every login of a user, inside the caller's write session; how many were live."""
+    result = session.execute(
+        update(LoginSession)
+        .where(col(LoginSession.user_id) == user_id)
+        .where(col(LoginSession.revoked).is_(False))
+        .values(revoked=True)
+    )
+    return result.rowcount

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, func, select
 
+from app.core.safe_text import strip_bidi, strip_bidi_deep
 from app.core.scenario import load_paths, parse_scenario
+from app.core.yaml_safe import YamlError, safe_load
 from app.errors import UserError
 from app.store.db import write_session
 from app.store.models import Attempt, ScenarioVersion
@@ -67,6 +69,27 @@ def _row_fields(data: dict, text: str) -> dict:
     }
 
 
+def _without_bidi(data: dict, text: str) -> tuple[dict, str]:
+    """The scenario's data and YAML text with every bidirectional control removed.
+
+    Removing them from the text must not change what the YAML says (a control glued to
+    a ``#`` or a ``:`` would); if it would, the scenario is refused rather than stored
+    with a text and data that disagree.
+    """
+    clean = strip_bidi(text)
+    if clean != text:
+        try:
+            same = safe_load(clean) == strip_bidi_deep(safe_load(text))
+        except YamlError:
+            same = False
+        if not same:
+            raise UserError(
+                f"Scenario '{strip_bidi(str(data.get('id')))}' has a text-direction control "
+                "character next to YAML punctuation; remove it and try again."
+            )
+    return strip_bidi_deep(data), clean
+
+
 def store_scenario(
     *,
     session: Session,
@@ -82,7 +105,13 @@ def store_scenario(
     Unchanged text: nothing. Changed and the current version has attempts: a new
     version row (its number is at least one above the last). Changed without
     attempts: updated in place, since nobody has been graded on it.
+
+    Every scenario written to the database passes here (import, the editor, the
+    generator), so this is where Unicode bidirectional controls are removed from its
+    text and its parsed data (title, notes, caller lines): nothing stored can be drawn
+    or exported in a misleading order.
     """
+    data, text = _without_bidi(data, text)
     key = data["id"]
     current = session.exec(
         select(ScenarioVersion)

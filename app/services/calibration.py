@@ -32,10 +32,12 @@ from sqlmodel import Session, col, select
 
 from app.core import calibration as core
 from app.core import grading
+from app.core.call_view import call_view
 from app.core.protocol import Protocol, ProtocolError
 from app.errors import AccessDenied, UserError
 from app.services.access import Actor, require
-from app.services.authoring import _agency, _row, agency_protocol, build_preview, scenario_clip
+from app.services.practice import scenario_clip
+from app.services.scope import actor_agency, agency_protocol, agency_scenario
 from app.store.db import read_session, write_session
 from app.store.models import Agency, CalibrationKey, ScenarioVersion, User, utcnow
 
@@ -145,7 +147,7 @@ def calibration_queue(*, actor: Actor) -> list[dict]:
     """Scenarios to key (drafts first, retired left out), with where each stands."""
     require(actor, "calibrate")
     with read_session() as session:
-        agency = _agency(session, actor)
+        agency = actor_agency(session, actor)
         rows = session.exec(
             select(ScenarioVersion)
             .where(ScenarioVersion.agency_id == actor.agency_id)
@@ -216,8 +218,8 @@ def calibration_task(*, actor: Actor, version_id: int) -> dict:
     agreement."""
     require(actor, "calibrate")
     with read_session() as session:
-        agency = _agency(session, actor)
-        row = _row(session, actor, version_id)
+        agency = actor_agency(session, actor)
+        row = agency_scenario(session, actor, version_id)
         protocol = agency_protocol(agency)
         model = agency.dispatch_model
         keys = _keys_by_version(session, agency.id, [row.id]).get(row.id, [])
@@ -231,7 +233,7 @@ def calibration_task(*, actor: Actor, version_id: int) -> dict:
     # The author wrote the stored key and may not key: they see the panel's keys at once,
     # so they can resolve a contest.
     revealed = keyed or author
-    view = build_preview(data, protocol, model)
+    view = _trainee_view(data, protocol, model)
     task = {
         "version_id": row.id,
         "key": row.scenario_key,
@@ -271,10 +273,17 @@ def task_clip(*, actor: Actor, version_id: int, item: str) -> bytes | None:
     """The caller's voice for the opening or one answer of a scenario being keyed."""
     require(actor, "calibrate")
     with read_session() as session:
-        agency = _agency(session, actor)
-        row = _row(session, actor, version_id)
+        agency = actor_agency(session, actor)
+        row = agency_scenario(session, actor, version_id)
         protocol = agency_protocol(agency)
     return scenario_clip(row.data or {}, item, protocol)
+
+
+def _trainee_view(data: Mapping, protocol: Protocol, model: str) -> dict:
+    """The call as a trainee sees it, every caller answer included, and nothing of the key
+    (the same view as the authoring preview, :func:`app.services.authoring.build_preview`)."""
+    view = call_view(data, protocol, model, answers=True, strict=False)
+    return {"id": data.get("id"), "title": data.get("title"), **view}
 
 
 def _public_key(key: Mapping | None) -> dict:
@@ -298,8 +307,8 @@ def submit_key(
     """Store (or, once revealed, revise) the trainer's key; returns the revealed task."""
     require(actor, "calibrate")
     with write_session() as session:
-        agency = _agency(session, actor)
-        row = _row(session, actor, version_id)
+        agency = actor_agency(session, actor)
+        row = agency_scenario(session, actor, version_id)
         if row.created_by == actor.user_id:
             raise AccessDenied(
                 "You wrote this scenario, so you know its key; ask other trainers to key it."
@@ -308,7 +317,7 @@ def submit_key(
             raise UserError("Only current, unretired scenarios are calibrated.")
         protocol = agency_protocol(agency)
         data = row.data or {}
-        view = build_preview(data, protocol, agency.dispatch_model)
+        view = _trainee_view(data, protocol, agency.dispatch_model)
         chosen = sorted(set(disqualifiers or []))
         unknown = [d for d in chosen if d not in protocol.disqualifiers]
         if unknown:
@@ -367,7 +376,7 @@ def calibration_report(*, actor: Actor) -> dict:
     """
     require(actor, "calibrate")
     with read_session() as session:
-        agency = _agency(session, actor)
+        agency = actor_agency(session, actor)
         keyed = select(CalibrationKey.scenario_version_id).where(
             CalibrationKey.agency_id == actor.agency_id
         )

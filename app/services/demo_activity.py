@@ -25,7 +25,8 @@ from sqlmodel import col, select
 
 from app.core import grading
 from app.core.analytics import POLICE_ROUTES
-from app.core.protocol import DISQUALIFIERS
+from app.core.modules import MODULE_SLUGS
+from app.core.protocol import DISQUALIFIERS, demands_of
 from app.core.regrade import grade_rules
 from app.errors import NotFound, UserError
 from app.services.bank import store_scenario, twin_info
@@ -48,19 +49,7 @@ COHORT_NAMES = (
     "Jamie Ortiz",
 )
 TWIN_PAIRS = 24  # generated twin pairs stored for the demo
-MODULES = (
-    "community-responders",
-    "dispatch-models",
-    "eligible-call-types",
-    "disqualifiers",
-    "real-time-screening",
-    "crime-is-not-a-disqualifier",
-    "conflict-calls",
-    "transfers-and-handoffs",
-    "tandem-and-referrals",
-    "hesitancy-and-over-policing",
-    "call-taker-skills",
-)
+MODULES = MODULE_SLUGS
 
 
 @dataclass
@@ -104,7 +93,7 @@ def seed_demo_activity(
         model, overrides = agency.dispatch_model, agency.protocol_overrides
     if done is not None:
         return 0
-    from app.services.practice import protocol_for
+    from app.services.scope import protocol_for
 
     protocol = protocol_for(overrides)
     _add_twins(agency_id, seed)
@@ -318,9 +307,9 @@ def _simulate(
     over = set(marked) - set(key_dq)
     group, variant = twin_info(data)
     police_ok = bool({key["disposition"], *key["acceptable"]} & set(POLICE_ROUTES))
-    if missed and not set(marked) & {"weapon", "threat", "police_only", "medical"}:
+    if missed and not marked:
         disposition = "community_responder" if rng.random() < 0.7 else disposition
-    elif over & {"weapon", "threat", "police_only"}:
+    elif "police" in demands_of(over):
         disposition = "police"
     elif not police_ok and not key_dq:
         hesitancy = trainee.p_hesitant * ease

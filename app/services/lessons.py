@@ -3,6 +3,10 @@
 Module content comes from ``content/modules`` through :mod:`app.core.modules` and is
 cached in the process (it only changes with a deployment). Progress is one
 ``LessonProgress`` row per user and module.
+
+While a trainee's exam is open, a lesson's text, marking it read and its knowledge check
+are refused (:class:`app.services.exam_lock.ExamInProgress`); the list of modules with
+the trainee's progress stays readable for "My training" and the exam page.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlmodel import select
 from app.core import modules as core_modules
 from app.errors import NotFound, UserError
 from app.services.access import Actor, require
+from app.services.exam_lock import refuse_during_exam
 from app.store.db import read_session, write_session
 from app.store.models import LessonProgress, utcnow
 
@@ -69,6 +74,11 @@ def _module(slug: str) -> core_modules.Module:
     raise NotFound(f"There is no lesson '{slug}'.")
 
 
+def _closed_during_exam(actor: Actor) -> None:
+    with read_session() as session:
+        refuse_during_exam(session, actor)
+
+
 def _progress_rows(actor: Actor) -> dict[str, LessonProgress]:
     with read_session() as session:
         rows = session.exec(
@@ -110,6 +120,7 @@ def list_modules(*, actor: Actor) -> list[dict]:
 def get_lesson(*, actor: Actor, slug: str) -> dict:
     """One lesson: its Markdown and its knowledge check (without the answers)."""
     require(actor, "lessons")
+    _closed_during_exam(actor)
     module = _module(slug)
     row = _progress_rows(actor).get(slug)
     return {
@@ -161,6 +172,7 @@ def _upsert(actor: Actor, slug: str, change) -> LessonProgress:
 def mark_read(*, actor: Actor, slug: str) -> dict:
     """Record that the actor has read the lesson (the first time counts)."""
     require(actor, "lessons")
+    _closed_during_exam(actor)
     _module(slug)
 
     def change(row: LessonProgress) -> None:
@@ -176,6 +188,7 @@ def submit_check(*, actor: Actor, slug: str, answers: Mapping[str, int]) -> dict
     right_option, explanation}]}.
     """
     require(actor, "lessons")
+    _closed_during_exam(actor)
     module = _module(slug)
     if not isinstance(answers, Mapping):
         raise UserError("The answers are not readable.")

@@ -21,9 +21,33 @@ from sqlmodel import Session, create_engine
 from app.errors import DatabaseUnavailable
 from app.settings import get_settings
 
+_URL_OVERRIDES: list[str] = []  # innermost use_database() last
+
 
 def database_url() -> str:
+    """The database this process works on: ``use_database``'s, else the settings' one."""
+    if _URL_OVERRIDES:
+        return _URL_OVERRIDES[-1]
     return get_settings().effective_database_url
+
+
+@contextlib.contextmanager
+def use_database(url: str) -> Iterator[str]:
+    """Point this process's sessions, engines and migrations at ``url`` for the block.
+
+    For tools that work on a database of their own (the bench) without touching the
+    environment or the settings. Process-wide, not per thread: AppTest and worker
+    threads started inside the block see it too. Blocks nest; on exit the engines of
+    ``url`` are disposed (so its file or database can be removed) and the previous
+    database is back.
+    """
+    _URL_OVERRIDES.append(url)
+    try:
+        yield url
+    finally:
+        _URL_OVERRIDES.pop()
+        if url not in _URL_OVERRIDES:
+            _dispose(url)
 
 
 def is_sqlite(url: str) -> bool:
@@ -105,12 +129,18 @@ def get_engine(*, write: bool = False, url: str | None = None) -> Engine:
     return write_engine if write else read
 
 
+def _dispose(url: str) -> None:
+    """Dispose and forget the engines of one URL (made again on next use)."""
+    engines = _ENGINES.pop(url, None)
+    if engines is not None:
+        for engine in set(engines):
+            engine.dispose()
+
+
 def reset_engines() -> None:
     """Dispose and forget cached engines (tests that switch databases)."""
-    for read, write in _ENGINES.values():
-        read.dispose()
-        write.dispose()
-    _ENGINES.clear()
+    for url in list(_ENGINES):
+        _dispose(url)
 
 
 def _translate(exc: DBAPIError, url: str) -> DatabaseUnavailable:

@@ -63,6 +63,8 @@ class User(SQLModel, table=True):
     failure_window_start: dt.datetime | None = None
     next_login_allowed_at: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
+    # A trainee's setting: show the transcript on every call (it starts hidden otherwise).
+    always_show_transcripts: bool = Field(default=False)
 
 
 class ScenarioVersion(SQLModel, table=True):
@@ -286,7 +288,13 @@ class CalibrationKey(SQLModel, table=True):
 
 
 class LoginSession(SQLModel, table=True):
-    """A browser login that survives a page refresh (the cookie holds the token)."""
+    """A browser login that survives a page refresh (the HttpOnly cookie holds the token).
+
+    Until the browser has fetched its cookie, ``token_hash`` holds the hash of a one-time
+    hand-over code and ``handoff_until`` its deadline; the cookie route swaps it for a
+    fresh token. ``stamp`` is a digest of the user's role and password hash at login: when
+    either changes, the login is over. ``last_seen_at`` is for the idle timeout.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
@@ -294,6 +302,23 @@ class LoginSession(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime
     revoked: bool = Field(default=False)
+    last_seen_at: dt.datetime | None = None
+    stamp: str | None = Field(default=None, max_length=64)
+    handoff_until: dt.datetime | None = None
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed login from a client address (any account), for throttling by address.
+
+    Rows older than a day are deleted as new ones arrive. The address of an IPv6 client
+    is its /64 network.
+    """
+
+    __table_args__ = (Index("ix_loginfailure_address_at", "address", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(max_length=64)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
 
 
 # --- Rollups of submitted attempts (kept by database triggers, app/store/rollups.py) ---------

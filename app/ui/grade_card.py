@@ -13,18 +13,13 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
+from app.core.feedback import LEVEL_LABELS, duration_text
+
 SEVERITY_STYLE = {
     "critical": ("Critical", "red", ":material/dangerous:"),
     "major": ("Major", "orange", ":material/error:"),
     "moderate": ("Moderate", "yellow", ":material/warning:"),
     "minor": ("Minor", "gray", ":material/info:"),
-}
-LEVEL_LABELS = {
-    "high": "High",
-    "compliant": "Compliant",
-    "partial": "Partial",
-    "low": "Low",
-    "non-compliant": "Non-compliant",
 }
 
 RULES_HELP = (
@@ -40,11 +35,13 @@ def plain(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text or "").split()))
 
 
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "—"
-    total = int(round(value))
-    return f"{total // 60}:{total % 60:02d}"
+def compliance_label(review: Mapping) -> str:
+    """The level as feedback worked it out (the grade's own rule), else the stored one."""
+    teaching = review.get("feedback") or {}
+    if teaching.get("level_label"):
+        return str(teaching["level_label"])
+    level = (review.get("grade") or {}).get("level")
+    return LEVEL_LABELS.get(level, "—")
 
 
 def render_grade_card(review: Mapping) -> None:
@@ -66,14 +63,15 @@ def render_grade_card(review: Mapping) -> None:
         cols[1].metric("Result", "Passed" if passed else "Not passed")
         cols[2].metric(
             "Compliance",
-            LEVEL_LABELS.get(grade.get("level"), str(grade.get("level") or "—")),
+            compliance_label(review),
             help="How closely you followed the screening protocol: high, compliant, partial, "
-            "low or non-compliant.",
+            "low or non-compliant. Any critical error makes it non-compliant, and more than "
+            "two required questions missed make it partial at best.",
         )
         cols[3].metric(
             "Time on the call",
-            _seconds(review.get("seconds")),
-            help=f"Target {_seconds(target)}" if target else None,
+            duration_text(review.get("seconds")),
+            help=f"Target {duration_text(target)}" if target else None,
         )
         if review.get("rules_note"):  # a grade stored under older grading rules
             st.caption(plain(review["rules_note"]), help=RULES_HELP)

@@ -1,8 +1,15 @@
 """Who is logged in, checked on the server at the top of every page.
 
-A login also sets a cookie holding a random token (only its hash is in the
-database), so a page refresh or a dropped connection keeps the trainee logged in
-and their call in progress. Logging out revokes the token.
+A login is a login session in the database (``app/services/accounts.py``). The browser
+tab keeps its id in ``st.session_state`` and every action checks it again, so a login
+ended elsewhere (logout, idle timeout, the 12-hour limit, the user disabled, their role
+or password changed) logs the open tab out at its next action.
+
+So that a page refresh or a dropped connection keeps the trainee logged in, the browser
+also gets an HttpOnly cookie. A page cannot set such a cookie, so after a login the page
+sends the login's one-time code to ``POST /api/session`` (``app/session_routes.py``),
+which answers with the cookie; logging out calls ``POST /api/session/logout``. Page
+scripts never see the token.
 """
 
 from __future__ import annotations
@@ -14,16 +21,18 @@ import streamlit as st
 from app.errors import AccessDenied
 from app.services.access import Actor, require
 from app.services.accounts import (
-    LOGIN_SESSION_HOURS,
-    actor_for_token,
-    close_login_session,
+    begin_login,
+    check_login_session,
+    end_login_session,
     load_actor,
-    open_login_session,
+    login_session_for_token,
 )
+from app.session_routes import COOKIE, LOGOUT_PATH, SESSION_PATH
 
 USER_KEY = "user_id"
-COOKIE = "callscreen_session"
-_PENDING_COOKIE = "_pending_cookie"
+LOGIN_KEY = "login_session_id"
+_PENDING_COOKIE = "_pending_cookie"  # ("set", code) or ("clear", None), sent on the next run
+ENDED_NOTICE = "Your login has ended. Please log in again."
 
 
 def _cookie_token() -> str | None:
@@ -34,16 +43,47 @@ def _cookie_token() -> str | None:
     return token if isinstance(token, str) else None
 
 
+def client_address() -> str | None:
+    """The browser's address as the server saw it, for login throttling.
+
+    Behind a proxy listed in ``TRUSTED_PROXIES`` the server has already replaced the
+    proxy's address with the forwarded one. Streamlit reports a loopback peer as None.
+    """
+    try:
+        address = st.context.ip_address
+        in_browser = bool(st.context.headers)
+    except Exception:  # no browser context (AppTest, bare mode)
+        return None
+    if address:
+        return address
+    return "127.0.0.1" if in_browser else None
+
+
+def _login_ended() -> None:
+    st.session_state.clear()
+    st.session_state[_PENDING_COOKIE] = ("clear", None)
+    st.toast(ENDED_NOTICE)
+
+
 def current_actor() -> Actor | None:
+    login_id = st.session_state.get(LOGIN_KEY)
+    if login_id is not None:
+        actor = check_login_session(int(login_id))
+        if actor is None:
+            _login_ended()
+        return actor
     user_id = st.session_state.get(USER_KEY)
     if user_id is None:
         token = _cookie_token()
-        actor = actor_for_token(token) if token else None
-        if actor is not None:
-            st.session_state[USER_KEY] = actor.user_id
+        found = login_session_for_token(token) if token else None
+        if found is None:
+            return None
+        st.session_state[LOGIN_KEY], actor = found
+        st.session_state[USER_KEY] = actor.user_id
         return actor
+    # A user id without a login session is only ever put there by page tests (AppTest).
     actor = load_actor(int(user_id))
-    if actor is None:  # account disabled or removed since login
+    if actor is None:  # account disabled or removed since
         st.session_state.pop(USER_KEY, None)
     return actor
 
@@ -60,27 +100,43 @@ def page_actor(permission: str) -> Actor:
 
 
 def log_in(actor: Actor) -> None:
+    """Start a login for an actor ``authenticate`` returned; the cookie follows."""
+    pending = begin_login(actor=actor)
     st.session_state.clear()
     st.session_state[USER_KEY] = actor.user_id
-    token = open_login_session(actor=actor)
-    st.session_state[_PENDING_COOKIE] = (
-        f"{COOKIE}={token}; path=/; max-age={LOGIN_SESSION_HOURS * 3600}; SameSite=Strict"
-    )
+    st.session_state[LOGIN_KEY] = pending.session_id
+    st.session_state[_PENDING_COOKIE] = ("set", pending.code)
 
 
 def log_out() -> None:
-    token = _cookie_token()
-    if token:
-        close_login_session(token)
+    login_id = st.session_state.get(LOGIN_KEY)
+    if login_id is not None:
+        end_login_session(int(login_id))
     st.session_state.clear()
-    st.session_state[_PENDING_COOKIE] = f"{COOKIE}=; path=/; max-age=0; SameSite=Strict"
+    st.session_state[_PENDING_COOKIE] = ("clear", None)
 
 
 def sync_login_cookie() -> None:
-    """Write a pending login/logout cookie in the browser (our own token, never user text)."""
-    cookie = st.session_state.pop(_PENDING_COOKIE, None)
-    if cookie:
-        st.html(
-            f"<script>document.cookie = {json.dumps(cookie)};</script>",
-            unsafe_allow_javascript=True,
-        )
+    """After a login or logout, have the browser fetch or clear its cookie.
+
+    The script holds our own one-time code, never user text. When the request is done,
+    ``<html data-callscreen-session>`` says ``set``, ``cleared`` or ``failed``.
+    """
+    pending = st.session_state.pop(_PENDING_COOKIE, None)
+    if not pending:
+        return
+    kind, code = pending
+    path, body, done = (
+        (SESSION_PATH, {"code": code}, "set") if kind == "set" else (LOGOUT_PATH, {}, "cleared")
+    )
+    st.html(
+        "<script>(() => {"
+        "const mark = (v) => { document.documentElement.dataset.callscreenSession = v; };"
+        "mark('pending');"
+        f"fetch({json.dumps(path)}, {{method: 'POST', credentials: 'same-origin',"
+        " cache: 'no-store', headers: {'Content-Type': 'application/json'},"
+        f" body: {json.dumps(json.dumps(body))}}})"
+        f".then((r) => mark(r.ok ? {json.dumps(done)} : 'failed'), () => mark('failed'));"
+        "})();</script>",
+        unsafe_allow_javascript=True,
+    )

@@ -1,12 +1,12 @@
-"""Audio tests: a fresh cache folder per test, and skip rendering tests without espeak-ng."""
+"""Audio tests: a fresh cache folder per test.
+
+Rendering tests ask for the ``speech`` fixture (tests/conftest.py): they skip without
+espeak-ng, and fail under CI=true.
+"""
 
 from __future__ import annotations
 
-import os
-
 import pytest
-
-from app.audio import speech_available
 
 
 @pytest.fixture(autouse=True)
@@ -21,13 +21,3 @@ def audio_cache(monkeypatch, tmp_path):
     get_settings.cache_clear()
     yield folder
     get_settings.cache_clear()
-
-
-@pytest.fixture
-def speech():
-    """Skip unless the speech engine is installed; under CI=true a missing engine fails."""
-    ok, message = speech_available()
-    if not ok:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"espeak-ng is required under CI: {message}")
-        pytest.skip(message)

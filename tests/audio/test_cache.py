@@ -1,4 +1,4 @@
-"""The clip cache: content-addressed, atomic, fast on a hit, safe under concurrency."""
+"""The clip cache: content-addressed, atomic, read-only on a hit, safe under concurrency."""
 
 from __future__ import annotations
 
@@ -24,12 +24,14 @@ def test_same_text_and_voice_is_one_cached_file(speech, audio_cache, monkeypatch
     assert first.parent.parent == audio_cache
     content = first.read_bytes()
     jobs = synth.get_pool(2).jobs
+    files, stored = sorted(audio_cache.rglob("*")), first.stat()
     monkeypatch.setattr(synth, "render_clip", _no_synthesis)
-    started = time.perf_counter()
     again = clip_for_text("He's breathing,  he just\nrolled over. ", VOICE)  # same words
-    assert time.perf_counter() - started < 0.05
     assert again == first and again.read_bytes() == content
+    # A hit only reads: no worker job, no temporary file, the stored clip not rewritten.
     assert synth.get_pool(2).jobs == jobs
+    assert sorted(audio_cache.rglob("*")) == files
+    assert (again.stat().st_ino, again.stat().st_mtime_ns) == (stored.st_ino, stored.st_mtime_ns)
 
 
 def test_key_covers_voice_ambience_and_text(speech):

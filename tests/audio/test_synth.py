@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import pytest
 
@@ -53,11 +52,20 @@ def test_unknown_voice_is_an_error_not_a_wrong_clip(speech, pool, tmp_path):
     assert pool.spawned == 1
 
 
+def _idle_worker(pool: synth.SpeechPool) -> synth._Worker:
+    """The pool's one idle worker (left in the pool)."""
+    worker = pool._idle.get_nowait()
+    pool._idle.put(worker)
+    return worker
+
+
 def test_dead_worker_is_replaced_and_the_clip_retried(speech, pool, tmp_path):
     pool.render("First.", DISPATCHER_VOICE, tmp_path / "a.wav", timeout=20)
     [pid] = pool.worker_pids()
+    worker = _idle_worker(pool)
+    assert worker.pid == pid
     os.kill(pid, signal.SIGKILL)
-    time.sleep(0.2)
+    worker.process.wait(5)  # dead for certain while idle, without guessing how long that takes
     duration = pool.render("Second.", DISPATCHER_VOICE, tmp_path / "b.wav", timeout=20)
     assert duration > 0
     assert pool.spawned == 2

@@ -107,3 +107,13 @@ def test_an_existing_sqlite_file_is_not_overwritten(tmp_path, capsys):
     assert code == 2
     assert "already exists" in capsys.readouterr().err
     assert existing.read_bytes() == b"precious"
+
+
+def test_without_websockets_the_bench_says_so_in_one_line(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "websockets", None)  # as if the bench extra were missing
+    assert main(["bench", "--quick"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert "websockets" in err and ".[bench]" in err

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from app.bench import servers
+from tests.conftest import require_or_skip
 
 
 def test_render_points_the_upstream_at_the_replicas_and_listens_on_loopback():
@@ -35,10 +36,7 @@ def test_render_refuses_a_config_without_the_expected_blocks():
 
 
 def test_nginx_accepts_the_rendered_configuration(tmp_path):
-    if servers.nginx_binary() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("nginx is not installed")
-        pytest.skip("nginx is not installed")
+    require_or_skip(servers.nginx_binary() is not None, "nginx is not installed")
     config, port = servers.write_nginx_config([20001, 20002], tmp_path / "nginx")
     assert config.exists() and port > 0  # `nginx -t` passed, or a ServerError was raised
 

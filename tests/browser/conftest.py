@@ -3,6 +3,10 @@
 ``playwright install`` cannot download browsers here, so pytest-playwright is
 pointed at /usr/bin/chromium. The server gets its own SQLite database, seeded by
 ``python -m app demo`` with a known DEMO_PASSWORD.
+
+Every test here is marked ``browser`` and put in one xdist group, so under
+``-n 2 --dist loadgroup`` they run on one worker against one ``live_server``
+(seeding the demo and starting Streamlit once, not once per worker).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_or_skip
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 DEMO_PASSWORD = "browser-test-passphrase"
@@ -34,19 +40,18 @@ CHROMIUM_FLAGS = [
 ]
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the group (it does in its own hook)
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     chromium = shutil.which("chromium")
-    if chromium is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Debian's chromium is not installed")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
+    require_or_skip(chromium is not None, "chromium is not installed (apt-get install chromium)")
     return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_FLAGS}
 
 
@@ -97,7 +102,10 @@ class LiveServer:
         self.wait_idle(page)
         # The login cookie is written by a script in the page after the rerun; a
         # refresh before it ran would start logged out (as it would for a person).
-        page.wait_for_function("document.cookie.includes('callscreen_session=')", timeout=30_000)
+        # The token is HttpOnly: the page marks the moment the server route has set it.
+        page.wait_for_function(
+            "document.documentElement.dataset.callscreenSession === 'set'", timeout=30_000
+        )
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +130,7 @@ def live_server(tmp_path_factory):
         "-m",
         "streamlit",
         "run",
-        "app/streamlit_app.py",
+        "app/asgi.py",  # the app with its session-cookie routes, as `python -m app serve` runs it
         "--server.port",
         str(port),
         "--server.address",

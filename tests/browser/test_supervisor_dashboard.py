@@ -60,8 +60,9 @@ def _shot(server, page, name: str) -> None:
     )
     page.set_viewport_size({"width": 1400, "height": min(max(int(height) + 40, 1000), 6000)})
     server.wait_idle(page)
-    page.wait_for_timeout(500)  # let vega finish its transitions before the picture
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    # Vega redraws for the new size on the next frames: wait for two, not for a time.
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True, animations="disabled")
     page.set_viewport_size({"width": 1400, "height": 1000})
 
 

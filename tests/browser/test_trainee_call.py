@@ -149,12 +149,7 @@ def test_page_never_holds_the_key_before_submission(live_server, page):
     assert "time_target" not in html
 
 
-def test_opening_audio_loads_with_a_duration(live_server, page):
-    from app.audio import speech_available
-
-    ok, why = speech_available()
-    if not ok:
-        pytest.skip(why)
+def test_opening_audio_loads_with_a_duration(live_server, page, speech):
     _login(live_server, page, "trainee")
     _start_call(live_server, page)
     page.wait_for_selector("audio", timeout=30_000)

@@ -103,7 +103,9 @@ def test_validate_against_an_agency_protocol(tmp_path):
     protocol.write_text("hotline_hours: sometimes\n", encoding="utf-8")
     result = run("validate", str(tmp_path / "s.yaml"), "--protocol", str(protocol))
     assert result.returncode == 2
-    assert result.stderr.startswith("error: protocol override: hotline hours 'sometimes'")
+    assert result.stderr.startswith(
+        f"error: {protocol}:1: protocol override: hotline hours 'sometimes'"
+    )
 
 
 def test_grade_prints_json_and_exits_0(answer_file):

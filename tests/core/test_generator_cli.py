@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.generator.bench import generate_per_s
+from app.bench.generator_rate import generate_per_s
 from app.core.scenario import load_paths
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -114,7 +114,8 @@ def test_missed_disqualifier_message_quotes_the_caller_and_is_critical():
     (deviation,) = result["deviations"]
     assert deviation["severity"] == "critical" and deviation["category"] == "disqualifiers"
     assert deviation["subject"] == "weapon"
-    assert "You did not mark 'weapon'" in deviation["message"]
+    assert 'You did not mark the disqualifier "Weapon"' in deviation["message"]
+    assert "'weapon'" not in deviation["message"]  # the label, never the code
     assert "He's waving a kitchen knife around." in deviation["message"]
     assert "Does anyone there have a weapon" in deviation["message"]
     assert result["score"] == 79 and result["level"] == "non-compliant"
@@ -220,7 +221,9 @@ def test_over_disqualified_and_wrong_call_type():
     assert result["errors"] == ["over_disqualified", "wrong_call_type"]
     assert result["score"] == 84  # 100 - 25/4 - 10 = 83.75, rounded half up
     assert [d["severity"] for d in result["deviations"]] == ["moderate", "moderate"]
-    assert "UNHOUSED_PERSON" in result["deviations"][1]["message"]
+    message = result["deviations"][1]["message"]
+    assert '"Trespass"' in message and '"Person without housing"' in message
+    assert "UNHOUSED_PERSON" not in message and "TRESPASS" not in message
 
 
 def test_wrong_priority_costs_five_points_and_under_triage_is_critical():

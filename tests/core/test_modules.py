@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from app.core.modules import (
     DEFAULT_ROOT,
     MAX_FILE_BYTES,
+    MODULE_SLUGS,
     Module,
     ModuleFileError,
     Question,
@@ -26,19 +27,7 @@ from app.core.modules import (
 )
 from app.errors import NotFound, UserError
 
-EXPECTED_SLUGS = [
-    "community-responders",
-    "dispatch-models",
-    "eligible-call-types",
-    "disqualifiers",
-    "real-time-screening",
-    "crime-is-not-a-disqualifier",
-    "conflict-calls",
-    "transfers-and-handoffs",
-    "tandem-and-referrals",
-    "hesitancy-and-over-policing",
-    "call-taker-skills",
-]
+EXPECTED_SLUGS = list(MODULE_SLUGS)  # the one list of slugs (app.core.modules)
 
 MODULES = load_modules()
 QUESTIONS = [(m, q) for m in MODULES for q in m.questions]
@@ -52,6 +41,8 @@ def _qid(pair: tuple[Module, Question]) -> str:
 
 
 def test_the_eleven_slugs_exist_in_order():
+    """MODULE_SLUGS, which scenarios and analytics use, names the module folders in order."""
+    assert len(EXPECTED_SLUGS) == 11 and EXPECTED_SLUGS[0] == "community-responders"
     assert [m.slug for m in MODULES] == EXPECTED_SLUGS
     assert [m.order for m in MODULES] == list(range(1, 12))
 
@@ -279,11 +270,12 @@ def test_malformed_module_names_the_file(module_copy, change, needle):
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ("slug: [unclosed\n", "not valid YAML"),
+        ("slug: [unclosed\n", "invalid YAML"),
         ("- just\n- a list\n", "mapping"),
-        ("a: &x [1, 2]\nb: *x\n", "aliases"),
-        ("slug: !!python/object/apply:os.system ['true']\n", "not valid YAML"),
-        ("a: " + "[" * 50 + "]" * 50 + "\n", "nested too deeply"),
+        ("a: &x [1]\n" + "".join(f"k{i}: *x\n" for i in range(60)), "too many aliases"),
+        ("slug: !!python/object/apply:os.system ['true']\n", "is not allowed"),
+        ("a: " + "[" * 50 + "]" * 50 + "\n", "nesting deeper than"),
+        ("slug: a\nslug: b\n", "duplicate key 'slug'"),
     ],
 )
 def test_hostile_or_broken_yaml_is_refused(module_copy, text, needle):
@@ -292,6 +284,19 @@ def test_hostile_or_broken_yaml_is_refused(module_copy, text, needle):
         load_module(module_copy)
     assert "module.yaml" in str(info.value)
     assert needle in str(info.value)
+
+
+def test_a_schema_error_names_the_line(module_copy):
+    text = (module_copy / "module.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if line.startswith("minutes:"))
+    lines[number - 1] = "minutes: soon"
+    (module_copy / "module.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ModuleFileError) as info:
+        load_module(module_copy)
+    assert str(info.value) == (
+        f"{module_copy / 'module.yaml'}:{number}: 'minutes' must be a whole number from 1 to 240"
+    )
 
 
 def test_oversized_file_is_refused(module_copy):

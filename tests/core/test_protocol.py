@@ -202,8 +202,29 @@ def test_overrides_from_a_file(tmp_path):
     path.write_text("- a\n", encoding="utf-8")
     with pytest.raises(ProtocolError, match="must be a mapping"):
         load_protocol(path)
-    with pytest.raises(ProtocolError, match="cannot read protocol file"):
+    with pytest.raises(ProtocolError, match=r"missing.yaml: file is missing"):
         load_protocol(tmp_path / "missing.yaml")
+
+
+def test_a_problem_in_an_override_file_names_its_line(tmp_path):
+    path = tmp_path / "agency.yaml"
+    path.write_text(
+        "name: Town\ncall_types:\n  FIRE:\n    label: Fire\n    eligible: maybe\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ProtocolError) as caught:
+        load_protocol(path)
+    assert str(caught.value) == (
+        f"{path}:5: protocol override: call_types.FIRE.eligible must be true or false"
+    )
+    path.write_text(
+        "questions:\n  weapons:\n    phrasings:\n      - ok\n      - 3\n", encoding="utf-8"
+    )
+    with pytest.raises(ProtocolError, match=r"agency.yaml:5: .*phrasings item 2 must be"):
+        load_protocol(path)
+    path.write_text("name: Town\nname: Village\n", encoding="utf-8")
+    with pytest.raises(ProtocolError, match=r"agency.yaml:2: duplicate key 'name'"):
+        load_protocol(path)
 
 
 def test_the_readme_example_loads():

@@ -7,13 +7,20 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlmodel import select
 
 from app.core import passwords
 from app.errors import AccessDenied, UserError
 from app.services import accounts
 from app.services.accounts import LOGIN_FAILED, LoginFailed, authenticate
-from app.store.models import utcnow
+from app.store.db import read_session
+from app.store.models import User, utcnow
 from tests.factories import PASSWORD
+
+
+def _account(username: str) -> User:
+    with read_session() as session:
+        return session.exec(select(User).where(User.username == username)).one()
 
 
 def test_policy_length_limits_and_blocklist():
@@ -62,33 +69,28 @@ def test_throttling_grows_and_resets(database, world):
             authenticate(
                 username="trainer-a", password="bad guess", now=start + dt.timedelta(seconds=i)
             )
-    # The fifth failure set a delay: even the right password waits.
-    with pytest.raises(LoginFailed, match="Try again"):
+    # The fifth failure set a delay: even the right password waits, and the answer is the
+    # one a wrong password gets (a pause does not tell that the account exists).
+    with pytest.raises(LoginFailed) as paused:
         authenticate(username="trainer-a", password=PASSWORD, now=start + dt.timedelta(seconds=4.5))
+    assert str(paused.value) == LOGIN_FAILED
     # After the delay the real user gets in, and the counter resets.
     actor = authenticate(
         username="trainer-a", password=PASSWORD, now=start + dt.timedelta(seconds=30)
     )
     assert actor.username == "trainer-a"
+    assert _account("trainer-a").failed_logins == 0
 
 
 def test_at_most_100_failures_an_hour_then_free_again(database, world):
     start = utcnow()
     now = start
-    failures = 0
-    while failures < 150:
-        try:
+    while now < start + dt.timedelta(hours=1):
+        with pytest.raises(LoginFailed):
             authenticate(username="admin-a", password="bad guess", now=now)
-        except LoginFailed as exc:
-            if "Wrong" in str(exc):
-                failures += 1
-            else:
-                now += dt.timedelta(minutes=1)
-                if now > start + dt.timedelta(hours=1):
-                    break
-                continue
-        now += dt.timedelta(seconds=1)
-    assert failures <= 100
+        waiting_until = _account("admin-a").next_login_allowed_at
+        now = max(now + dt.timedelta(seconds=1), waiting_until or now)
+    assert 5 <= _account("admin-a").failed_logins <= 100
     later = start + dt.timedelta(hours=2, minutes=30)
     assert authenticate(username="admin-a", password=PASSWORD, now=later).role == "admin"
 
@@ -112,17 +114,18 @@ def test_admin_manages_only_own_agency(database, world):
 
 
 def test_login_session_token_survives_refresh_until_logout(database, world):
-    token = accounts.open_login_session(actor=world["trainee-a"])
+    pending = accounts.begin_login(actor=world["trainee-a"])
+    token = accounts.redeem_login_code(pending.code)
     assert accounts.actor_for_token(token).user_id == world["trainee-a"].user_id
     assert accounts.actor_for_token("forged-token") is None
-    later = utcnow() + dt.timedelta(hours=accounts.LOGIN_SESSION_HOURS + 1)
-    assert accounts.actor_for_token(token, now=later) is None  # expired
+    later = utcnow() + dt.timedelta(hours=12, minutes=1)
+    assert accounts.actor_for_token(token, now=later) is None  # ended (idle, then too old)
     accounts.close_login_session(token)
     assert accounts.actor_for_token(token) is None  # revoked at logout
 
 
 def test_disabled_user_loses_login_session(database, world):
-    token = accounts.open_login_session(actor=world["trainee-a"])
+    token = accounts.redeem_login_code(accounts.begin_login(actor=world["trainee-a"]).code)
     accounts.set_active(actor=world["admin-a"], user_id=world["trainee-a"].user_id, active=False)
     assert accounts.actor_for_token(token) is None
     assert accounts.load_actor(world["trainee-a"].user_id) is None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 from hypothesis import given
@@ -49,8 +48,24 @@ def test_a_small_center_sees_every_new_attempt_at_once(two_items, world):
     assert status.fresh and status.attempts == 3 and not status.refreshing
 
 
+def _keep_refresh_processes(monkeypatch) -> list[subprocess.Popen]:
+    """Collect every ``python -m app items refresh`` process started from now on."""
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def popen(command, *args, **kwargs):
+        process = real_popen(command, *args, **kwargs)
+        if "items" in command and "refresh" in command:
+            started.append(process)
+        return process
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    return started
+
+
 def test_a_big_center_gets_stored_figures_and_a_background_refresh(two_items, world, monkeypatch):
     monkeypatch.setattr(item_snapshot, "INLINE_LIMIT", 0)
+    refreshes = _keep_refresh_processes(monkeypatch)
     trainer, agency = world["trainer-a"], world.agencies["a"]
     assert authoring.item_stats_map(actor=trainer)[two_items[0]].attempts == 1  # first time
     for score in (0, 50, 100):
@@ -60,12 +75,11 @@ def test_a_big_center_gets_stored_figures_and_a_background_refresh(two_items, wo
     assert snapshot.stats[two_items[0]].attempts == 1  # the stored figures, at once
     assert not snapshot.fresh and snapshot.new_attempts == 3 and snapshot.refreshing
 
-    deadline = time.monotonic() + 90
-    while not authoring.item_analysis_status(actor=trainer).fresh:
-        assert time.monotonic() < deadline, "the background refresh did not finish"
-        time.sleep(0.2)
+    [process] = refreshes  # one background process, whose end is waited for (no polling)
+    assert process.wait(timeout=90) == 0, "the background refresh failed"
     status = authoring.item_analysis_status(actor=trainer)
-    assert status.attempts == 5 and not status.refreshing and status.seconds is not None
+    assert status.fresh and status.attempts == 5
+    assert not status.refreshing and status.seconds is not None
     assert item_snapshot.current(agency).stats[two_items[0]].attempts == 4
     assert _attempts_at(agency, two_items[0]) == 4
 

@@ -623,12 +623,7 @@ def test_progress_summarises_the_trainee(bank, world):
     assert progress["focus"]["disqualifiers"] == ["weapon"]
 
 
-def test_clip_bytes_are_a_wav_of_the_opening_and_of_asked_answers(bank, world):
-    from app.audio import speech_available
-
-    ok, why = speech_available()
-    if not ok:
-        pytest.skip(why)
+def test_clip_bytes_are_a_wav_of_the_opening_and_of_asked_answers(bank, world, speech):
     t = world["trainee-a"]
     attempt_id = _start(world, bank)
     opening = practice.clip_bytes(actor=t, attempt_id=attempt_id, item="opening")

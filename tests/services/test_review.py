@@ -458,13 +458,6 @@ def test_empty_agency(database, world):
     assert review.attempts_behind(actor=sup, metric="all").empty
 
 
-def test_dashboard_timings(seeded, world):
-    timings = review.dashboard_timings(world.agencies["a"])
-    assert {"cohort_overview", "error_profile", "confusion_matrix", "timing", "equity_audit",
-            "trainee_detail", "attempt_replay"} <= set(timings)  # fmt: skip
-    assert all(0 <= s < 5 for s in timings.values())
-
-
 def test_actor_for_new_trainee_is_visible(seeded, world, sup):
     # A trainee without attempts still appears (not started), in the agency's list.
     with write_session() as session:

@@ -7,12 +7,13 @@ import json
 import pytest
 from sqlalchemy import text
 
+from app.bench.bulk import build_dataset
+from app.bench.dashboards import dashboard_timings
 from app.core import analytics as an
 from app.errors import NotFound
 from app.services import review
 from app.services.access import Actor
 from app.services.accounts import create_agency
-from app.store.bulk import build_dataset
 from app.store.db import read_session, write_session
 
 
@@ -87,7 +88,7 @@ def test_dashboards_run_on_bulk_data(agency):
     assert rates["attempts"] == 2_000 and 0 < rates["unsafe_rate"] < 0.5
     assert 0 < rates["over_routing_rate"] < 0.5
     assert review.equity_audit(actor=sup).cohort["pairs"] == summary.twin_pairs
-    timings = review.dashboard_timings(agency)
+    timings = dashboard_timings(agency)
     assert set(timings) >= {"cohort_overview", "equity_audit", "attempt_replay"}
 
 

@@ -9,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -39,9 +38,23 @@ def _scenario_row(agency_id: int) -> int:
         return row.id
 
 
-def _drain(proc: subprocess.Popen, lines: list[str]) -> None:
-    for line in proc.stdout:
-        lines.append(line.strip())
+class _Acknowledged:
+    """The keys the writers printed (each after its commit returned), as they arrive."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self._arrived = threading.Condition()
+
+    def drain(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            with self._arrived:
+                self.keys.append(line.strip())
+                self._arrived.notify_all()
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        """Block until ``count`` keys have arrived (False if ``timeout`` passed first)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.keys) >= count, timeout)
 
 
 def test_no_acknowledged_attempt_lost_under_kill_9(sqlite_db, world):
@@ -68,24 +81,20 @@ def test_no_acknowledged_attempt_lost_under_kill_9(sqlite_db, world):
             )
             for i in range(8)
         ]
-        lines: list[str] = []
-
-        readers = [threading.Thread(target=_drain, args=(p, lines), daemon=True) for p in procs]
+        acks = _Acknowledged()
+        readers = [threading.Thread(target=acks.drain, args=(p,), daemon=True) for p in procs]
         for r in readers:
             r.start()
-        # Wait until the writers are writing (start-up is slow on a busy machine),
-        # then kill them at a random moment mid-stream.
-        deadline = time.monotonic() + 60
-        while len(lines) < 16 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(rng.uniform(0.05, 0.5))
+        # Wait until the writers are well under way (start-up is slow on a busy machine),
+        # then kill them mid-stream, after a random number of further commits.
+        acks.wait_for(16 + rng.randint(1, 16), timeout=60)
         for p in procs:
             p.send_signal(signal.SIGKILL)
         for p in procs:
             p.wait()
         for r in readers:
             r.join(5)
-        acknowledged.update(k for k in lines if k)
+        acknowledged.update(k for k in acks.keys if k)
     assert len(acknowledged) > 100, "writers barely ran; the test would prove nothing"
     with read_session() as session:
         stored = set(session.exec(select(Attempt.idempotency_key)).all())

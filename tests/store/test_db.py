@@ -7,7 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
-from app.store.db import get_engine, read_session, write_session
+from app.store import db
+from app.store.db import database_url, get_engine, read_session, use_database, write_session
 from app.store.migrate import has_drift, upgrade_to_head
 from app.store.models import Agency, AuditEntry
 
@@ -56,3 +57,27 @@ def test_audit_log_refuses_update_and_delete(database):
             session.exec(text(statement))
     with read_session() as session:
         assert session.exec(select(AuditEntry.event)).all() == ["test"]
+
+
+def _slugs(url: str | None = None) -> list[str]:
+    with read_session(url) as session:
+        return [a.slug for a in session.exec(select(Agency).order_by(Agency.slug)).all()]
+
+
+def test_use_database_points_the_process_elsewhere_and_back(database, tmp_path):
+    home = database_url()
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    with write_session() as session:
+        session.add(Agency(slug="home", name="Home"))
+    with use_database(other) as url:
+        assert url == other and database_url() == other
+        upgrade_to_head()  # migrations follow too
+        with write_session() as session:
+            session.add(Agency(slug="away", name="Away"))
+        assert _slugs() == ["away"]
+        with use_database(home):  # blocks nest
+            assert _slugs() == ["home"]
+        assert database_url() == other
+    assert database_url() == home
+    assert other not in db._ENGINES  # disposed on the way out: the file can go
+    assert _slugs() == ["home"] and _slugs(other) == ["away"]

@@ -175,13 +175,9 @@ def test_staff_cannot_open_the_call_page(sqlite_db, world):
     assert at.error and "may not" in at.error[0].value
 
 
-def test_caller_audio_autoplays_the_opening_then_each_answer(sqlite_db, world):
-    from app.audio import speech_available
+def test_caller_audio_autoplays_the_opening_then_each_answer(sqlite_db, world, speech):
     from app.ui import call_panel
 
-    ok, why = speech_available()
-    if not ok:
-        pytest.skip(why)
     call_panel._speech_status.clear()
     store(world.agencies["a"], KNIFE_TEXT)
     at = _app(world["trainee-a"])

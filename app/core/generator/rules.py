@@ -38,17 +38,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.core.generator.facts import Facts, signs_of_violence, violence_under_way
-from app.core.protocol import DISPOSITIONS, unmet_demands
+from app.core.protocol import DISPOSITIONS, SCREENED_CHANNELS, unmet_demands
 
-DISQUALIFIER_ORDER = ("weapon", "threat", "medical", "police_only")
 CR = "community_responder"
 CR_POLICE = "community_responder_with_police"
 CR_EMS = "community_responder_with_ems"
 POLICE_EMS = "police_with_ems"
 NO_IN_PERSON = ("phone_resolution", "external_hotline", "embedded_professional", "transfer_988")
-POLICE_ROUTES = frozenset({"police", CR_POLICE, POLICE_EMS})
-# Channels on which the call taker must get the address and a callback number.
-SCREENED_CHANNELS = ("911", "non_emergency")
 # Call types where 988 is acceptable instead of the team when the hotline is closed.
 CRISIS_LINE_TYPES = frozenset({"MENTAL_HEALTH", "SUICIDAL_IDEATION"})
 

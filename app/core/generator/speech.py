@@ -90,11 +90,6 @@ def phone_words(area: str, exchange: str, line: str) -> str:
     return f"{digits_words(area)}, {digits_words(exchange)}, {digits_words(line)}"
 
 
-def phone_digits(area: str, exchange: str, line: str) -> str:
-    """The same number for a screen: "312-555-0142"."""
-    return f"{area}-{exchange}-{line}"
-
-
 def _hour_word(h24: int) -> str:
     h = h24 % 12
     return _ONES[12 if h == 0 else h]

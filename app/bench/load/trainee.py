@@ -1,157 +1,31 @@
-"""Load test: simulated trainees speaking Streamlit's own websocket protocol.
+"""One simulated trainee: a browser tab on Streamlit's websocket, taking calls.
 
-Each simulated trainee behaves like one browser tab on a real ``streamlit run``
-server (loopback only):
-
-* ``GET /`` (keeps any cookie the server or the load balancer sets, as a browser does);
-* a websocket to ``/_stcore/stream`` with the ``streamlit`` subprotocol and a
-  same-origin ``Origin`` header; Streamlit's XSRF token only gates its own
-  ``st.login`` cookie on this socket, which the app does not use, so none is sent;
-* ``BackMsg.rerun_script`` carrying ``ClientState`` (page hash, widget states),
-  then ``ForwardMsg`` until ``script_finished`` — one interaction, timed from
-  send to finish. Widget ids are read from the elements the server sends, like
-  the web client does; values go back as the web client encodes them (text and
-  choice widgets as strings, buttons as triggers, form fields with the submit);
-* while a call is on screen, the clock fragment's ``auto_rerun`` is honoured:
-  a fragment rerun every interval, timed separately ("tick");
-* the caller's audio is fetched over HTTP from the ``/media`` URL (timed as "media").
-
-A trainee logs in once, opens *Take a call*, starts a call, asks questions with a
-think time, marks, submits, reads the feedback and takes the next call, until the
-level's time is up. Levels run one after another on the same logged-in sessions;
-every number is per level. Everything is bounded: a fixed number of trainees, a
-deadline per level and a timeout per interaction.
+See :mod:`app.bench.load` for the protocol and what a trainee does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import re
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from app.bench.stats import percentile, summarize
-
-ERROR_RATE_LIMIT = 0.01  # a level "holds" when p95 <= 1 s and at most 1% of interactions fail
-P95_LIMIT_MS = 1000.0
-QUESTIONS_FIRST = ("weapons", "threats", "medical")
-CALL_TYPES = ("Welfare check", "Mental health crisis", "Disturbance", "Trespass")
-PRIORITIES = ("2", "3")
-MODE_LABELS = ("Guided", "Standard", "Timed")
-ASK_KEY = re.compile(r"^call(\d+)\.ask\.(.+)$")
-STATUS_EARLY = 2  # FINISHED_EARLY_FOR_RERUN: st.rerun() restarted the script; keep reading
-STATUS_COMPILE_ERROR = 1
-
-
-class LoadError(Exception):
-    """One failed interaction (the message says what went wrong)."""
-
-
-@dataclass
-class Widget:
-    kind: str  # the element type: button, checkbox, radio, selectbox, button_group, text_input
-    id: str
-    label: str
-    key: str | None
-    options: list[str] = field(default_factory=list)
-    disabled: bool = False
-    form_id: str = ""
-
-
-@dataclass
-class Sample:
-    level: int
-    kind: str  # connect, login, open, mode, start, ask, mark, submit, next, tick, media
-    ms: float
-    ok: bool
-    error: str = ""
-
-
-@dataclass
-class LoadConfig:
-    base_url: str  # http://127.0.0.1:PORT (a Streamlit server or the load balancer)
-    accounts: Sequence[tuple[str, str]]  # (username, password) of trainee accounts
-    levels: Sequence[int] = (10, 25, 50, 100)
-    duration_s: float = 60.0  # steady state per level
-    think_s: tuple[float, float] = (2.0, 6.0)
-    feedback_s: tuple[float, float] = (3.0, 8.0)  # reading the grade before the next call
-    timeout_s: float = 30.0
-    login_concurrency: int = 2
-    clock: bool = True
-    fetch_media: bool = True
-    seed: int = 0
-
-
-def _widget_from(element) -> Widget | None:
-    kind = element.WhichOneof("type")
-    if kind not in ("button", "checkbox", "radio", "selectbox", "button_group", "text_input"):
-        return None
-    proto = getattr(element, kind)
-    wid = proto.id
-    key = None
-    if wid.startswith("$$ID-"):
-        tail = wid.split("-", 2)[2] if wid.count("-") >= 2 else ""
-        key = None if tail in ("None", "") or tail.startswith("FormSubmitter:") else tail
-    if kind == "button_group":
-        options = [o.content for o in proto.options]
-    elif kind in ("radio", "selectbox"):
-        options = list(proto.options)
-    else:
-        options = []
-    return Widget(
-        kind=kind,
-        id=wid,
-        label=getattr(proto, "label", ""),
-        key=key,
-        options=options,
-        disabled=bool(getattr(proto, "disabled", False)),
-        form_id=getattr(proto, "form_id", ""),
-    )
-
-
-async def http_get(base_url: str, path: str, cookie: str, timeout: float) -> tuple[int, dict, int]:
-    """A minimal HTTP/1.1 GET: (status, headers (lower-case, Set-Cookie joined), body bytes)."""
-    parts = urlsplit(base_url)
-    reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(parts.hostname, parts.port or 80), timeout
-    )
-    try:
-        request = f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n"
-        if cookie:
-            request += f"Cookie: {cookie}\r\n"
-        writer.write((request + "\r\n").encode("latin-1"))
-        await writer.drain()
-        raw = await asyncio.wait_for(reader.read(), timeout)
-    finally:
-        writer.close()
-    head, _, body = raw.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    try:
-        status = int(lines[0].split()[1])
-    except (IndexError, ValueError):
-        raise LoadError(f"bad HTTP response for {path}") from None
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        name = name.strip().lower()
-        if name == "set-cookie" and name in headers:
-            headers[name] += "\n" + value.strip()
-        else:
-            headers[name] = value.strip()
-    return status, headers, len(body)
-
-
-def _cookies_from(set_cookie: str) -> dict[str, str]:
-    jar = {}
-    for line in set_cookie.split("\n"):
-        first = line.split(";", 1)[0]
-        if "=" in first:
-            name, value = first.split("=", 1)
-            jar[name.strip()] = value.strip()
-    return jar
+from app.bench.load.wire import (
+    ASK_KEY,
+    CALL_TYPES,
+    MODE_LABELS,
+    PRIORITIES,
+    QUESTIONS_FIRST,
+    STATUS_COMPILE_ERROR,
+    STATUS_EARLY,
+    LoadConfig,
+    LoadError,
+    Sample,
+    Widget,
+    _cookies_from,
+    _widget_from,
+    http_get,
+)
 
 
 class SimTrainee:
@@ -508,176 +382,3 @@ class SimTrainee:
             await self.step(deadline)
         if self.media_tasks:
             await asyncio.gather(*self.media_tasks, return_exceptions=True)
-
-
-@dataclass
-class LevelResult:
-    level: int
-    active: int  # trainees still connected at the end
-    interactions: dict
-    by_kind: dict
-    errors: int
-    error_examples: list[str]
-    throughput_per_s: float
-    duration_s: float
-    server_cpu_s: float | None = None
-    client_cpu_s: float | None = None
-    server_rss_mb: float | None = None  # memory of the server processes at the level's end
-
-    @property
-    def holds(self) -> bool:
-        n = self.interactions["n"] or 0
-        p95 = self.interactions["p95"]
-        return (
-            n > 0
-            and p95 is not None
-            and p95 <= P95_LIMIT_MS
-            and self.errors <= ERROR_RATE_LIMIT * max(n, 1)
-        )
-
-    def as_dict(self) -> dict:
-        return {
-            "level": self.level,
-            "active": self.active,
-            "p50_ms": self.interactions["p50"],
-            "p95_ms": self.interactions["p95"],
-            "max_ms": self.interactions["max"],
-            "interactions": self.interactions["n"],
-            "errors": self.errors,
-            "error_examples": self.error_examples,
-            "throughput_per_s": round(self.throughput_per_s, 1),
-            "seconds": round(self.duration_s, 1),
-            "server_cpu_percent": None
-            if self.server_cpu_s is None
-            else round(100 * self.server_cpu_s / max(self.duration_s, 1e-9)),
-            "client_cpu_percent": None
-            if self.client_cpu_s is None
-            else round(100 * self.client_cpu_s / max(self.duration_s, 1e-9)),
-            "server_rss_mb": self.server_rss_mb,
-            "by_kind": self.by_kind,
-            "holds": self.holds,
-        }
-
-
-INTERACTIONS = ("open", "mode", "start", "ask", "mark", "submit")
-
-
-def summarize_level(level: int, samples: list[Sample], active: int, seconds: float) -> LevelResult:
-    mine = [s for s in samples if s.level == level]
-    main = [s for s in mine if s.kind in INTERACTIONS]
-    by_kind = {}
-    for kind in sorted({s.kind for s in mine}):
-        values = [s.ms for s in mine if s.kind == kind and s.ok]
-        by_kind[kind] = {
-            **summarize(values),
-            "errors": sum(1 for s in mine if s.kind == kind and not s.ok),
-        }
-    failed = [s for s in mine if not s.ok]
-    examples = sorted({f"{s.kind}: {s.error}" for s in failed})[:5]
-    return LevelResult(
-        level=level,
-        active=active,
-        interactions=summarize([s.ms for s in main if s.ok]),
-        by_kind=by_kind,
-        errors=len(failed),
-        error_examples=examples,
-        throughput_per_s=len(main) / seconds if seconds > 0 else 0.0,
-        duration_s=seconds,
-    )
-
-
-async def run_load(
-    cfg: LoadConfig,
-    progress: Callable[[str], None] | None = None,
-    server_cpu: Callable[[], float] | None = None,
-    server_rss: Callable[[], float] | None = None,
-) -> dict:
-    """Log in max(levels) trainees, then run each level; returns the figures as a dict.
-
-    ``server_cpu()`` (CPU seconds used so far by the server processes) lets each level
-    report how busy the server was; the simulated clients' own CPU is reported too.
-    """
-    say = progress or (lambda _msg: None)
-    levels = sorted(set(cfg.levels))
-    need = max(levels)
-    if len(cfg.accounts) < need:
-        raise ValueError(f"the load test needs {need} trainee accounts, got {len(cfg.accounts)}")
-    rng = random.Random(cfg.seed)
-    trainees = [
-        SimTrainee(cfg, user, password, random.Random(rng.random()))
-        for user, password in cfg.accounts[:need]
-    ]
-    gate = asyncio.Semaphore(max(1, cfg.login_concurrency))
-
-    async def login(t: SimTrainee) -> bool:
-        async with gate:
-            return await t.login()
-
-    say(f"logging in {need} simulated trainees")
-    started = time.perf_counter()
-    ok = await asyncio.gather(*(login(t) for t in trainees))
-    login_seconds = time.perf_counter() - started
-    samples: list[Sample] = []
-    results = []
-    try:
-        for level in levels:
-            group = [t for t, good in zip(trainees, ok, strict=True) if good and t.alive][:level]
-            say(f"load: {level} concurrent trainees for {cfg.duration_s:.0f} s")
-            began = time.monotonic()
-            cpu_before = server_cpu() if server_cpu else 0.0
-            client_before = time.process_time()
-            deadline = began + cfg.duration_s
-            await asyncio.gather(*(t.run_level(level, deadline) for t in group))
-            seconds = time.monotonic() - began
-            server_s = (server_cpu() - cpu_before) if server_cpu else None
-            client_s = time.process_time() - client_before
-            for t in trainees:
-                samples.extend(s for s in t.samples if s.level == level)
-            result = summarize_level(level, samples, sum(1 for t in group if t.alive), seconds)
-            if len(group) < level:
-                result.error_examples.insert(0, f"only {len(group)} of {level} trainees logged in")
-                result.errors += level - len(group)
-            result.server_cpu_s = server_s
-            result.client_cpu_s = client_s
-            result.server_rss_mb = server_rss() if server_rss else None
-            results.append(result)
-            say(
-                f"  {level:>4} trainees: p50 {result.interactions['p50']} ms, "
-                f"p95 {result.interactions['p95']} ms, errors {result.errors}"
-            )
-            await asyncio.sleep(1.0)
-    finally:
-        await asyncio.gather(*(t.close() for t in trainees))
-    logins = [s for t in trainees for s in t.samples if s.level == 0]
-    login_ok = [s.ms for s in logins if s.kind == "login" and s.ok]
-    holding = [r.level for r in results if r.holds]
-    # The largest level that holds, provided every smaller level held too.
-    best = 0
-    for r in results:
-        if not r.holds:
-            break
-        best = r.level
-    return {
-        "levels": [r.as_dict() for r in results],
-        "max_sessions_p95_1s": best,
-        "levels_holding": holding,
-        "login": {
-            **summarize(login_ok),
-            "errors": sum(1 for s in logins if not s.ok),
-            "error_examples": sorted({f"{s.kind}: {s.error}" for s in logins if not s.ok})[:5],
-            "seconds_for_all": round(login_seconds, 1),
-        },
-        "config": {
-            "levels": levels,
-            "duration_s": cfg.duration_s,
-            "think_s": list(cfg.think_s),
-            "feedback_s": list(cfg.feedback_s),
-            "timeout_s": cfg.timeout_s,
-            "clock": cfg.clock,
-            "fetch_media": cfg.fetch_media,
-        },
-    }
-
-
-def p95_of(samples: Sequence[float]) -> float | None:
-    return percentile(samples, 95)

@@ -1,0 +1,78 @@
+"""How long each supervisor dashboard view takes for one agency (``python -m app bench``).
+
+Calls the review service (:mod:`app.services.review`) as a supervisor would, on the
+configured database.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlmodel import select
+
+from app.services import review
+from app.services.access import Actor
+from app.store.db import read_session
+from app.store.models import User
+
+
+def dashboard_timings(agency_id: int) -> dict[str, float]:
+    """Seconds each dashboard view takes for one agency (for ``python -m app bench``).
+
+    Runs on the configured database as a supervisor of that agency (the first
+    active one, else a stand-in read-only actor). Read-only: no note is written.
+    """
+    with read_session() as session:
+        sup = session.exec(
+            select(User.id, User.username, User.display_name)
+            .where(User.agency_id == agency_id)
+            .where(User.role == "supervisor")
+            .where(User.is_active == True)  # noqa: E712
+            .order_by(User.id)
+            .limit(1)
+        ).all()
+    if sup:
+        actor = Actor(user_id=sup[0][0], agency_id=agency_id, role="supervisor",
+                      username=sup[0][1], display_name=sup[0][2])  # fmt: skip
+    else:
+        actor = Actor(user_id=0, agency_id=agency_id, role="supervisor", username="bench")
+    timings: dict[str, float] = {}
+
+    def timed(name: str, call: Callable[[], object]) -> object:
+        start = time.perf_counter()
+        result = call()
+        timings[name] = round(time.perf_counter() - start, 3)
+        return result
+
+    overview = timed("cohort_overview", lambda: review.cohort_overview(actor=actor))
+    timed("error_profile", lambda: review.error_profile(actor=actor))
+    timed("confusion_matrix", lambda: review.confusion_matrix(actor=actor))
+    timed("timing", lambda: review.timing(actor=actor))
+    timed("equity_audit", lambda: review.equity_audit(actor=actor))
+    table = overview.trainees
+    if len(table) and table["attempts"].max() > 0:
+        busiest = int(table.sort_values("attempts").iloc[-1]["user_id"])
+        detail = timed(
+            "trainee_detail", lambda: review.trainee_detail(actor=actor, trainee_id=busiest)
+        )
+        if len(detail.attempts):
+            first = int(detail.attempts.iloc[0]["attempt_id"])
+            timed("attempt_replay", lambda: review.attempt_replay(actor=actor, attempt_id=first))
+    timed(
+        "attempts_behind(missed)",
+        lambda: review.attempts_behind(
+            actor=actor, metric="missed", where={"disqualifier": "weapon"}
+        ),
+    )
+    timed(
+        "attempts_behind(route)",
+        lambda: review.attempts_behind(
+            actor=actor, metric="route", where={"expert": "police", "chosen": "ems"}
+        ),
+    )
+    timed(
+        "attempts_behind(over_limit)",
+        lambda: review.attempts_behind(actor=actor, metric="over_limit"),
+    )
+    return timings

@@ -1,0 +1,225 @@
+"""The equity audit on counterfactual twins: does the route to police follow a detail
+that must not matter?"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+from scipy.special import stdtrit
+
+# No flag on too little evidence: a trainee needs this many twin pairs before they can be
+# flagged, and the cohort this many pairs from this many different trainees (the cohort
+# interval treats trainees as clusters, so few trainees mean few independent units).
+MIN_PAIRS_FOR_EQUITY_FLAG = 10
+MIN_PAIRS_FOR_COHORT_FLAG = 30
+MIN_TRAINEES_FOR_EQUITY_FLAG = 10
+
+
+def t_critical95(df: float) -> float:
+    """The two-sided 95 % critical value of Student's t: the 0.975 quantile, exact for any
+    number of degrees of freedom (infinite below one)."""
+    if not df >= 1:  # also NaN
+        return math.inf
+    # stdtrit is the inverse t distribution that scipy.stats.t.ppf calls, without the
+    # import time of scipy.stats.
+    return float(stdtrit(df, 0.975))
+
+
+def sign_test_p(positive: int, negative: int) -> float:
+    """Exact two-sided sign test (McNemar's exact test on the discordant pairs).
+
+    Twice the smaller binomial tail with p = 1/2, at most 1 — what
+    ``scipy.stats.binomtest(positive, positive + negative).pvalue`` gives, worked out
+    here in whole numbers and divided once.
+    """
+    n = positive + negative
+    if n == 0:
+        return 1.0
+    k = min(positive, negative)
+    term, tail = 1, 1  # C(n, 0)
+    for i in range(k):
+        term = term * (n - i) // (i + 1)  # C(n, i + 1), exact
+        tail += term
+    return min(1.0, 2 * tail / 2**n)
+
+
+@dataclass(frozen=True)
+class PairedCI:
+    n: int
+    mean: float | None
+    low: float | None
+    high: float | None
+    se: float | None
+
+    @property
+    def excludes_zero(self) -> bool:
+        return self.low is not None and (self.low > 0 or self.high < 0)
+
+
+def paired_ci(diffs: Sequence[float], clusters: Sequence[object] | None = None) -> PairedCI:
+    """Mean of paired differences with a 95 % confidence interval.
+
+    Without ``clusters``: the t interval mean ± t(n-1) · sd / sqrt(n). With
+    ``clusters`` (the trainee of each pair): the cluster-robust standard error
+    sqrt(G/(G-1) · Σ_g (Σ_{i in g} (d_i - mean))²) / n and t(G-1), because pairs
+    from the same trainee are not independent. When every trainee contributes one
+    pair (G = n) the two are the same interval: n/(n-1) · Σ(d_i - mean)² / n² = sd² / n.
+    t(df) is always the exact 0.975 quantile of Student's t (:func:`t_critical95`),
+    never the normal 1.96, whatever df.
+    """
+    n = len(diffs)
+    if n == 0:
+        return PairedCI(0, None, None, None, None)
+    mean = sum(diffs) / n
+    if clusters is None:
+        if n < 2:
+            return PairedCI(n, mean, None, None, None)
+        var = sum((d - mean) ** 2 for d in diffs) / (n - 1)
+        se = math.sqrt(var / n)
+        t = t_critical95(n - 1)
+    else:
+        sums: dict[object, float] = {}
+        for d, g in zip(diffs, clusters, strict=True):
+            sums[g] = sums.get(g, 0.0) + (d - mean)
+        groups = len(sums)
+        if groups < 2:
+            return PairedCI(n, mean, None, None, None)
+        se = math.sqrt(groups / (groups - 1) * sum(s * s for s in sums.values())) / n
+        t = t_critical95(groups - 1)
+    return PairedCI(n, mean, mean - t * se, mean + t * se, se)
+
+
+def twin_pairs(cells: pd.DataFrame) -> pd.DataFrame:
+    """Counterfactual twin pairs a trainee took both variants of.
+
+    ``cells``: ``user_id``, ``twin_group``, ``twin_variant`` (``a``/``b``),
+    ``attempts``, ``police`` (attempts routed to a route of
+    :data:`~app.core.analytics.POLICE_ROUTES`). A variant taken more than once counts as the
+    share of its attempts sent to police. Returns ``user_id``, ``twin_group``,
+    ``police_a``, ``police_b``, ``diff`` (= police_a - police_b).
+    """
+    columns = ["user_id", "twin_group", "police_a", "police_b", "diff"]
+    if cells is None or cells.empty:
+        return pd.DataFrame(columns=columns)
+    cells = cells[cells["twin_variant"].isin(["a", "b"]) & (cells["attempts"] > 0)]
+    grouped = cells.groupby(["user_id", "twin_group", "twin_variant"])[["attempts", "police"]].sum()
+    share = (grouped["police"] / grouped["attempts"]).unstack("twin_variant")
+    for variant in ("a", "b"):
+        if variant not in share:
+            share[variant] = float("nan")
+    share = share.dropna(subset=["a", "b"]).reset_index()
+    share = share.rename(columns={"a": "police_a", "b": "police_b"})
+    share["diff"] = share["police_a"] - share["police_b"]
+    return share[columns].sort_values(["user_id", "twin_group"]).reset_index(drop=True)
+
+
+@dataclass
+class EquityAudit:
+    per_trainee: pd.DataFrame
+    cohort: dict = field(default_factory=dict)
+
+
+def equity_audit(
+    pairs: pd.DataFrame,
+    *,
+    min_pairs: int = MIN_PAIRS_FOR_EQUITY_FLAG,
+    min_pairs_cohort: int = MIN_PAIRS_FOR_COHORT_FLAG,
+    min_trainees_cohort: int = MIN_TRAINEES_FOR_EQUITY_FLAG,
+    alpha: float = 0.05,
+) -> EquityAudit:
+    """Does routing to police differ between the two variants of the same call?
+
+    Twin scenarios are the same call with one detail changed that must not
+    change the route (for example who the caller or the person described is).
+    For each pair (one trainee, both variants of one twin group)
+    ``diff = police_a - police_b`` (+1: only variant a went to police).
+
+    Intervals are cut to [-1, 1], the range a difference of shares can take.
+
+    Per trainee: mean diff with a t interval over their pairs, the exact sign
+    test (McNemar's exact test: discordant pairs a-only vs b-only), and a flag
+    when the trainee has at least ``min_pairs`` pairs (default
+    :data:`MIN_PAIRS_FOR_EQUITY_FLAG` = 10), the 95 % interval excludes 0 and the
+    sign test agrees (p < alpha) — the second test keeps a trainee whose few pairs
+    all differ the same way (zero spread, so a zero-width interval) from being
+    flagged on too little evidence.
+
+    Cohort: mean over all pairs with a cluster-robust interval (trainees as
+    clusters); flagged when it has at least ``min_pairs_cohort`` pairs (default
+    :data:`MIN_PAIRS_FOR_COHORT_FLAG` = 30) from at least ``min_trainees_cohort``
+    trainees (default :data:`MIN_TRAINEES_FOR_EQUITY_FLAG` = 10) and the interval
+    excludes 0. ``cohort["judged"]`` says whether those minimums are met; below them
+    the interval is still given but no flag can be raised. Every t value is the exact
+    Student quantile (:func:`t_critical95`).
+    """
+    columns = [
+        "user_id",
+        "pairs",
+        "mean_diff",
+        "low",
+        "high",
+        "a_only",
+        "b_only",
+        "p_value",
+        "flagged",
+    ]
+    if pairs is not None and not pairs.empty:
+        diffs = pairs[["user_id", "diff"]].astype({"diff": float})
+        diffs["a_only"] = (diffs["diff"] > 0).astype(int)
+        diffs["b_only"] = (diffs["diff"] < 0).astype(int)
+        grouped = diffs.groupby("user_id", sort=True)
+        per_trainee = pd.DataFrame(
+            {
+                "pairs": grouped["diff"].size(),
+                "mean_diff": grouped["diff"].mean(),
+                "sd": grouped["diff"].std(ddof=1),
+                "a_only": grouped["a_only"].sum(),
+                "b_only": grouped["b_only"].sum(),
+            }
+        ).reset_index()
+        # The same t interval as paired_ci, computed for every trainee at once.
+        df = per_trainee["pairs"].astype(float) - 1
+        t = pd.Series(stdtrit(df.where(df >= 1), 0.975), index=per_trainee.index)
+        half = t * per_trainee["sd"] / per_trainee["pairs"].pow(0.5)
+        # A difference of shares lies in [-1, 1]; the interval is cut to that range.
+        per_trainee["low"] = (per_trainee["mean_diff"] - half).clip(lower=-1.0)
+        per_trainee["high"] = (per_trainee["mean_diff"] + half).clip(upper=1.0)
+        p_of: dict[tuple[int, int], float] = {}
+        per_trainee["p_value"] = [
+            p_of.setdefault((a, b), sign_test_p(a, b))
+            for a, b in zip(per_trainee["a_only"], per_trainee["b_only"], strict=True)
+        ]
+        excludes = (per_trainee["low"] > 0) | (per_trainee["high"] < 0)
+        per_trainee["flagged"] = (
+            (per_trainee["pairs"] >= min_pairs) & excludes & (per_trainee["p_value"] < alpha)
+        )
+        per_trainee = per_trainee[columns]
+    else:
+        per_trainee = pd.DataFrame(columns=columns)
+    if pairs is None or pairs.empty:
+        cohort_ci = PairedCI(0, None, None, None, None)
+        trainees = 0
+    else:
+        cohort_ci = paired_ci(pairs["diff"].astype(float).tolist(), pairs["user_id"].tolist())
+        trainees = int(pairs["user_id"].nunique())
+    judged = cohort_ci.n >= min_pairs_cohort and trainees >= min_trainees_cohort
+    cohort = {
+        "pairs": cohort_ci.n,
+        "trainees": trainees,
+        "mean_diff": cohort_ci.mean,
+        "low": None if cohort_ci.low is None else max(-1.0, cohort_ci.low),
+        "high": None if cohort_ci.high is None else min(1.0, cohort_ci.high),
+        "judged": bool(judged),
+        "flagged": bool(judged and cohort_ci.excludes_zero),
+        "min_pairs": min_pairs,
+        "min_pairs_cohort": min_pairs_cohort,
+        "min_trainees_cohort": min_trainees_cohort,
+        "trainees_flagged": int(per_trainee["flagged"].sum()) if len(per_trainee) else 0,
+        "trainees_tested": int((per_trainee["pairs"] >= min_pairs).sum())
+        if len(per_trainee)
+        else 0,
+    }
+    return EquityAudit(per_trainee=per_trainee, cohort=cohort)

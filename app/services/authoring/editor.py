@@ -1,0 +1,323 @@
+"""The scenario editor: open a version, check a text live, save it (with versioning and
+a guard against overwriting someone else's save), diff versions, start a new scenario."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from app.core import grading
+from app.core.generator.dump import dump_scenario
+from app.core.scenario import parse_scenario
+from app.core.scenario_diff import ScenarioDiff, diff_texts
+from app.errors import NotFound, UserError
+from app.services.access import Actor, require
+from app.services.authoring.common import (
+    NEW_SCENARIO_ID,
+    _attempt_counts,
+    _problem_dict,
+    _protocol,
+    problem_line,
+)
+from app.services.bank import ImportRejected, content_hash, store_scenario
+from app.services.scope import actor_agency, agency_protocol, agency_scenario
+from app.store.db import read_session, write_session
+from app.store.models import ScenarioVersion
+
+# ------------------------------------------------------------------ the editor
+
+
+def scenario_choices(*, actor: Actor) -> list[dict]:
+    """The current version of every scenario (for the editor's picker)."""
+    require(actor, "author_scenarios")
+    with read_session() as session:
+        rows = session.exec(
+            select(
+                ScenarioVersion.id,
+                ScenarioVersion.scenario_key,
+                ScenarioVersion.title,
+                ScenarioVersion.status,
+                ScenarioVersion.version,
+            )
+            .where(ScenarioVersion.agency_id == actor.agency_id)
+            .where(ScenarioVersion.is_current == True)  # noqa: E712
+            .order_by(ScenarioVersion.scenario_key)
+        ).all()
+    return [
+        {"version_id": i, "key": k, "title": t, "status": s, "version": v} for i, k, t, s, v in rows
+    ]
+
+
+def _version_rows(session: Session, actor: Actor, key: str) -> list[dict]:
+    rows = session.exec(
+        select(ScenarioVersion)
+        .where(ScenarioVersion.agency_id == actor.agency_id)
+        .where(ScenarioVersion.scenario_key == key)
+        .order_by(col(ScenarioVersion.version).desc(), col(ScenarioVersion.id).desc())
+    ).all()
+    counts = _attempt_counts(session, actor.agency_id, [r.id for r in rows])
+    return [
+        {
+            "version_id": r.id,
+            "version": r.version,
+            "status": r.status,
+            "current": r.is_current,
+            "source": r.source,
+            "attempts": counts.get(r.id, 0),
+            "created_at": r.created_at,
+        }
+        for r in rows
+    ]
+
+
+def load_scenario(*, actor: Actor, version_id: int) -> dict:
+    """One version with its YAML text, status, attempt count and the list of versions."""
+    require(actor, "author_scenarios")
+    with read_session() as session:
+        row = agency_scenario(session, actor, version_id)
+        versions = _version_rows(session, actor, row.scenario_key)
+    attempts = next(v["attempts"] for v in versions if v["version_id"] == row.id)
+    return {
+        "version_id": row.id,
+        "key": row.scenario_key,
+        "version": row.version,
+        "title": row.title,
+        "status": row.status,
+        "source": row.source,
+        "current": row.is_current,
+        "yaml_text": row.yaml_text,
+        "data": row.data,
+        "attempts": attempts,
+        "versions": versions,
+    }
+
+
+def version_diff(*, actor: Actor, old_version_id: int, new_version_id: int) -> ScenarioDiff:
+    """The unified diff between two versions' YAML text (both of the actor's agency)."""
+    require(actor, "author_scenarios")
+    with read_session() as session:
+        old = agency_scenario(session, actor, old_version_id)
+        new = agency_scenario(session, actor, new_version_id)
+    return diff_texts(
+        old.yaml_text,
+        new.yaml_text,
+        f"{old.scenario_key} version {old.version}",
+        f"{new.scenario_key} version {new.version}",
+    )
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The editor's live check of a YAML text."""
+
+    data: dict | None
+    problems: list[dict]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p["severity"] == "error")
+
+    @property
+    def lines(self) -> list[str]:
+        return [problem_line(p) for p in self.problems]
+
+
+def validate_text(*, actor: Actor, text: str, filename: str = "scenario.yaml") -> Validation:
+    """Validate a scenario text against the agency's protocol: data and every problem."""
+    require(actor, "author_scenarios")
+    protocol, _ = _protocol(actor)
+    data, problems = parse_scenario(text, filename, protocol)
+    return Validation(data, [_problem_dict(p) for p in problems])
+
+
+def scenario_checks(*, actor: Actor, data: Mapping) -> list[dict]:
+    """Each of the scenario's ``checks`` graded by the key: what it expects and gets."""
+    require(actor, "author_scenarios")
+    protocol, _ = _protocol(actor)
+    out = []
+    for index, check in enumerate(data.get("checks") or [], start=1):
+        model = check.get("model") or grading.DEFAULT_MODEL
+        entry = {
+            "check": index,
+            "model": model,
+            "answer": check.get("answer") or {},
+            "expect": check.get("expect") or {},
+        }
+        try:
+            result = grading.grade(data, entry["answer"], model, protocol)
+        except grading.GradingError as exc:
+            out.append({**entry, "ok": False, "result": None, "differences": [str(exc)]})
+            continue
+        differences = grading.check_matches(result, entry["expect"])
+        out.append(
+            {
+                **entry,
+                "ok": not differences,
+                "result": {
+                    "score": result["score"],
+                    "passed": result["passed"],
+                    "critical": result["critical"],
+                    "errors": result["errors"],
+                },
+                "differences": differences,
+            }
+        )
+    return out
+
+
+class EditConflict(UserError):
+    """Someone saved the scenario after this editor opened it; nothing was stored."""
+
+
+def save_scenario(
+    *,
+    actor: Actor,
+    text: str,
+    key: str | None = None,
+    filename: str = "scenario.yaml",
+    based_on: str | None = None,
+) -> dict:
+    """Validate and store a scenario text; returns ``{version_id, key, version, outcome}``.
+
+    ``key`` is the id of the scenario being edited (its id may not change); without it
+    the text is a new scenario, stored as a draft, and its id must be new. ``outcome``:
+    ``created``, ``new_version`` (the old version has attempts), ``updated`` (in place)
+    or ``unchanged``. ``based_on``: the content hash of the text the editor started
+    from; when the current version is no longer that text, :class:`EditConflict` is
+    raised rather than overwriting someone else's save.
+    """
+    require(actor, "author_scenarios")
+    with write_session() as session:
+        agency = actor_agency(session, actor)
+        data, problems = parse_scenario(text, filename, agency_protocol(agency))
+        errors = [p for p in problems if p.is_error]
+        if data is None or errors:
+            raise ImportRejected([problem_line(_problem_dict(p)) for p in errors])
+        exists = session.exec(
+            select(ScenarioVersion.id)
+            .where(ScenarioVersion.agency_id == actor.agency_id)
+            .where(ScenarioVersion.scenario_key == data["id"])
+        ).first()
+        if key is None and exists is not None:
+            raise UserError(
+                f"A scenario with id '{data['id']}' already exists; choose another id "
+                "or open that scenario to edit it."
+            )
+        if key is not None:
+            if data["id"] != key:
+                raise UserError(
+                    f"The id changed from '{key}' to '{data['id']}'. Keep the id when editing; "
+                    "to make a copy, start a new scenario."
+                )
+            if exists is None:
+                raise NotFound("There is no such scenario in your agency's bank.")
+            if based_on is not None:
+                _check_not_overtaken(session, actor, key, based_on, text)
+            bumped = _bump_version(session, actor, data, text)
+            if bumped is not None:
+                data, _ = parse_scenario(bumped, filename, agency_protocol(agency))
+                text = bumped
+        row, outcome = store_scenario(
+            session=session,
+            agency_id=actor.agency_id,
+            data=data,
+            text=text,
+            source="authored",
+            status="draft" if key is None else "published",  # "published" keeps the status
+            created_by=actor.user_id,
+        )
+        return {
+            "version_id": row.id,
+            "key": row.scenario_key,
+            "version": row.version,
+            "status": row.status,
+            "outcome": outcome,
+        }
+
+
+def _check_not_overtaken(
+    session: Session, actor: Actor, key: str, based_on: str, text: str
+) -> None:
+    # Locks the current version's row on PostgreSQL (SQLite's BEGIN IMMEDIATE already
+    # lets one writer in at a time), so two saves cannot both pass the check.
+    current = session.exec(
+        select(ScenarioVersion)
+        .where(ScenarioVersion.agency_id == actor.agency_id)
+        .where(ScenarioVersion.scenario_key == key)
+        .where(ScenarioVersion.is_current == True)  # noqa: E712
+        .with_for_update()
+    ).first()
+    if current is None or current.content_hash in (based_on, content_hash(text)):
+        return
+    raise EditConflict(
+        f"Someone saved this scenario (now version {current.version}) after you opened it, "
+        "so your save would undo their change. Nothing was saved and your text is still "
+        "here: copy what you need, open the scenario again to see theirs, and save again."
+    )
+
+
+_VERSION_LINE = re.compile(r"^version:[ \t]*\d+[ \t]*(?=#|$)", re.MULTILINE)
+
+
+def _bump_version(session: Session, actor: Actor, data: dict, text: str) -> str | None:
+    """The text with ``version:`` raised above the current version, when saving it makes a
+    new version (the current one has attempts) and the author has not bumped it already.
+    None when nothing needs to change."""
+    current = session.exec(
+        select(ScenarioVersion)
+        .where(ScenarioVersion.agency_id == actor.agency_id)
+        .where(ScenarioVersion.scenario_key == data["id"])
+        .where(ScenarioVersion.is_current == True)  # noqa: E712
+    ).first()
+    if current is None or current.content_hash == content_hash(text):
+        return None
+    if int(data.get("version") or 1) > current.version:
+        return None
+    if not _attempt_counts(session, actor.agency_id, [current.id]).get(current.id):
+        return None
+    bumped, n = _VERSION_LINE.subn(f"version: {current.version + 1}", text, count=1)
+    return bumped if n else None
+
+
+def new_scenario_text(*, actor: Actor) -> str:
+    """A valid starting text for a new scenario (a draft until it is published)."""
+    require(actor, "author_scenarios")
+    data = {
+        "format": 1,
+        "id": NEW_SCENARIO_ID,
+        "version": 1,
+        "title": "A new call",
+        "module": "real-time-screening",
+        "difficulty": 2,
+        "tags": [],
+        "call": {
+            "channel": "911",
+            "time": "14:00",
+            "initial_call_type": "WELFARE_CHECK",
+            "location": "Bench outside the public library",
+            "caller": {"role": "library staff", "relation": "professional"},
+            "opening": "There's a man asleep on the bench out front and he won't wake up "
+            "when I call to him.",
+            "exchanges": [
+                {"ask": "weapons", "answer": "No, nothing like that."},
+                {"ask": "threats", "answer": "No, he's just lying there."},
+                {"ask": "medical", "answer": "He's breathing, I can see his chest move."},
+            ],
+            "context": {"responders_available": True},
+        },
+        "expert": {
+            "disqualifiers": [],
+            "call_type": "WELFARE_CHECK",
+            "priority": 3,
+            "disposition": "community_responder",
+            "acceptable": [],
+            "unsafe": [],
+            "required_questions": ["weapons", "threats", "medical"],
+            "evidence": {},
+            "rationale": "Write why this is the right route.",
+        },
+    }
+    return dump_scenario(data)

@@ -1,0 +1,184 @@
+"""The agency protocol: dispatch model, eligible call types, hotline hours, own questions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlmodel import select
+
+from app.core.protocol import DISPATCH_MODELS, default_protocol, load_protocol
+from app.core.scenario import parse_scenario
+from app.errors import UserError
+from app.services.access import Actor, require
+from app.services.scope import actor_agency, agency_protocol
+from app.store.db import read_session, write_session
+from app.store.models import Agency, ScenarioVersion
+
+# ------------------------------------------------------------------ the agency protocol
+
+
+def _hours_text(hours: tuple[int, int] | None) -> str:
+    if hours is None:
+        return "24/7"
+    start, end = hours
+
+    def hhmm(minutes: int) -> str:
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+    return f"{hhmm(start)}-{hhmm(end)}"
+
+
+def _protocol_settings(agency: Agency) -> dict:
+    protocol = agency_protocol(agency)
+    base = default_protocol()
+    overrides = agency.protocol_overrides or {}
+    extra = [
+        {"id": q.id, "text": q.text, "default_answer": q.default_answer}
+        for q in protocol.questions.values()
+        if q.id not in base.questions
+    ]
+    return {
+        "agency": agency.name,
+        "dispatch_model": agency.dispatch_model,
+        "models": {m.code: m.label for m in protocol.models.values()},
+        "hotline_hours": _hours_text(protocol.hotline_hours),
+        "call_types": [
+            {
+                "code": c.code,
+                "label": c.label,
+                "group": c.group,
+                "eligible": c.eligible,
+                "default_eligible": base.call_types[c.code].eligible
+                if c.code in base.call_types
+                else None,
+            }
+            for c in protocol.call_types.values()
+        ],
+        "extra_questions": extra,
+        "overrides": overrides,
+    }
+
+
+def protocol_settings(*, actor: Actor) -> dict:
+    """The agency's dispatch model, eligible call types, hotline hours and own questions."""
+    require(actor, "edit_protocol")
+    with read_session() as session:
+        return _protocol_settings(actor_agency(session, actor))
+
+
+def build_overrides(
+    current: Mapping | None,
+    *,
+    dispatch_model: str,
+    eligible: Iterable[str],
+    hotline_hours: str,
+    extra_questions: Sequence[Mapping],
+) -> dict:
+    """New protocol overrides from the form, keeping every other part of ``current``.
+
+    Eligibility is written only where it differs from the default protocol (an agency's
+    own call types always carry it); extra questions replace the agency's earlier ones
+    (rewordings of default questions are kept).
+    """
+    base = default_protocol()
+    overrides = json.loads(json.dumps(dict(current or {})))  # a deep, plain copy
+    if dispatch_model not in DISPATCH_MODELS:
+        raise UserError(f"Unknown dispatch model '{dispatch_model}'.")
+    overrides["dispatch_model"] = dispatch_model
+    overrides["hotline_hours"] = str(hotline_hours or "").strip() or "24/7"
+    wanted = set(eligible)
+    call_types = dict(overrides.get("call_types") or {})
+    own_codes = set(call_types) - set(base.call_types)
+    unknown = wanted - set(base.call_types) - own_codes
+    if unknown:
+        raise UserError(f"Unknown call type(s): {', '.join(sorted(unknown))}.")
+    for code in list(base.call_types) + sorted(own_codes):
+        spec = dict(call_types.get(code) or {})
+        default = base.call_types[code].eligible if code in base.call_types else None
+        if code in wanted and default is not True:
+            spec["eligible"] = True
+        elif code not in wanted and default is not False:
+            spec["eligible"] = False
+        else:
+            spec.pop("eligible", None)
+        if spec:
+            call_types[code] = spec
+        else:
+            call_types.pop(code, None)
+    if call_types:
+        overrides["call_types"] = call_types
+    else:
+        overrides.pop("call_types", None)
+    questions = {
+        qid: spec
+        for qid, spec in dict(overrides.get("questions") or {}).items()
+        if qid in base.questions
+    }
+    for item in extra_questions:
+        qid = str(item.get("id") or "").strip()
+        text = " ".join(str(item.get("text") or "").split())
+        answer = " ".join(str(item.get("default_answer") or "").split())
+        if not qid and not text:
+            continue
+        if not qid or not text:
+            raise UserError("Each extra question needs an id and its wording.")
+        if qid in base.questions:
+            raise UserError(f"'{qid}' is a default question; choose another id.")
+        if qid in questions:
+            raise UserError(f"The question id '{qid}' is used twice.")
+        questions[qid] = {"text": text, **({"default_answer": answer} if answer else {})}
+    if questions:
+        overrides["questions"] = questions
+    else:
+        overrides.pop("questions", None)
+    return overrides
+
+
+def save_protocol(
+    *,
+    actor: Actor,
+    dispatch_model: str,
+    eligible: Iterable[str],
+    hotline_hours: str,
+    extra_questions: Sequence[Mapping] = (),
+) -> dict:
+    """Validate the agency's protocol changes with ``load_protocol`` and save them."""
+    require(actor, "edit_protocol")
+    with write_session() as session:
+        agency = actor_agency(session, actor)
+        overrides = build_overrides(
+            agency.protocol_overrides,
+            dispatch_model=dispatch_model,
+            eligible=eligible,
+            hotline_hours=hotline_hours,
+            extra_questions=extra_questions,
+        )
+        load_protocol(overrides)  # raises ProtocolError (a UserError) with one plain line
+        agency.protocol_overrides = overrides
+        agency.dispatch_model = dispatch_model
+        session.add(agency)
+        session.flush()
+        return _protocol_settings(agency)
+
+
+def protocol_impact(*, actor: Actor, limit: int = 50) -> list[str]:
+    """Current scenarios that do not validate under the agency's saved protocol."""
+    require(actor, "edit_protocol")
+    with read_session() as session:
+        protocol = agency_protocol(actor_agency(session, actor))
+        rows = session.exec(
+            select(ScenarioVersion.scenario_key, ScenarioVersion.yaml_text)
+            .where(ScenarioVersion.agency_id == actor.agency_id)
+            .where(ScenarioVersion.is_current == True)  # noqa: E712
+            .where(ScenarioVersion.status != "retired")
+        ).all()
+    broken = []
+    for key, text in rows:
+        data, problems = parse_scenario(text, key, protocol)
+        if data is None:
+            first = next((p for p in problems if p.is_error), None)
+            broken.append(f"{key}: {first.message if first else 'not valid'}")
+            if len(broken) >= limit:
+                break
+    return broken

@@ -1,0 +1,565 @@
+"""Taking a call: start or resume it, what the screen shows, asking, marking, hints, audio.
+
+Part of :mod:`app.services.practice`; import from the package. The view is built by
+:func:`app.core.call_view.call_view`, which holds nothing of the expert key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from app.core import feedback
+from app.core.call_view import (
+    PRIORITIES,
+    _exchange_for,
+    call_of,
+    call_view,
+    caller_answer,
+    heard,
+    question_catalogue,
+    question_text,
+)
+from app.core.protocol import DISPOSITIONS, DISQUALIFIERS, Protocol
+from app.core.question_match import check_text, match_question, scenario_questions
+from app.errors import AccessDenied, NotFound, UserError
+from app.services.access import Actor, require
+from app.services.practice import clock
+from app.services.practice.common import (
+    MARK_KINDS,
+    PRACTICE_MODES,
+    AttemptClosed,
+    _asked,
+    _effective_key,
+    _load,
+    _load_for_update,
+    _require_open,
+    _time_limit,
+    marks_from_events,
+)
+from app.services.scope import actor_agency, agency_scenario, protocol_for
+from app.store.db import read_session, write_session
+from app.store.models import Attempt, Exam, User, utcnow
+
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------ starting and resuming
+
+
+def start_attempt(
+    *, actor: Actor, scenario_version_id: int, mode: str, exam_id: int | None = None
+) -> int:
+    """Open a new attempt on a published scenario of the actor's agency; returns its id.
+
+    A practice call replaces any practice call the trainee left open (it is marked
+    ``abandoned``), so there is only ever one call to resume.
+    """
+    require(actor, "exam" if exam_id is not None else "practice")
+    if exam_id is None and mode not in PRACTICE_MODES:
+        raise UserError(f"Practice mode must be one of: {', '.join(PRACTICE_MODES)}.")
+    if exam_id is not None:
+        mode = "exam"
+    with write_session() as session:
+        scenario = agency_scenario(session, actor, scenario_version_id)
+        if scenario.status != "published":
+            raise AccessDenied("That call is not published for practice.")
+        if exam_id is None and not scenario.is_current:
+            raise AccessDenied("That call has been replaced by a newer version.")
+        if exam_id is not None:
+            exam = session.exec(
+                select(Exam)
+                .where(Exam.id == exam_id)
+                .where(Exam.agency_id == actor.agency_id)
+                .where(Exam.user_id == actor.user_id)
+            ).first()
+            if exam is None:
+                raise NotFound("There is no such exam of yours.")
+            if exam.status != "in_progress":
+                raise AttemptClosed("This exam is already finished.")
+            if isinstance(exam.plan, list) and exam.plan and scenario_version_id not in exam.plan:
+                raise AccessDenied("That call is not part of this exam.")
+        agency = actor_agency(session, actor)
+        if exam_id is None:
+            session.execute(
+                update(Attempt)
+                .where(Attempt.user_id == actor.user_id)
+                .where(Attempt.agency_id == actor.agency_id)
+                .where(Attempt.status == "in_progress")
+                .where(col(Attempt.exam_id).is_(None))
+                .values(status="abandoned")
+            )
+        attempt = Attempt(
+            agency_id=actor.agency_id,
+            user_id=actor.user_id,
+            scenario_version_id=scenario.id,
+            exam_id=exam_id,
+            mode=mode,
+            model=agency.dispatch_model,
+            status="in_progress",
+            idempotency_key=uuid.uuid4().hex,
+            started_at=utcnow(),
+            events=[],
+        )
+        session.add(attempt)
+        session.flush()
+        return attempt.id
+
+
+def current_attempt(*, actor: Actor, exam_id: int | None = None) -> int | None:
+    """The trainee's open attempt (practice, or of this exam), or None."""
+    require(actor, "own_attempts")
+    with read_session() as session:
+        query = (
+            select(Attempt.id)
+            .where(Attempt.user_id == actor.user_id)
+            .where(Attempt.agency_id == actor.agency_id)
+            .where(Attempt.status == "in_progress")
+        )
+        if exam_id is None:
+            query = query.where(col(Attempt.exam_id).is_(None))
+        else:
+            query = query.where(Attempt.exam_id == exam_id)
+        return session.exec(query.order_by(col(Attempt.started_at).desc()).limit(1)).first()
+
+
+# ------------------------------------------------------------------ the call on screen
+
+
+def _elapsed(attempt: Attempt) -> float:
+    """Seconds of call time so far (pauses left out); the stored time once submitted."""
+    if attempt.status == "submitted" and attempt.seconds is not None:
+        return float(attempt.seconds)
+    end = attempt.submitted_at or utcnow()
+    return clock.call_seconds(attempt.events, clock.wall_seconds(attempt.started_at, end))
+
+
+# Modes in which the trainee types each question in their own words (guided keeps cards).
+TYPED_MODES = ("standard", "timed", "exam")
+# Channels on which the team is already at the scene: the location is known from the start.
+ON_SCENE_CHANNELS = ("police_referral", "proactive")
+# What the caller says to a typed sentence that asks nothing they can answer.
+UNCLEAR_REPLY = "Sorry, what do you mean?"
+UNCLEAR_IN = {
+    "es": "Perdón, ¿qué quiere decir?",
+    "fr": "Pardon, qu'est-ce que vous voulez dire ?",
+    "pt": "Desculpe, o que quer dizer?",
+    "de": "Entschuldigung, was meinen Sie?",
+    "it": "Scusi, cosa intende?",
+}
+LANGUAGE_NAMES = {
+    "am": "Amharic", "ar": "Arabic", "cmn": "Mandarin", "de": "German", "es": "Spanish",
+    "fa": "Persian", "fr": "French", "hi": "Hindi", "hmn": "Hmong", "ht": "Haitian Creole",
+    "it": "Italian", "ja": "Japanese", "ko": "Korean", "pa": "Punjabi", "pl": "Polish",
+    "pt": "Portuguese", "ru": "Russian", "so": "Somali", "tl": "Tagalog", "uk": "Ukrainian",
+    "vi": "Vietnamese", "yue": "Cantonese", "zh": "Chinese",
+}  # fmt: skip
+MAX_TYPED_PER_CALL = 200  # typed sentences one call keeps; more is not a screening
+
+
+def language_of(scenario: Mapping) -> str:
+    """The caller's language, as its primary subtag in lower case (``en`` when not given)."""
+    caller = call_of(scenario).get("caller") or {}
+    tag = caller.get("language") if isinstance(caller, Mapping) else None
+    if not isinstance(tag, str) or not tag.strip():
+        return "en"
+    return tag.strip().split("-")[0].lower()
+
+
+def location_known(scenario: Mapping, asked: Collection[str]) -> bool:
+    """Whether the call screen shows ``call.location``: once ``address`` has been asked,
+    or from the start when the team is already at the scene."""
+    channel = str(call_of(scenario).get("channel") or "911")
+    return channel in ON_SCENE_CHANNELS or "address" in asked
+
+
+def _unclear(language: str) -> str:
+    if language == "en":
+        return UNCLEAR_REPLY
+    return UNCLEAR_IN.get(language, "(The caller does not seem to follow the question.)")
+
+
+def _said(scenario: Mapping, question_id: str, protocol: Protocol, interpreter: bool) -> dict:
+    """The caller's answer to one question: ``{answer, interpreted, clip}``.
+
+    A caller in another language answers in it; once the interpreter is on the line
+    the English comes too (the exchange's ``interpreted``, or the protocol's neutral
+    answer for a question the script leaves out). ``clip`` names what is played.
+    """
+    language = language_of(scenario)
+    if language == "en":
+        return {
+            "answer": caller_answer(scenario, question_id, protocol),
+            "interpreted": None,
+            "clip": question_id,
+        }
+    exchange = _exchange_for(scenario, question_id)
+    scripted = exchange is not None and bool(exchange.get("answer"))
+    if scripted:
+        answer = " ".join(str(exchange["answer"]).split())
+        english = exchange.get("interpreted")
+        english = " ".join(str(english).split()) if english else None
+    else:
+        name = LANGUAGE_NAMES.get(language, f"the caller's language ({language})")
+        answer = f"(The caller answers in {name}.)"
+        english = caller_answer(scenario, question_id, protocol)
+    if interpreter and english:
+        return {"answer": answer, "interpreted": english, "clip": f"en:{question_id}"}
+    return {"answer": answer, "interpreted": None, "clip": question_id if scripted else None}
+
+
+def transcript(scenario: Mapping, protocol: Protocol, events: list | None) -> list[dict]:
+    """Everything said on the call after the opening, in order.
+
+    One entry per question asked (a repeat too) and per typed sentence the caller could
+    not make sense of: ``{id (None when not understood), question (what the trainee
+    said: their own words when typed), typed, answer, interpreted, clip, t}``.
+    """
+    out: list[dict] = []
+    interpreter = False
+    language = language_of(scenario)
+    for event in events or []:
+        if not isinstance(event, Mapping):
+            continue
+        kind, t = event.get("kind"), event.get("t", 0)
+        if kind == "ask":
+            qid = str(event.get("value"))
+            try:
+                words = question_text(scenario, qid, protocol)
+                interpreter = interpreter or qid == "interpreter"
+                said = _said(scenario, qid, protocol, interpreter)
+            except NotFound:  # a question the protocol no longer has
+                continue
+            typed = event.get("typed")
+            out.append(
+                {"id": qid, "question": typed or words, "typed": bool(typed), "t": t, **said}
+            )
+        elif kind == "unmatched":
+            english = interpreter and language != "en"
+            out.append(
+                {
+                    "id": None,
+                    "question": str(event.get("typed") or ""),
+                    "typed": True,
+                    "t": t,
+                    "answer": _unclear(language),
+                    "interpreted": UNCLEAR_REPLY if english else None,
+                    "clip": "en:unclear" if english else "unclear",
+                }
+            )
+    return out
+
+
+def attempt_view(*, actor: Actor, attempt_id: int) -> dict:
+    """What the call screen shows. Never any part of the expert key.
+
+    Keys: attempt_id, status, mode, model, idempotency_key, channel, time, ali,
+    location (None until ``address`` is asked, except on calls from the scene),
+    caller (role, relation), opening, initial_call_type, context, elapsed_seconds (call
+    time: pauses left out), time_limit_seconds (timed mode only), typed (the trainee
+    types questions), asked [{id, question, answer, t}] (each question once),
+    transcript (see :func:`transcript`), questions (the catalogue), call_types
+    [{code, label}], dispositions [{code, label}], disqualifiers [{code, label,
+    description}], priorities, marks, always_transcript (the trainee's setting).
+    The call itself comes from :func:`app.core.call_view.call_view`.
+    """
+    require(actor, "own_attempts")
+    with read_session() as session:
+        attempt, version, agency = _load(session, actor, attempt_id)
+        user = session.get(User, actor.user_id)
+        always = bool(getattr(user, "always_show_transcripts", False))
+    scenario = version.data or {}
+    protocol = protocol_for(agency.protocol_overrides)
+    events = list(attempt.events or [])
+    asked_times: dict[str, float] = {}
+    for event in events:
+        if isinstance(event, Mapping) and event.get("kind") == "ask":
+            asked_times.setdefault(event["value"], event.get("t", 0))
+    asked = _asked(events)
+    call = call_of(scenario)
+    view = {
+        "attempt_id": attempt.id,
+        "status": attempt.status,
+        "mode": attempt.mode,
+        "idempotency_key": attempt.idempotency_key,
+        **call_view(scenario, protocol, attempt.model),
+        "elapsed_seconds": _elapsed(attempt),
+        "time_limit_seconds": _time_limit(scenario) if attempt.mode == "timed" else None,
+        "typed": attempt.mode in TYPED_MODES,
+        "asked": [
+            {**heard(scenario, qid, protocol), "t": asked_times.get(qid, 0)} for qid in asked
+        ],
+        "transcript": transcript(scenario, protocol, events),
+        "marks": marks_from_events(events),
+        "always_transcript": always,
+    }
+    view["ali"] = " ".join(str(call.get("ali") or "").split()) or None
+    if not location_known(scenario, asked):
+        view["location"] = None
+    return view
+
+
+def keep_alive(*, actor: Actor, attempt_id: int) -> float | None:
+    """The open call screen is still there: record a pause if it had gone quiet, move the
+    heartbeat on. Returns the call time in seconds (None when the call is not open)."""
+    require(actor, "own_attempts")
+    with write_session() as session:
+        attempt = _load_for_update(session, actor, attempt_id)
+        if attempt.status != "in_progress":
+            return None
+        now_w = clock.wall_seconds(attempt.started_at, utcnow())
+        events, changed = clock.settle(attempt.events, now_w)
+        if changed:
+            attempt.events = events
+            session.add(attempt)
+        return clock.call_seconds(events, now_w)
+
+
+def _append_event(
+    *,
+    actor: Actor,
+    attempt_id: int,
+    kind: str,
+    value: Any,
+    only_new_ask: bool = False,
+    extra: Mapping | None = None,
+) -> float:
+    """Append an event (locked read-modify-write); returns its call time in seconds.
+
+    A silence before it that was long enough is recorded as a pause first.
+    """
+    with write_session() as session:
+        attempt = _load_for_update(session, actor, attempt_id)
+        _require_open(attempt)
+        now_w = clock.wall_seconds(attempt.started_at, utcnow())
+        events, _ = clock.settle(attempt.events, now_w)
+        if only_new_ask and value in _asked(events):
+            return next(e["t"] for e in events if e.get("kind") == "ask" and e["value"] == value)
+        if extra and sum(1 for e in events if isinstance(e, Mapping) and "typed" in e) >= (
+            MAX_TYPED_PER_CALL
+        ):
+            raise UserError(
+                f"This call already holds {MAX_TYPED_PER_CALL} typed questions; "
+                "make your decision and submit it."
+            )
+        t = clock.call_seconds(events, now_w)
+        events.append({"t": t, "w": now_w, "kind": kind, "value": value, **(extra or {})})
+        attempt.events = events
+        session.add(attempt)
+        return t
+
+
+def ask_question(*, actor: Actor, attempt_id: int, question_id: str) -> dict:
+    """Ask the caller a question (a card); returns {id, question, answer, interpreted,
+    clip, t}. Asking again is free and records nothing."""
+    require(actor, "own_attempts")
+    with read_session() as session:
+        attempt, version, agency = _load(session, actor, attempt_id)
+    scenario = version.data or {}
+    protocol = protocol_for(agency.protocol_overrides)
+    known = {q["id"] for q in question_catalogue(scenario, protocol)}
+    if question_id not in known:
+        raise NotFound(f"There is no question '{question_id}' for this call.")
+    interpreter = question_id == "interpreter" or "interpreter" in _asked(attempt.events)
+    said = heard(scenario, question_id, protocol)
+    t = _append_event(
+        actor=actor, attempt_id=attempt_id, kind="ask", value=question_id, only_new_ask=True
+    )
+    return {**said, **_said(scenario, question_id, protocol, interpreter), "t": t}
+
+
+def ask_typed(*, actor: Actor, attempt_id: int, text: str) -> dict:
+    """Ask the caller a question in the trainee's own words.
+
+    The matcher (:func:`app.core.question_match.match_question`) names the question
+    it asks among the protocol's and the scenario's own; the caller answers it as if
+    asked and it counts as asked. A sentence that asks nothing the caller can answer
+    gets ``"Sorry, what do you mean?"`` and counts as nothing. Both are recorded with
+    the words typed and what they matched. Returns {id (None: not understood),
+    question (the words typed), answer, interpreted, clip, score, t}.
+
+    Empty text, or text over the matcher's limit, raises
+    :class:`~app.core.question_match.QuestionTextError` and records nothing.
+    """
+    require(actor, "own_attempts")
+    check_text(text)
+    words = " ".join(text.split())
+    with read_session() as session:
+        attempt, version, agency = _load(session, actor, attempt_id)
+    _require_open(attempt)
+    scenario = version.data or {}
+    protocol = protocol_for(agency.protocol_overrides)
+    found = match_question(words, protocol, scenario_questions(scenario))
+    known = {q["id"] for q in question_catalogue(scenario, protocol)}
+    extra = {"typed": words, "score": found.score}
+    if found.question is None or found.question not in known:
+        t = _append_event(
+            actor=actor, attempt_id=attempt_id, kind="unmatched", value=None, extra=extra
+        )
+        [said] = transcript(scenario, protocol, [{"kind": "unmatched", "typed": words}])
+        return {**said, "id": None, "score": found.score, "t": t}
+    qid = found.question
+    interpreter = qid == "interpreter" or "interpreter" in _asked(attempt.events)
+    t = _append_event(actor=actor, attempt_id=attempt_id, kind="ask", value=qid, extra=extra)
+    return {
+        "id": qid,
+        "question": words,
+        **_said(scenario, qid, protocol, interpreter),
+        "score": found.score,
+        "t": t,
+    }
+
+
+def transcript_setting(*, actor: Actor) -> bool:
+    """Whether the trainee wants the transcript shown on every call ("always show")."""
+    require(actor, "own_attempts")
+    with read_session() as session:
+        user = session.get(User, actor.user_id)
+        return bool(user is not None and user.always_show_transcripts)
+
+
+def set_transcript_setting(*, actor: Actor, always: bool) -> None:
+    """Keep the trainee's "always show transcripts" setting."""
+    require(actor, "own_attempts")
+    with write_session() as session:
+        user = session.exec(
+            select(User)
+            .where(User.id == actor.user_id)
+            .where(User.agency_id == actor.agency_id)
+            .with_for_update()
+        ).first()
+        if user is None:
+            raise NotFound("There is no such account.")
+        user.always_show_transcripts = bool(always)
+        session.add(user)
+
+
+def record_event(*, actor: Actor, attempt_id: int, kind: str, value: Any) -> float:
+    """Record a mark with its time: a disqualifier toggle ({"code", "on"}), the call
+    type, the priority (1-4 or None) or the disposition. Returns the time in seconds."""
+    require(actor, "own_attempts")
+    if kind not in MARK_KINDS:
+        raise UserError(f"Unknown mark '{kind}'.")
+    if kind == "disqualifier":
+        if not isinstance(value, Mapping) or value.get("code") not in DISQUALIFIERS:
+            raise UserError("A disqualifier mark needs one of the four codes.")
+        value = {"code": value["code"], "on": bool(value.get("on"))}
+    elif kind == "priority":
+        if value is not None and value not in PRIORITIES:
+            raise UserError("Priority must be 1, 2, 3 or 4.")
+    elif kind == "disposition":
+        if value is not None and value not in DISPOSITIONS:
+            raise UserError(f"Unknown disposition '{value}'.")
+    elif kind == "call_type" and value is not None and not isinstance(value, str):
+        raise UserError("The call type must be a code.")
+    return _append_event(actor=actor, attempt_id=attempt_id, kind=kind, value=value)
+
+
+def guided_hints(*, actor: Actor, attempt_id: int) -> list[str]:
+    """Hints for a guided-mode call, judged on what the trainee has heard and marked."""
+    require(actor, "own_attempts")
+    with read_session() as session:
+        attempt, version, agency = _load(session, actor, attempt_id)
+    if attempt.mode != "guided" or attempt.status != "in_progress":
+        return []
+    scenario = version.data or {}
+    protocol = protocol_for(agency.protocol_overrides)
+    return feedback.guided_hints(
+        scenario,
+        key=_effective_key(scenario, attempt.model, protocol),
+        asked=_asked(attempt.events),
+        marks=marks_from_events(attempt.events),
+        protocol=protocol,
+    )
+
+
+def clip_bytes(*, actor: Actor, attempt_id: int, item: str) -> bytes | None:
+    """The WAV bytes of something the trainee has heard (None without speech).
+
+    ``item``: ``opening``; the id of a question asked (the caller's answer);
+    ``en:<id>`` (the interpreter's English for it, once the interpreter is on the line);
+    ``unclear`` or ``en:unclear`` (the caller did not understand a sentence).
+    """
+    require(actor, "own_attempts")
+    with read_session() as session:
+        attempt, version, agency = _load(session, actor, attempt_id)
+    scenario = version.data or {}
+    if attempt.status == "in_progress":
+        asked = _asked(attempt.events)
+        english, _, qid = item.rpartition(":") if item.startswith("en:") else ("", "", item)
+        if english and "interpreter" not in asked:
+            raise AccessDenied("Ask for the interpreter first.")
+        if qid not in ("opening", "unclear") and qid not in asked:
+            raise AccessDenied("Ask the question first.")
+    return scenario_clip(scenario, item, protocol_for(agency.protocol_overrides))
+
+
+# espeak-ng voices for language subtags it names differently.
+ESPEAK_LANGUAGES = {"zh": "cmn"}
+
+
+def caller_voice(data: Mapping):
+    """The caller's voice, speaking the caller's language (``call.caller.language``).
+
+    :mod:`app.audio` picks an English voice (accent and variant) for every caller; for a
+    caller in another language the accent is swapped for that language's voice and the
+    variant kept, so the caller sounds the same person.
+    """
+    from app import audio
+
+    voice = audio.scenario_voice(data)
+    language = language_of(data)
+    if language == "en":
+        return voice
+    variant = voice.variant
+    name = ESPEAK_LANGUAGES.get(language, language)
+    return dataclasses.replace(voice, voice=f"{name}+{variant}" if variant else name)
+
+
+def interpreter_voice(data: Mapping):
+    """The language line's interpreter: an English voice of its own for this call."""
+    from app import audio
+
+    return audio.voice_for(
+        {"voice": "adult", "role": "interpreter"}, f"{data.get('id', '')}:interpreter"
+    )
+
+
+def scenario_clip(data: Mapping, item: str, protocol: Protocol) -> bytes | None:
+    """WAV bytes of the opening, of the caller's answer to ``item`` (in the caller's
+    language), of ``en:<item>`` (the interpreter's English) or of ``unclear`` (the caller
+    did not understand). None without speech, or with nothing to say."""
+    from app import audio
+
+    available, _ = audio.speech_available()
+    if not available:
+        return None
+    try:
+        english = item.startswith("en:")
+        qid = item[3:] if english else item
+        language = language_of(data)
+        if qid == "opening":
+            text = " ".join(str(call_of(data).get("opening") or "").split())
+        elif qid == "unclear":
+            text = UNCLEAR_REPLY if english else _unclear(language)
+        else:
+            said = _said(data, qid, protocol, interpreter=english)
+            text = said["interpreted"] if english else said["answer"]
+            if not english and said["clip"] is None:
+                return None  # nothing scripted in the caller's language
+        if not text:
+            return None
+        speaker = interpreter_voice(data) if english else caller_voice(data)
+        path = audio.clip_for_text(
+            text, speaker, None if english else audio.scenario_ambience(data)
+        )
+        return path.read_bytes()
+    except (audio.AudioError, OSError, NotFound, ValueError) as exc:
+        log.warning("no audio for scenario %s item %s: %s", data.get("id"), item, exc)
+        return None

@@ -1,0 +1,154 @@
+"""What every part of a practice call shares: modes, limits, loading the trainee's rows.
+
+Part of :mod:`app.services.practice`; import from the package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from app.core import grading
+from app.core.protocol import DISQUALIFIERS, Protocol
+from app.errors import NotFound, UserError
+from app.services.access import Actor
+from app.services.exam_lock import refuse_during_exam
+from app.store.models import Agency, Attempt, Exam, ScenarioVersion, utcnow
+
+PRACTICE_MODES = ("guided", "standard", "timed")
+MODES = PRACTICE_MODES + ("exam",)
+MODE_LABELS = {
+    "guided": "Guided — hints while you work",
+    "standard": "Standard — no hints",
+    "timed": "Timed — beat the clock",
+}
+DEFAULT_TIME_LIMIT = 120  # seconds, for a timed call whose scenario sets no target
+HISTORY_LIMIT = 500  # attempts looked at when choosing the next call
+CERT_PRACTICE_TARGET = 20  # passed practice calls counted towards readiness
+MARK_KINDS = ("disqualifier", "call_type", "priority", "disposition")
+
+
+class AttemptClosed(UserError):
+    """The attempt is no longer open (submitted or replaced by a newer call)."""
+
+
+# ------------------------------------------------------------------ key
+
+
+def _effective_key(scenario: dict, model: str, protocol: Protocol) -> dict:
+    return grading.effective_key(scenario, model, protocol)
+
+
+# ------------------------------------------------------------------ loading rows
+
+
+def _load(
+    session: Session, actor: Actor, attempt_id: int
+) -> tuple[Attempt, ScenarioVersion, Agency]:
+    """The actor's own attempt with its scenario and agency, in one query.
+
+    While the trainee's exam is open only that exam's attempts are served: a practice
+    call (or an earlier exam's call) is refused with :class:`ExamInProgress`, so the
+    call screen, asking, marks, hints, audio, submitting and the review all wait.
+    """
+    row = session.exec(
+        select(Attempt, ScenarioVersion, Agency)
+        .join(ScenarioVersion, ScenarioVersion.id == Attempt.scenario_version_id)
+        .join(Agency, Agency.id == Attempt.agency_id)
+        .where(Attempt.id == attempt_id)
+        .where(Attempt.agency_id == actor.agency_id)
+        .where(Attempt.user_id == actor.user_id)
+    ).first()
+    if row is None:
+        raise NotFound("There is no such call among your attempts.")
+    refuse_during_exam(session, actor, allow_exam_id=row[0].exam_id)
+    return row
+
+
+def _load_for_update(session: Session, actor: Actor, attempt_id: int) -> Attempt:
+    attempt = session.exec(
+        select(Attempt)
+        .where(Attempt.id == attempt_id)
+        .where(Attempt.agency_id == actor.agency_id)
+        .where(Attempt.user_id == actor.user_id)
+        .with_for_update()
+    ).first()
+    if attempt is None:
+        raise NotFound("There is no such call among your attempts.")
+    refuse_during_exam(session, actor, allow_exam_id=attempt.exam_id)
+    return attempt
+
+
+def _elapsed(attempt: Attempt, now: dt.datetime | None = None) -> float:
+    end = attempt.submitted_at or now or utcnow()
+    return max(0.0, round((end - attempt.started_at).total_seconds(), 1))
+
+
+def _require_open(attempt: Attempt) -> None:
+    if attempt.status == "submitted":
+        raise AttemptClosed("This call has already been submitted.")
+    if attempt.status != "in_progress":
+        raise AttemptClosed("This call was closed because you started another one.")
+
+
+# ------------------------------------------------------------------ events
+
+
+def _asked(events: list | None) -> list[str]:
+    """Question ids in the order first asked."""
+    seen: list[str] = []
+    for event in events or []:
+        if event.get("kind") == "ask" and event.get("value") not in seen:
+            seen.append(event["value"])
+    return seen
+
+
+def marks_from_events(events: list | None) -> dict:
+    """The trainee's current choices, folded from the recorded marks."""
+    marks: dict[str, Any] = {
+        "disqualifiers": [],
+        "call_type": None,
+        "priority": None,
+        "disposition": None,
+    }
+    chosen: set[str] = set()
+    for event in events or []:
+        kind, value = event.get("kind"), event.get("value")
+        if kind == "disqualifier" and isinstance(value, Mapping):
+            if value.get("on"):
+                chosen.add(value.get("code"))
+            else:
+                chosen.discard(value.get("code"))
+        elif kind in ("call_type", "priority", "disposition"):
+            marks[kind] = value
+    marks["disqualifiers"] = [d for d in DISQUALIFIERS if d in chosen]
+    return marks
+
+
+def _time_limit(scenario: Mapping) -> int:
+    target = (scenario.get("expert") or {}).get("time_target_seconds")
+    return int(target) if target else DEFAULT_TIME_LIMIT
+
+
+def _not_in_a_running_exam():
+    """Exam calls stay hidden from the trainee's own lists until the exam is finished."""
+    finished = select(Exam.id).where(Exam.status == "completed")
+    return or_(col(Attempt.exam_id).is_(None), col(Attempt.exam_id).in_(finished))
+
+
+def _own_submitted(actor: Actor, *columns):
+    """A query of ``columns`` over the trainee's submitted attempts joined to their
+    scenario version, newest first (calls of a running exam left out)."""
+    return (
+        select(*columns)
+        .join(ScenarioVersion, ScenarioVersion.id == Attempt.scenario_version_id)
+        .where(Attempt.user_id == actor.user_id)
+        .where(Attempt.agency_id == actor.agency_id)
+        .where(Attempt.status == "submitted")
+        .where(_not_in_a_running_exam())
+        .order_by(col(Attempt.submitted_at).desc())
+    )

@@ -1,0 +1,23 @@
+"""The page side of the exam lock: while the trainee's exam is open, say so and stop.
+
+The services refuse on their own (``app/services/exam_lock.py``); this only turns the
+refusal into one clear message at the top of a page instead of an error further down.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.services.access import Actor
+from app.services.exam_lock import exam_lock_message
+
+
+def stop_during_exam(actor: Actor, title: str) -> None:
+    """Draw the page title and the exam-in-progress message, then stop the page."""
+    message = exam_lock_message(actor=actor)
+    if message is None:
+        return
+    st.title(title)
+    st.info(message, icon=":material/lock:")
+    st.caption("Open “Certification exam” in the menu to carry on with it.")
+    st.stop()

@@ -1,0 +1,44 @@
+"""Helpers the pages share around their tables: the CSV download, the calls behind a
+number, and dates as people read them.
+
+The CSV goes through :func:`app.core.safe_text.csv_bytes`, so a cell that a trainer or a
+trainee wrote (a title, a name, a note) cannot run as a formula when the file is opened
+in a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from app.core.safe_text import csv_bytes
+from app.services import review
+from app.services.access import Actor
+
+
+@st.cache_data(ttl=60, max_entries=256, show_spinner=False)
+def behind(who: Actor, db: str, metric: str, where: dict | None, since=None) -> pd.DataFrame:
+    """The attempts behind a number on a supervisor page (:func:`review.attempts_behind`)."""
+    # Keyed by actor, database, metric and its parameters, so nothing leaks between them.
+    return review.attempts_behind(actor=who, metric=metric, where=where, since=since)
+
+
+def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
+    """A "Download CSV" button for ``frame``, saved as ``<name>.csv``."""
+    st.download_button(
+        "Download CSV",
+        csv_bytes(frame),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+    )
+
+
+def day_date(value: dt.date | None, *, long_month: bool = False) -> str:
+    """``3 Mar 2026`` (``3 March 2026`` with ``long_month``); ``—`` for no date."""
+    if not value:
+        return "—"
+    return f"{value.day} {value:%B %Y}" if long_month else f"{value.day} {value:%b %Y}"
