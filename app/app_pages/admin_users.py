@@ -37,7 +37,7 @@ others = [u for u in users if u["id"] != actor.user_id]
 if others:
     st.subheader("Enable or disable")
     labels = {u["id"]: f"{u['name']} ({u['username']}, {u['role']})" for u in others}
-    chosen = st.selectbox("User", list(labels), format_func=labels.get)
+    chosen = st.selectbox("User", list(labels), format_func=lambda uid: labels[uid])
     current = next(u for u in others if u["id"] == chosen)
     label = "Disable" if current["active"] else "Enable"
     if st.button(label):

@@ -1,5 +1,7 @@
 """Lessons: read a training module and take its knowledge check."""
 
+import functools
+
 import streamlit as st
 
 from app.errors import UserError
@@ -57,6 +59,10 @@ def _without_title(markdown: str) -> str:
     if lines and lines[0].startswith("# "):
         lines = lines[1:]
     return "\n".join(lines)
+
+
+def _option_text(options: list, index: int) -> str:
+    return options[index]
 
 
 modules = lessons.list_modules(actor=actor)
@@ -119,7 +125,7 @@ with st.form(f"check.{module['slug']}"):
         st.radio(
             f"{index}. {question['prompt']}",
             options=list(range(len(question["options"]))),
-            format_func=lambda i, q=question: q["options"][i],
+            format_func=functools.partial(_option_text, question["options"]),
             index=None,
             key=f"check.{module['slug']}.{question['id']}",
         )

@@ -1,5 +1,6 @@
 """Certifications: sign off passed exams, manage certificates, review exams, the audit log."""
 
+import functools
 import time
 
 import pandas as pd
@@ -248,8 +249,8 @@ with tab_certs:
                 )
             st.download_button(
                 "Certificate (PDF)",
-                data=lambda cid=picked: certification.certificate_pdf(
-                    actor=actor, certificate_id=cid
+                data=functools.partial(
+                    certification.certificate_pdf, actor=actor, certificate_id=picked
                 ),
                 file_name=f"certificate-{item['code']}.pdf",
                 mime="application/pdf",

@@ -224,16 +224,16 @@ else:
         key="cohort.stuck",
     )
     chosen = picked.selection.rows if picked is not None else []
-    cols = st.columns([1, 1, 4])
-    with cols[0]:
+    actions = st.columns([1, 1, 4])
+    with actions[0]:
         csv_button(stuck_rows, "stuck-trainees", "cohort.stuck.csv")
     if chosen:
-        with cols[1]:
+        with actions[1]:
             if st.button("Review this trainee", icon=":material/person_search:"):
                 st.session_state[TRAINEE_KEY] = int(stuck.iloc[chosen[0]]["user_id"])
                 st.switch_page("app_pages/supervisor_trainee.py")
     else:
-        cols[2].caption("Select a row to open that trainee's calls.")
+        actions[2].caption("Select a row to open that trainee's calls.")
 
 with st.expander(f"All trainees ({summary['trainees']})"):
     everyone = trainee_rows(view.trainees)

@@ -1,5 +1,7 @@
 """Equity audit: does police routing differ between the two versions of the same call?"""
 
+from typing import Literal
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -155,7 +157,7 @@ zero = (
 )
 
 
-def side_note(x: float, text: str, align: str):
+def side_note(x: float, text: str, align: Literal["left", "center", "right"]):
     frame = pd.DataFrame({"x": [x], "text": [text]})
     return (
         alt.Chart(frame)
@@ -218,7 +220,7 @@ with st.expander("Attempts behind these numbers"):
         u: f"{n} ({p} pairs)"
         for u, n, p in zip(table["user_id"], table["name"], table["pairs"], strict=True)
     }
-    uid = st.selectbox("Trainee", list(names), format_func=names.get, key="equity.trainee")
+    uid = st.selectbox("Trainee", list(names), format_func=lambda u: names[u], key="equity.trainee")
     pairs = view.pairs[view.pairs["user_id"] == uid].rename(
         columns={"police_a": "police share a", "police_b": "police share b"}
     )

@@ -19,10 +19,12 @@ TRAINEE_KEY = "review.trainee_id"  # also set by the Cohort page
 ATTEMPT_KEY = "review.attempt_id"
 KIND_LABELS = {
     "ask": "Question",
+    "unmatched": "Not understood",
     "disqualifier": "Disqualifier",
     "call_type": "Call type",
     "priority": "Priority",
     "disposition": "Route",
+    "pause": "Paused",
 }
 JUDGEMENT_COLORS = {"good": "#2ca25f", "bad": "#d62728", "neutral": "#8c8c8c"}
 
@@ -64,7 +66,7 @@ labels = {
 ids = list(labels)
 if st.session_state.get(TRAINEE_KEY) not in labels:
     st.session_state[TRAINEE_KEY] = ids[0]
-trainee_id = st.selectbox("Trainee", ids, format_func=labels.get, key=TRAINEE_KEY)
+trainee_id = st.selectbox("Trainee", ids, format_func=lambda uid: labels[uid], key=TRAINEE_KEY)
 
 try:
     detail = review.trainee_detail(actor=actor, trainee_id=trainee_id)
@@ -169,7 +171,7 @@ names = {
 }
 if st.session_state.get(ATTEMPT_KEY) not in names:
     st.session_state[ATTEMPT_KEY] = options[0]
-attempt_id = st.selectbox("Call", options, format_func=names.get, key=ATTEMPT_KEY)
+attempt_id = st.selectbox("Call", options, format_func=lambda aid: names[aid], key=ATTEMPT_KEY)
 replay = review.attempt_replay(actor=actor, attempt_id=attempt_id)
 info = replay.attempt
 key = replay.key
@@ -243,6 +245,27 @@ with left:
         )
         st.dataframe(steps, hide_index=True)
         csv_button(steps, f"timeline-{attempt_id}", "trainee.timeline.csv")
+    if not replay.pauses.empty:
+        total = float(replay.pauses["seconds"].sum())
+        st.caption(
+            f"Paused {len(replay.pauses)} time(s), {total:.0f} s in all: the call screen was "
+            "closed (another page, logged out) or the connection dropped. Pauses do not "
+            "count as call time."
+        )
+    if not replay.typed.empty:
+        st.markdown("**What the trainee typed**")
+        typed = pd.DataFrame(
+            {
+                "Second": replay.typed["t"],
+                "Typed": replay.typed["typed"],  # trainee-written: a table cell, never HTML
+                "Heard as": replay.typed["matched"].map(
+                    lambda q: "not understood (counts as nothing)" if pd.isna(q) else q
+                ),
+                "Match score": replay.typed["score"],
+            }
+        )
+        st.dataframe(typed, hide_index=True)
+        csv_button(typed, f"typed-{attempt_id}", "trainee.typed.csv")
 
 with right:
     st.markdown("**The expert key**")

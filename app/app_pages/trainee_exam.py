@@ -5,7 +5,7 @@ import streamlit as st
 
 from app.errors import UserError
 from app.services import certification
-from app.ui.call_panel import render_call_screen
+from app.ui.call_panel import RECORDED, render_call_screen
 from app.ui.grade_card import plain
 from app.ui.session import page_actor
 from app.ui.tables import day_date
@@ -14,6 +14,7 @@ actor = page_actor("exam")
 
 EXAM = "exam.exam_id"
 ERROR = "exam.error"
+SHOWN = "exam.shown"  # the exam call on screen: {exam_id, attempt_id, title, answered, total}
 STATUS = {
     "valid": ("Valid", "green", ":material/verified:"),
     "expired": ("Expired", "orange", ":material/schedule:"),
@@ -228,7 +229,51 @@ def _overview() -> None:
     _certificates(overview["certificates"])
 
 
+# Focus the "next call" button, so the exam goes on from the keyboard. Fixed text only.
+_NEXT_FOCUS_JS = """<script>setTimeout(() => {
+  const b = document.querySelector(".st-key-exam-next button");
+  if (b) b.focus();
+}, 150);</script>"""
+
+
+def _go_on() -> None:
+    st.session_state.pop(RECORDED, None)
+    st.session_state.pop(SHOWN, None)
+
+
+def _recorded(shown: dict) -> None:
+    """Between two exam calls: the last one is recorded; the next starts when asked for."""
+    st.title(shown["title"])
+    st.progress(
+        shown["answered"] / shown["total"] if shown["total"] else 1.0,
+        text=f"{shown['answered']} of {shown['total']} exam calls done",
+    )
+    st.success("Call recorded.", icon=":material/task_alt:")
+    last = shown["answered"] >= shown["total"]
+    with st.container(key="exam-next"):
+        st.button(
+            "See the result" if last else "Start the next call",
+            type="primary",
+            icon=":material/flag:" if last else ":material/call:",
+            on_click=_go_on,
+        )
+    st.caption(
+        "The next call's clock starts when you open it."
+        if not last
+        else "Every call is answered: your result is ready."
+    )
+    st.html(_NEXT_FOCUS_JS, unsafe_allow_javascript=True)
+
+
 def _exam(exam_id: int) -> None:
+    shown = st.session_state.get(SHOWN)
+    if (
+        shown
+        and shown.get("exam_id") == exam_id
+        and st.session_state.get(RECORDED) == (shown.get("attempt_id"))
+    ):
+        _recorded({**shown, "answered": shown["answered"] + 1})
+        return
     try:
         state = certification.exam_state(actor=actor, exam_id=exam_id)
     except UserError as exc:
@@ -241,10 +286,19 @@ def _exam(exam_id: int) -> None:
         st.progress(done, text=f"Exam call {state['position'] + 1} of {state['total']}")
         st.caption(
             "No feedback until the last call. If the connection drops or you reload the "
-            "page, the exam continues at this call (its clock keeps running)."
+            "page, the exam continues at this call. The call's clock runs only while this "
+            "page is open."
         )
+        st.session_state[SHOWN] = {
+            "exam_id": exam_id,
+            "attempt_id": state["attempt_id"],
+            "title": state["title"],
+            "answered": state["answered"],
+            "total": state["total"],
+        }
         render_call_screen(actor, state["attempt_id"], mode="exam", show_feedback=False)
         return
+    st.session_state.pop(SHOWN, None)
     report = certification.exam_report(actor=actor, exam_id=exam_id)
     st.title(f"{report['title']}: result")
     outcome = report["outcome"]

@@ -1,5 +1,7 @@
 """Trainer: browse the scenario bank with item statistics; publish, retire, edit."""
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -22,7 +24,7 @@ ALL = "All"
 filters = authoring.bank_filters(actor=actor)
 
 
-def _choice(label: str, options: list, labels: dict | None = None, key: str = "") -> object:
+def _choice(label: str, options: list, labels: dict | None = None, key: str = "") -> Any:
     shown = [ALL, *options]
     value = st.selectbox(
         label,

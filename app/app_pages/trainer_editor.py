@@ -187,6 +187,7 @@ with tab_yaml:
 # ------------------------------------------------------------------ form for the common fields
 
 with tab_form:
+    values: dict | None
     try:
         values = authoring.form_values(text)
     except UserError as exc:
@@ -391,15 +392,15 @@ with tab_versions:
         if len(versions) > 1:
             ids = {v["version_id"]: v["version"] for v in versions}
             order = list(ids)
-            cols = st.columns(2)
-            old = cols[0].selectbox(
+            ends = st.columns(2)
+            old = ends[0].selectbox(
                 "From version",
                 order,
                 index=1,
                 format_func=lambda v: f"v{ids[v]}",
                 key=f"editor.from.{loaded['key']}",
             )
-            new = cols[1].selectbox(
+            new = ends[1].selectbox(
                 "To version",
                 order,
                 index=0,

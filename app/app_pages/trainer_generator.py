@@ -57,7 +57,7 @@ with st.container(border=True):
             )
         mix = {g: float(w) for g, w in mix.items() if w}
     else:
-        chosen = st.multiselect(
+        picked_types = st.multiselect(
             "Call types (each drawn equally often)",
             list(call_types),
             format_func=lambda c: (
@@ -65,7 +65,7 @@ with st.container(border=True):
             ),
             key="gen.types",
         )
-        mix = {code: 1.0 for code in chosen}
+        mix = {code: 1.0 for code in picked_types}
     if st.button("Generate drafts", type="primary", icon=":material/auto_awesome:", key="gen.go"):
         if not mix:
             st.error("Choose at least one group weight or call type.")

@@ -71,10 +71,10 @@ with st.form("protocol.form"):
         ):
             keep.append(question)
     st.markdown("Add a question")
-    cols = st.columns([1, 2, 2])
-    new_id = cols[0].text_input("Id (lower_case)", key="protocol.new_id")
-    new_text = cols[1].text_input("Wording", key="protocol.new_text")
-    new_answer = cols[2].text_input("Default answer (optional)", key="protocol.new_answer")
+    fields = st.columns([1, 2, 2])
+    new_id = fields[0].text_input("Id (lower_case)", key="protocol.new_id")
+    new_text = fields[1].text_input("Wording", key="protocol.new_text")
+    new_answer = fields[2].text_input("Default answer (optional)", key="protocol.new_answer")
     submitted = st.form_submit_button("Save the protocol", type="primary", icon=":material/save:")
 
 if submitted:

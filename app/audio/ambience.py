@@ -46,7 +46,8 @@ def _white(rng: random.Random, n: int) -> list[float]:
 
 def _lowpass(x: list[float], cutoff_hz: float) -> list[float]:
     a = 1.0 - math.exp(-_TWO_PI * cutoff_hz / SAMPLE_RATE)
-    out, y = [], 0.0
+    out: list[float] = []
+    y = 0.0
     append = out.append
     for v in x:
         y += a * (v - y)
@@ -135,9 +136,10 @@ _GENERATORS = {"street": _street, "tv": _tv, "indoor": _indoor, "car": _car, "cr
 @functools.cache
 def bed(kind: str) -> array:
     """A loopable int16 bed of this kind at its mixing level (generated once per process)."""
-    kind = normalize_kind(kind)
-    if kind is None:
+    known = normalize_kind(kind)
+    if known is None:
         return array("h")
+    kind = known
     n = int(BED_SECONDS * SAMPLE_RATE)
     fade = int(CROSSFADE_SECONDS * SAMPLE_RATE)
     x = _GENERATORS[kind](random.Random(f"callscreen-ambience:{kind}"), n + fade)

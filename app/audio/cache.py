@@ -112,7 +112,7 @@ def get_clip(
     with _inflight_lock:
         event = _inflight.get(key)
         owner = event is None
-        if owner:
+        if event is None:
             event = _inflight[key] = threading.Event()
     if not owner:
         from app.settings import get_settings

@@ -268,6 +268,7 @@ def _worker_main(conn, driver: str, allow_fallback: bool) -> None:
         if job is None:
             return
         exc_seen = None
+        reply: tuple[str, float | str]
         try:
             reply = ("ok", _do_job(engine, job))
         except Exception as exc:  # reported; the worker lives on unless its engine is stuck

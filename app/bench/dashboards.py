@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.services import review
 from app.services.access import Actor
 from app.store.db import read_session
 from app.store.models import User
+
+_T = TypeVar("_T")
 
 
 def dashboard_timings(agency_id: int) -> dict[str, float]:
@@ -29,17 +32,17 @@ def dashboard_timings(agency_id: int) -> dict[str, float]:
             .where(User.agency_id == agency_id)
             .where(User.role == "supervisor")
             .where(User.is_active == True)  # noqa: E712
-            .order_by(User.id)
+            .order_by(col(User.id))
             .limit(1)
         ).all()
-    if sup:
+    if sup and sup[0][0] is not None:
         actor = Actor(user_id=sup[0][0], agency_id=agency_id, role="supervisor",
                       username=sup[0][1], display_name=sup[0][2])  # fmt: skip
     else:
         actor = Actor(user_id=0, agency_id=agency_id, role="supervisor", username="bench")
     timings: dict[str, float] = {}
 
-    def timed(name: str, call: Callable[[], object]) -> object:
+    def timed(name: str, call: Callable[[], _T]) -> _T:
         start = time.perf_counter()
         result = call()
         timings[name] = round(time.perf_counter() - start, 3)

@@ -277,7 +277,7 @@ def _load_agency(world: BenchWorld, accounts: int, scenarios: int, progress) -> 
     from app.services.accounts import create_agency
     from app.services.bank import import_paths
     from app.store.db import read_session, write_session
-    from app.store.models import User
+    from app.store.models import User, row_id
 
     with write_session() as session:
         agency = create_agency(
@@ -286,7 +286,7 @@ def _load_agency(world: BenchWorld, accounts: int, scenarios: int, progress) -> 
             name="Load test center",
             dispatch_model="call_center_led",
         )
-        world.load_agency_id = agency.id
+        world.load_agency_id = row_id(agency)
     files = bank_files(scenarios)
     import_paths([str(f) for f in files], agency_id=world.load_agency_id)
     password = f"load-{secrets.token_urlsafe(12)}"
@@ -351,7 +351,7 @@ def bench_world(
 
     made = workdir is None
     workdir = Path(workdir or tempfile.mkdtemp(prefix="callscreen-bench-"))
-    bar = progress or (lambda _label: None)
+    bar: Callable[[str], Callable[[int, int], None] | None] = progress or (lambda _label: None)
     try:
         with bench_database(database, workdir, keep=keep) as url:
             world = BenchWorld(

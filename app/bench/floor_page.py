@@ -113,10 +113,10 @@ def _screen(attempt_id: int) -> None:
         st.caption("Each question you ask is timed and counts towards your screening.")
         for title, ids in QUESTIONS.items():
             st.markdown(f"**{title}**")
-            cols = st.columns(2)
+            halves = st.columns(2)
             for index, qid in enumerate(ids):
                 done = qid in asked
-                cols[index % 2].button(
+                halves[index % 2].button(
                     f"Question {qid}?",
                     key=_k(attempt_id, f"ask.{qid}"),
                     on_click=_ask,
@@ -184,7 +184,7 @@ elif st.session_state.get(_k(attempt, "done")):
         col.metric(label, value)
     st.markdown("What went well and what to work on.")
     st.divider()
-    cols = st.columns([1, 1, 4])
-    cols[0].button("Next call", type="primary", on_click=_start, key="practice.next")
+    actions = st.columns([1, 1, 4])
+    actions[0].button("Next call", type="primary", on_click=_start, key="practice.next")
 else:
     _screen(attempt)

@@ -58,6 +58,7 @@ def machine_info(database_url: str | None = None) -> dict:
     """CPU, cores, memory, Python, OS, package versions and (given a URL) the database."""
     import streamlit
 
+    usable: int | None
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux

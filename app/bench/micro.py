@@ -70,8 +70,12 @@ def call_start_to_audio(*, trainee_id: int, scenario_ids: list[int]) -> dict:
     if not available:
         return {"available": False, "reason": message}
     actor = load_actor(trainee_id)
+    if actor is None:
+        raise RuntimeError(f"the bench trainee {trainee_id} is gone or disabled")
     audio.clip_for_text("Warming up the speech workers.", audio.DISPATCHER_VOICE)
-    uncached, cached, sizes = [], [], []
+    uncached: list[float] = []
+    cached: list[float] = []
+    sizes: list[int] = []
     for sv in scenario_ids:
         for bucket in (uncached, cached):
             started = time.perf_counter()
@@ -115,6 +119,8 @@ def next_scenario_ms(*, trainee_id: int, repeats: int) -> list[float]:
     from app.services.accounts import load_actor
 
     actor = load_actor(trainee_id)
+    if actor is None:
+        raise RuntimeError(f"the bench trainee {trainee_id} is gone or disabled")
     practice.next_scenario(actor=actor, mode="standard")  # warm: imports, protocol
     out = []
     for _ in range(repeats):

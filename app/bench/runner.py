@@ -64,10 +64,10 @@ class BenchOptions:
     streamlit_options: dict[str, str] = field(default_factory=dict)  # --set key=value
     clock: bool = True  # simulated browsers rerun the call clock fragment, as browsers do
 
-    def resolved(self) -> BenchOptions:
+    def resolved(self) -> ResolvedOptions:
         """Fill the sizes and durations that depend on --quick."""
         q = self.quick
-        return BenchOptions(
+        return ResolvedOptions(
             quick=q,
             database=self.database,
             replicas=self.replicas,
@@ -87,6 +87,17 @@ class BenchOptions:
         )
 
 
+@dataclass
+class ResolvedOptions(BenchOptions):
+    """The options with every size and duration filled in (:meth:`BenchOptions.resolved`)."""
+
+    duration_s: float = 60.0
+    sizes: dataset.Sizes = field(default_factory=dataset.Sizes.full)
+    calls: int = 15
+    dashboard_repeats: int = 3
+    load_scenarios: int = 60
+
+
 Say = Callable[[str], None]
 BarFactory = Callable[[str], Callable[[int, int], None]]
 
@@ -96,7 +107,7 @@ def _ms(samples: list[float], q: float) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _screen_figures(real: screens.Samples, floor: screens.Samples) -> dict:
+def _screen_figures(real: screens.Samples, floor: screens.Samples) -> tuple[dict, dict]:
     warm = screens.flatten(real, tts=False)
     floor_all = screens.flatten(floor)
     figures = {
@@ -138,7 +149,10 @@ def _dashboard_figures(world: dataset.BenchWorld, repeats: int) -> tuple[dict, d
     item_snapshot.refresh(world.agency_id)
     refresh_s = round(time.perf_counter() - started, 2)
     with read_session() as session:
-        supervisor = actor_for(session.get(User, world.supervisor_id))
+        user = session.get(User, world.supervisor_id)
+        if user is None:
+            raise RuntimeError("the bench data set has lost its supervisor")
+        supervisor = actor_for(user)
     for _ in range(repeats):
         started = time.perf_counter()
         authoring.item_analysis(actor=supervisor)
@@ -168,7 +182,7 @@ def _load_figures(result: dict, prefix: str) -> dict:
 
 
 def _run_load_on(
-    url: str, world: dataset.BenchWorld, opts: BenchOptions, say: Say, pid: int
+    url: str, world: dataset.BenchWorld, opts: ResolvedOptions, say: Say, pid: int
 ) -> dict:
     cfg = load.LoadConfig(
         base_url=url,

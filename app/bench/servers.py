@@ -276,7 +276,10 @@ http {{
 def start_nginx(upstream_ports: list[int], workdir: Path) -> tuple[Process, str]:
     """nginx in the foreground with deploy/nginx.conf, on a free loopback port."""
     config, port = write_nginx_config(upstream_ports, workdir)
-    cmd = [nginx_binary(), "-p", str(workdir), "-c", str(config), "-g", "daemon off;"]
+    binary = nginx_binary()
+    if binary is None:  # write_nginx_config has already found it
+        raise ServerError("nginx is not installed (apt-get install nginx)")
+    cmd = [binary, "-p", str(workdir), "-c", str(config), "-g", "daemon off;"]
     process = _spawn("nginx", cmd, dict(os.environ), workdir / "nginx.out")
     url = f"http://{LOOPBACK}:{port}"
     try:

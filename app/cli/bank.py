@@ -65,7 +65,7 @@ def _whole(value: str, name: str) -> int:
         raise UsageError(f"--{name} must be a whole number, not {value!r}") from None
 
 
-def _shown(path: Path) -> str:
+def _shown(path: Path | str) -> str:
     """A path as people typed it: relative to the working folder when below it."""
     try:
         return str(Path(path).resolve().relative_to(Path.cwd()))

@@ -72,6 +72,7 @@ def _read_password(from_stdin: bool) -> str:
 
 def run_create_user(args) -> int:
     from app.services.accounts import create_agency, create_user, get_agency_by_slug
+    from app.store.models import row_id
 
     password = _read_password(args.password_stdin)
     with write_session() as session:
@@ -87,7 +88,7 @@ def run_create_user(args) -> int:
             )
         user = create_user(
             session=session,
-            agency_id=agency.id,
+            agency_id=row_id(agency),
             username=args.username,
             display_name=args.name,
             role=args.role,
@@ -139,19 +140,19 @@ def resolve_agency_id(slug: str | None) -> int:
     from sqlmodel import select
 
     from app.store.db import read_session
-    from app.store.models import Agency
+    from app.store.models import Agency, row_id
 
     with read_session() as session:
         if slug:
             agency = session.exec(select(Agency).where(Agency.slug == slug)).first()
             if agency is None:
                 raise UsageError(f"no agency '{slug}'")
-            return agency.id
+            return row_id(agency)
         agencies = session.exec(select(Agency)).all()
         if len(agencies) != 1:
             names = ", ".join(a.slug for a in agencies) or "none yet"
             raise UsageError(f"choose an agency with --agency (agencies: {names})")
-        return agencies[0].id
+        return row_id(agencies[0])
 
 
 def run_import(args) -> int:

@@ -23,14 +23,14 @@ def register(subparsers) -> None:
 
 
 def run_refresh(args) -> int:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from app.services import item_snapshot
     from app.store.db import read_session
-    from app.store.models import Agency
+    from app.store.models import Agency, row_id
 
     with read_session() as session:
-        query = select(Agency.id, Agency.slug).order_by(Agency.id)
+        query = select(Agency).order_by(col(Agency.id))
         if args.agency is not None:
             query = query.where(Agency.slug == args.agency)
         if args.agency_id is not None:
@@ -40,10 +40,10 @@ def run_refresh(args) -> int:
         raise UsageError(
             f"no agency '{args.agency if args.agency is not None else args.agency_id}'"
         )
-    for agency_id, slug in agencies:
-        result = item_snapshot.refresh(agency_id)
+    for agency in agencies:
+        result = item_snapshot.refresh(row_id(agency))
         print(
-            f"{slug}: {len(result.stats):,} item(s) from {result.attempts:,} attempt(s) "
+            f"{agency.slug}: {len(result.stats):,} item(s) from {result.attempts:,} attempt(s) "
             f"in {result.seconds:.1f} s"
         )
     return 0

@@ -27,6 +27,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+_Trainer = TypeVar("_Trainer", bound=Hashable)
 
 DIMENSIONS = ("disqualifiers", "call_type", "disposition")
 DIMENSION_LABELS = {
@@ -104,13 +107,19 @@ def scenario_agreement(
     if n:
         for dim, result in dims.items():
             label = DIMENSION_LABELS[dim].lower()
-            if n >= 2 and result.agreement is not None and result.agreement < threshold:
+            if (
+                n >= 2
+                and result.agreement is not None
+                and result.most_common is not None
+                and result.agreement < threshold
+            ):
                 reasons.append(
                     f"{label}: {result.counts[result.most_common]} of {n} trainers agree "
                     f"({result.agreement:.0%}, below {threshold:.0%})"
                 )
             if dim == "disqualifiers":
-                if len(result.counts) > 1 and not (n >= 2 and result.agreement < threshold):
+                below = n >= 2 and result.agreement is not None and result.agreement < threshold
+                if len(result.counts) > 1 and not below:
                     reasons.append(f"{label}: the trainers do not all mark the same ones")
                 if result.expert is not None and set(result.counts) != {result.expert}:
                     differ = n - result.counts.get(result.expert, 0)
@@ -178,10 +187,10 @@ class TrainerAgreement:
 
 
 def trainer_agreement(
-    keys_by_scenario: Mapping[Hashable, Mapping[Hashable, Mapping]],
-) -> dict[Hashable, TrainerAgreement]:
+    keys_by_scenario: Mapping[Any, Mapping[_Trainer, Mapping]],
+) -> dict[_Trainer, TrainerAgreement]:
     """How often each trainer agrees with the majority of the other trainers."""
-    tallies: dict[Hashable, dict] = {}
+    tallies: dict[_Trainer, dict] = {}
     for keys in keys_by_scenario.values():
         if len(keys) < 2:
             continue

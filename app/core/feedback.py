@@ -339,7 +339,8 @@ def deviation_message(
         text = question_text(str(subject), scenario, protocol)
         message = f"You did not ask “{text}”. This question is required on this call."
         if subject in evidence:
-            message += f" Its answer reveals a disqualifier: {_dq_label(evidence[subject], protocol).lower()}."
+            label = _dq_label(evidence[subject], protocol).lower()
+            message += f" Its answer reveals a disqualifier: {label}."
         return message
     if code == "missed_disqualifier" and subject:
         label = _dq_label(subject, protocol)

@@ -236,7 +236,7 @@ def finish(agg: ItemAggregate) -> ItemStats:
         flags.append("too_easy")
     if enough and facility is not None and facility < TOO_HARD:
         flags.append("too_hard")
-    if (dubious and discrimination < 0) or strong_wrong:
+    if (dubious and discrimination is not None and discrimination < 0) or strong_wrong:
         flags.append("miskeyed")
     elif dubious:
         flags.append("low_discrimination")

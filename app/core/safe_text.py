@@ -137,7 +137,7 @@ def _table(
     rows = list(data)
     if rows and isinstance(rows[0], Mapping):
         if columns is None:
-            header: list[Any] = []
+            header = []
             seen = set()
             for row in rows:
                 for key in row:

@@ -139,7 +139,7 @@ def _member_problem(info: zipfile.ZipInfo, shown: str) -> str | None:
     return None
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes | None:
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     """At most ``limit`` + 1 bytes of a member; whatever its header claims."""
     with archive.open(info) as handle:
         return handle.read(limit + 1)
@@ -242,7 +242,7 @@ def _read_zip(
         text, problem = decode_scenario(shown, raw)
         if problem:
             problems.append(problem)
-        else:
+        elif text is not None:
             texts.append((shown, text))
     return texts, problems, count
 
@@ -288,7 +288,7 @@ def read_uploads(
         text, problem = decode_scenario(name, data)
         if problem:
             problems.append(problem)
-        else:
+        elif text is not None:
             texts.append((name, text))
     if files > limits.max_files:
         problems.insert(0, f"the upload holds {files} scenario files; at most {limits.max_files}")

@@ -167,8 +167,9 @@ BACKEND = BACKENDS[0]  # the event parser used by load_yaml unless told otherwis
 
 
 def _line_of_offset(text: str | bytes, offset: int) -> int:
-    newline = b"\n" if isinstance(text, bytes) else "\n"
-    return text[:offset].count(newline) + 1
+    if isinstance(text, bytes):
+        return text[:offset].count(b"\n") + 1
+    return text[:offset].count("\n") + 1
 
 
 def decode_text(raw: bytes | str) -> str:

@@ -20,7 +20,7 @@ import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import NoReturn, TypeGuard
 
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
@@ -32,7 +32,7 @@ from app.errors import NotFound, UserError
 from app.services.access import Actor, require
 from app.settings import get_settings
 from app.store.db import read_session, write_session
-from app.store.models import ROLES, Agency, LoginFailure, LoginSession, User, utcnow
+from app.store.models import ROLES, Agency, LoginFailure, LoginSession, User, row_id, utcnow
 
 # One answer for a wrong password, an unknown user and a paused login.
 LOGIN_FAILED = (
@@ -101,7 +101,7 @@ def create_user(
 
 def actor_for(user: User) -> Actor:
     return Actor(
-        user_id=user.id,
+        user_id=row_id(user),
         agency_id=user.agency_id,
         role=user.role,
         username=user.username,
@@ -249,7 +249,7 @@ def change_password(*, actor: Actor, current: str, new: str) -> None:
             raise UserError(problem)
         user.password_hash = passwords.hash_password(new)
         session.add(user)
-        end_user_sessions(session, user.id)
+        end_user_sessions(session, row_id(user))
 
 
 def set_password(*, username: str, password: str) -> None:
@@ -264,7 +264,7 @@ def set_password(*, username: str, password: str) -> None:
         user.password_hash = passwords.hash_password(password)
         _clear_failures(user)
         session.add(user)
-        end_user_sessions(session, user.id)
+        end_user_sessions(session, row_id(user))
 
 
 def list_users(*, actor: Actor) -> list[dict]:
@@ -292,14 +292,15 @@ def admin_create_user(
     """An admin adds a user to their own agency."""
     require(actor, "manage_users")
     with write_session() as session:
-        return create_user(
+        user = create_user(
             session=session,
             agency_id=actor.agency_id,
             username=username,
             display_name=display_name,
             role=role,
             password=password,
-        ).id
+        )
+        return row_id(user)
 
 
 def set_active(*, actor: Actor, user_id: int, active: bool) -> None:
@@ -315,7 +316,7 @@ def set_active(*, actor: Actor, user_id: int, active: bool) -> None:
         user.is_active = active
         session.add(user)
         if not active:
-            end_user_sessions(session, user.id)
+            end_user_sessions(session, row_id(user))
 
 
 def set_role(*, actor: Actor, user_id: int, role: str) -> None:
@@ -333,12 +334,14 @@ def set_role(*, actor: Actor, user_id: int, role: str) -> None:
             return
         user.role = role
         session.add(user)
-        end_user_sessions(session, user.id)
+        end_user_sessions(session, row_id(user))
 
 
 def agency_of(*, actor: Actor) -> dict:
     with read_session() as session:
         agency = session.get(Agency, actor.agency_id)
+        if agency is None:
+            raise NotFound("this agency no longer exists")
         return {
             "id": agency.id,
             "slug": agency.slug,
@@ -358,7 +361,7 @@ def _stamp(user: User) -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def _usable_secret(value: object) -> bool:
+def _usable_secret(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and 20 <= len(value) <= 100
 
 
@@ -383,7 +386,7 @@ def begin_login(*, actor: Actor, now: dt.datetime | None = None) -> PendingLogin
         if user is None or not user.is_active:
             raise LoginFailed(LOGIN_FAILED)
         row = LoginSession(
-            user_id=user.id,
+            user_id=row_id(user),
             token_hash=_token_hash(code),
             created_at=now,
             expires_at=now + dt.timedelta(hours=get_settings().session_max_hours),
@@ -393,7 +396,7 @@ def begin_login(*, actor: Actor, now: dt.datetime | None = None) -> PendingLogin
         )
         session.add(row)
         session.flush()
-        return PendingLogin(session_id=row.id, code=code)
+        return PendingLogin(session_id=row_id(row), code=code)
 
 
 def redeem_login_code(
@@ -408,7 +411,7 @@ def redeem_login_code(
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     with write_session() as session:
-        swapped = session.execute(
+        swapped = session.exec(
             update(LoginSession)
             .where(col(LoginSession.token_hash) == _token_hash(code))
             .where(col(LoginSession.handoff_until).is_not(None))
@@ -446,7 +449,7 @@ def check_login_session(session_id: int, *, now: dt.datetime | None = None) -> A
     with read_session() as session:
         row = session.get(LoginSession, session_id)
         user = session.get(User, row.user_id) if row is not None else None
-        if _ended(row, user, now):
+        if row is None or user is None or _ended(row, user, now):
             alive = None
         else:
             alive = actor_for(user)
@@ -514,7 +517,7 @@ def close_login_session(token: str) -> None:
 
 def end_user_sessions(session: Session, user_id: int) -> int:
     """End every login of a user, inside the caller's write session; how many were live."""
-    result = session.execute(
+    result = session.exec(
         update(LoginSession)
         .where(col(LoginSession.user_id) == user_id)
         .where(col(LoginSession.revoked).is_(False))

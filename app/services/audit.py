@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from app.core import audit as core
 from app.services.access import Actor, require
 from app.store.db import read_session
-from app.store.models import AuditEntry, User, utcnow
+from app.store.models import AuditEntry, User, row_id, utcnow
 
 # pg_advisory_xact_lock key for audit appends ("AUDT" in ASCII).
 ADVISORY_KEY = 0x41554454
@@ -29,7 +29,7 @@ BATCH = 1000
 
 def _record(row: AuditEntry) -> core.AuditRecord:
     return core.AuditRecord(
-        id=row.id,
+        id=row_id(row),
         at=row.at,
         agency_id=row.agency_id,
         actor_id=row.actor_id,
@@ -91,7 +91,7 @@ def iter_entries(session: Session) -> Iterator[core.AuditRecord]:
     while True:
         rows = session.exec(
             select(AuditEntry)
-            .where(AuditEntry.id > after)
+            .where(col(AuditEntry.id) > after)
             .order_by(col(AuditEntry.id))
             .limit(BATCH)
         ).all()
@@ -99,7 +99,7 @@ def iter_entries(session: Session) -> Iterator[core.AuditRecord]:
             return
         for row in rows:
             yield _record(row)
-        after = rows[-1].id
+        after = row_id(rows[-1])
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def agency_entries(*, actor: Actor, limit: int = 200, event: str | None = None) 
     with read_session() as session:
         query = (
             select(AuditEntry, User.display_name)
-            .join(User, User.id == AuditEntry.actor_id, isouter=True)
+            .join(User, col(User.id) == AuditEntry.actor_id, isouter=True)
             .where(AuditEntry.agency_id == actor.agency_id)
         )
         if event:

@@ -189,7 +189,9 @@ def import_texts(
     files: list[tuple[str, str]], *, agency_id: int, created_by: int | None = None
 ) -> ImportSummary:
     """Validate (name, text) pairs, then store all of them in one transaction, or none."""
-    parsed, errors, seen = [], [], {}
+    parsed: list[tuple[dict, str]] = []
+    errors: list[str] = []
+    seen: dict[str, str] = {}
     for name, text in files:
         data, problems = parse_scenario(text, name)
         errors += [str(p) for p in problems if p.severity == "error"]

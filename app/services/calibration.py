@@ -27,6 +27,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -39,7 +40,7 @@ from app.services.access import Actor, require
 from app.services.practice import scenario_clip
 from app.services.scope import actor_agency, agency_protocol, agency_scenario
 from app.store.db import read_session, write_session
-from app.store.models import Agency, CalibrationKey, ScenarioVersion, User, utcnow
+from app.store.models import Agency, CalibrationKey, ScenarioVersion, User, row_id, utcnow
 
 
 def call_hash(data: Mapping | None) -> str:
@@ -110,7 +111,7 @@ def _keys_by_version(session: Session, agency_id: int, ids: Sequence[int]) -> di
         select(CalibrationKey)
         .where(CalibrationKey.agency_id == agency_id)
         .where(col(CalibrationKey.scenario_version_id).in_(list(ids)))
-        .order_by(CalibrationKey.id)
+        .order_by(col(CalibrationKey.id))
     ).all()
     for row in rows:
         out[row.scenario_version_id].append(row)
@@ -122,16 +123,18 @@ def calibration_states(
 ) -> dict[int, CalibrationState]:
     """The calibration state of each version in ``rows`` (one query for their keys)."""
     protocol = agency_protocol(agency)
-    keys = _keys_by_version(session, agency.id, [r.id for r in rows])
+    keys = _keys_by_version(session, row_id(agency), [row_id(r) for r in rows])
     return {
-        r.id: _state([k.key or {} for k in keys.get(r.id, [])], r, protocol, agency.dispatch_model)
+        row_id(r): _state(
+            [k.key or {} for k in keys.get(row_id(r), [])], r, protocol, agency.dispatch_model
+        )
         for r in rows
     }
 
 
 def publish_block(session: Session, agency: Agency, row: ScenarioVersion) -> str | None:
     """Why this version may not be published (None when it may)."""
-    state = calibration_states(session, agency, [row])[row.id]
+    state = calibration_states(session, agency, [row])[row_id(row)]
     if not state.contested:
         return None
     return (
@@ -155,12 +158,12 @@ def calibration_queue(*, actor: Actor) -> list[dict]:
             .where(ScenarioVersion.status != "retired")
             .order_by(ScenarioVersion.scenario_key)
         ).all()
-        keys = _keys_by_version(session, agency.id, [r.id for r in rows])
+        keys = _keys_by_version(session, row_id(agency), [row_id(r) for r in rows])
         states = calibration_states(session, agency, rows)
     out = []
     for r in rows:
         mine = next(
-            (k.key or {} for k in keys.get(r.id, []) if k.trainer_id == actor.user_id), None
+            (k.key or {} for k in keys.get(row_id(r), []) if k.trainer_id == actor.user_id), None
         )
         out.append(
             {
@@ -168,11 +171,11 @@ def calibration_queue(*, actor: Actor) -> list[dict]:
                 "key": r.scenario_key,
                 "title": r.title,
                 "status": r.status,
-                "keys": states[r.id].current_keys,
+                "keys": states[row_id(r)].current_keys,
                 "keyed_by_me": bool(mine and mine.get("call_hash") == call_hash(r.data)),
                 "mine_stale": bool(mine and mine.get("call_hash") != call_hash(r.data)),
                 "author": r.created_by == actor.user_id,
-                "calibration": states[r.id].status,
+                "calibration": states[row_id(r)].status,
             }
         )
     out.sort(key=lambda x: (x["status"] != "draft", x["keyed_by_me"], x["key"]))
@@ -188,7 +191,7 @@ def _names(session: Session, agency_id: int, ids: Iterable[int]) -> dict[int, st
         .where(User.agency_id == agency_id)
         .where(col(User.id).in_(ids))
     ).all()
-    return {int(i): n for i, n in rows}
+    return {i: n for i, n in rows if i is not None}
 
 
 def _agreement_dict(state: CalibrationState) -> dict:
@@ -222,9 +225,9 @@ def calibration_task(*, actor: Actor, version_id: int) -> dict:
         row = agency_scenario(session, actor, version_id)
         protocol = agency_protocol(agency)
         model = agency.dispatch_model
-        keys = _keys_by_version(session, agency.id, [row.id]).get(row.id, [])
-        names = _names(session, agency.id, [k.trainer_id for k in keys])
-        state = calibration_states(session, agency, [row])[row.id]
+        keys = _keys_by_version(session, row_id(agency), [row_id(row)]).get(row_id(row), [])
+        names = _names(session, row_id(agency), [k.trainer_id for k in keys])
+        state = calibration_states(session, agency, [row])[row_id(row)]
     data = row.data or {}
     now = call_hash(data)
     mine = next((k for k in keys if k.trainer_id == actor.user_id), None)
@@ -234,7 +237,7 @@ def calibration_task(*, actor: Actor, version_id: int) -> dict:
     # so they can resolve a contest.
     revealed = keyed or author
     view = _trainee_view(data, protocol, model)
-    task = {
+    task: dict[str, Any] = {
         "version_id": row.id,
         "key": row.scenario_key,
         "title": row.title,
@@ -246,7 +249,7 @@ def calibration_task(*, actor: Actor, version_id: int) -> dict:
             "call_types": view["call_types"],
             "dispositions": view["dispositions"],
         },
-        "mine": _public_key(mine.key) if keyed else None,
+        "mine": _public_key(mine.key) if mine is not None and keyed else None,
         "mine_stale": bool(mine and not keyed),
         "revealed": revealed,
         "keys_so_far": state.current_keys,
@@ -334,7 +337,7 @@ def submit_key(
             .where(CalibrationKey.agency_id == actor.agency_id)
         ).first()
         now = call_hash(data)
-        key = {
+        key: dict[str, Any] = {
             "disqualifiers": chosen,
             "call_type": call_type,
             "disposition": disposition,
@@ -347,7 +350,7 @@ def submit_key(
             session.add(
                 CalibrationKey(
                     agency_id=actor.agency_id,
-                    scenario_version_id=row.id,
+                    scenario_version_id=row_id(row),
                     trainer_id=actor.user_id,
                     key=key,
                 )
@@ -387,16 +390,19 @@ def calibration_report(*, actor: Actor) -> dict:
             .where(col(ScenarioVersion.id).in_(keyed))
             .order_by(ScenarioVersion.scenario_key)
         ).all()
-        keys = _keys_by_version(session, agency.id, [r.id for r in rows])
+        keys = _keys_by_version(session, row_id(agency), [row_id(r) for r in rows])
         states = calibration_states(session, agency, rows)
-        names = _names(session, agency.id, [k.trainer_id for group in keys.values() for k in group])
+        trainer_ids = [k.trainer_id for group in keys.values() for k in group]
+        names = _names(session, row_id(agency), trainer_ids)
     scenarios = []
     by_scenario: dict[int, dict[int, dict]] = {}
     for r in rows:
         now = call_hash(r.data)
-        current = {k.trainer_id: k.key for k in keys.get(r.id, []) if k.key.get("call_hash") == now}
-        by_scenario[r.id] = current
-        state = states[r.id]
+        current = {
+            k.trainer_id: k.key for k in keys.get(row_id(r), []) if k.key.get("call_hash") == now
+        }
+        by_scenario[row_id(r)] = current
+        state = states[row_id(r)]
         # Still blind: a trainer who has not keyed this call sees only how many have.
         revealed = actor.user_id in current or r.created_by == actor.user_id
         dims = state.agreement.dimensions if state.agreement and revealed else {}
@@ -416,7 +422,7 @@ def calibration_report(*, actor: Actor) -> dict:
                 "reasons": list(state.reasons) if revealed else [],
             }
         )
-    trainers = []
+    trainers: list[dict[str, Any]] = []
     for trainer, result in core.trainer_agreement(by_scenario).items():
         trainers.append(
             {

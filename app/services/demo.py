@@ -20,7 +20,7 @@ from app.errors import UserError
 from app.services.accounts import create_agency, create_user
 from app.services.bank import ImportRejected, ImportSummary, import_loaded
 from app.store.db import write_session
-from app.store.models import Agency, User
+from app.store.models import Agency, User, row_id
 
 DEMO_AGENCIES = [
     ("riverside", "Riverside Emergency Communications", "call_center_led", None),
@@ -89,7 +89,7 @@ def _agencies() -> dict[str, int]:
                 agency.protocol_overrides = overrides
                 session.add(agency)
                 session.flush()
-            agency_ids[slug] = agency.id
+            agency_ids[slug] = row_id(agency)
     return agency_ids
 
 

@@ -32,7 +32,15 @@ from app.errors import NotFound, UserError
 from app.services.bank import store_scenario, twin_info
 from app.settings import get_settings
 from app.store.db import read_session, write_session
-from app.store.models import Agency, Attempt, LessonProgress, ScenarioVersion, User, utcnow
+from app.store.models import (
+    Agency,
+    Attempt,
+    LessonProgress,
+    ScenarioVersion,
+    User,
+    row_id,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +112,7 @@ def seed_demo_activity(
             .where(User.agency_id == agency_id)
             .where(User.role == "trainee")
             .where(User.is_active == True)  # noqa: E712
-            .order_by(User.id)
+            .order_by(col(User.id))
         ).all()
         versions = session.exec(
             select(ScenarioVersion)
@@ -112,7 +120,7 @@ def seed_demo_activity(
             .where(ScenarioVersion.is_current == True)  # noqa: E712
             .where(ScenarioVersion.status == "published")
         ).all()
-        scenarios = [(v.id, v.data) for v in versions if v.data]
+        scenarios = [(row_id(v), v.data) for v in versions if v.data]
     if not trainees or not scenarios:
         raise UserError("the demo agency needs trainees and published scenarios first")
     plain = [(i, d) for i, d in scenarios if twin_info(d)[0] is None]
@@ -157,11 +165,11 @@ def seed_demo_activity(
                 # The demo center moved to rules 2 three weeks ago: older calls keep the
                 # grade rules 1 gave them, as a real center's history does (see regrade).
                 rules=1 if submitted < rules_2_since else grading.RULES,
+                agency_id=agency_id,
+                idempotency_key=f"{KEY_PREFIX}-{agency_id}-{seed}-{serial:05d}",
             )
             if attempt is None:
                 continue
-            attempt.agency_id = agency_id
-            attempt.idempotency_key = f"{KEY_PREFIX}-{agency_id}-{seed}-{serial:05d}"
             serial += 1
             rows.append(attempt)
     with write_session() as session:
@@ -202,7 +210,10 @@ def _add_cohort(agency_id: int, rng: random.Random, count: int) -> list[int]:
     pw_hash = hash_password(secrets.token_urlsafe(24))  # nobody logs in as them
     ids = []
     with write_session() as session:
-        slug = session.get(Agency, agency_id).slug
+        agency = session.get(Agency, agency_id)
+        if agency is None:
+            raise UserError(f"no agency with id {agency_id}")
+        slug = agency.slug
         for index in range(count):
             name = COHORT_NAMES[index % len(COHORT_NAMES)]
             username = f"{slug}-cohort-{index + 1:02d}"
@@ -222,14 +233,14 @@ def _add_cohort(agency_id: int, rng: random.Random, count: int) -> list[int]:
                     session.add(
                         LessonProgress(
                             agency_id=agency_id,
-                            user_id=user.id,
+                            user_id=row_id(user),
                             module=module,
                             lesson_read_at=utcnow(),
                             check_score=rng.choice([80, 90, 100]),
                             check_passed=True,
                         )
                     )
-            ids.append(user.id)
+            ids.append(row_id(user))
     return ids
 
 
@@ -278,6 +289,8 @@ def _simulate(
     *,
     pass_mark: int,
     rules: int,
+    agency_id: int,
+    idempotency_key: str,
 ) -> Attempt | None:
     """One graded attempt with a plausible answer and event timeline."""
     ease = 1.0 - trainee.learning * progress
@@ -347,6 +360,8 @@ def _simulate(
         return None
     events = _events(rng, answer, seconds)
     return Attempt(
+        agency_id=agency_id,
+        idempotency_key=idempotency_key,
         user_id=trainee.user_id,
         scenario_version_id=scenario_id,
         mode=rng.choice(("standard", "standard", "guided", "timed")),

@@ -106,6 +106,8 @@ def exam_seen_keys(session: Session, actor: Actor) -> dict[str, dt.datetime]:
         target[name] = later(target.get(name), when)
 
     for vid, key, twin in planned:
+        if vid is None:  # a primary key: never, but the column is typed Optional
+            continue
         note(seen, key, when_by_version[vid])
         if twin:
             note(by_twin, twin, when_by_version[vid])
@@ -116,5 +118,6 @@ def exam_seen_keys(session: Session, actor: Actor) -> dict[str, dt.datetime]:
             .where(col(ScenarioVersion.twin_group).in_(list(by_twin)))
             .distinct()
         ).all():
-            note(seen, key, by_twin[twin])
+            if twin is not None:  # the query asks for known twin groups only
+                note(seen, key, by_twin[twin])
     return seen

@@ -20,9 +20,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import or_, text, update
 from sqlalchemy.orm import defer
@@ -74,7 +76,10 @@ def _item_frame(session: Session, agency_id: int) -> pd.DataFrame:
         params: Any = {"agency": agency_id}
     else:  # psycopg: %(name)s placeholders
         sql, params = sql.replace(":agency", "%(agency)s"), {"agency": agency_id}
-    cursor = connection.connection.driver_connection.cursor()
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the database connection was closed under the item statistics")
+    cursor = driver.cursor()
     try:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -108,7 +113,14 @@ def _item_frame(session: Session, agency_id: int) -> pd.DataFrame:
 def work_out(session: Session, agency_id: int) -> dict[int, stats_core.ItemStats]:
     """The statistics of every version with graded attempts, from the attempts themselves."""
     aggregates = stats_core.aggregate_frame(_item_frame(session, agency_id))
-    return {int(item): stats_core.finish(agg) for item, agg in aggregates.items()}
+    return {_version_id(item): stats_core.finish(agg) for item, agg in aggregates.items()}
+
+
+def _version_id(item: Hashable) -> int:
+    """An item here is a scenario version id (a Python or a numpy integer)."""
+    if not isinstance(item, int | np.integer):
+        raise TypeError(f"item {item!r} is not a scenario version id")
+    return int(item)
 
 
 # --- storing them ---------------------------------------------------------------------------
@@ -117,7 +129,7 @@ def work_out(session: Session, agency_id: int) -> dict[int, stats_core.ItemStats
 def encode(stats: dict[int, stats_core.ItemStats]) -> list[dict]:
     return [
         {
-            "item": int(s.item),
+            "item": _version_id(s.item),
             "attempts": s.attempts,
             "trainees": s.trainees,
             "facility": s.facility,
@@ -186,6 +198,8 @@ def refresh(agency_id: int) -> Snapshot:
     with write_session() as session:
         _ensure_row(session, agency_id)
         row = session.get(ItemStatsSnapshot, agency_id)
+        if row is None:
+            raise RuntimeError(f"no item statistics row for agency {agency_id}")
         row.computed_at, row.signature, row.attempts = now, signature, attempts
         row.seconds, row.items, row.refresh_started_at = seconds, encode(stats), None
         session.add(row)
@@ -208,6 +222,8 @@ def _stored_stats(session: Session, row: ItemStatsSnapshot) -> dict[int, stats_c
         known = _decoded.get(row.agency_id)
     if known and known[0] == row.computed_at:
         return known[1]
+    if row.computed_at is None:
+        return {}  # never worked out: nothing is stored
     items = session.execute(
         select(ItemStatsSnapshot.items).where(ItemStatsSnapshot.agency_id == row.agency_id)
     ).scalar_one()
@@ -220,7 +236,8 @@ def _header(session: Session, agency_id: int) -> ItemStatsSnapshot | None:
     """The snapshot row without its (large) statistics."""
     return session.exec(
         select(ItemStatsSnapshot)
-        .options(defer(ItemStatsSnapshot.items))
+        # SQLModel types the attribute as the column's value; it is the mapped attribute.
+        .options(defer(ItemStatsSnapshot.items))  # type: ignore[arg-type]
         .where(ItemStatsSnapshot.agency_id == agency_id)
     ).first()
 
@@ -255,10 +272,13 @@ def current(agency_id: int) -> Snapshot:
     with read_session() as session:
         row = _header(session, agency_id)
         signature, attempts = _signature(session, agency_id)
-        known = _snapshot(row, signature, attempts, {})
-        if known.computed_at is None or (not known.fresh and attempts <= INLINE_LIMIT):
-            known = None  # never worked out yet, or cheap enough to do now
-        else:
+        header = _snapshot(row, signature, attempts, {})
+        known: Snapshot | None = None  # never worked out yet, or cheap enough to do now
+        if (
+            row is not None
+            and header.computed_at is not None
+            and (header.fresh or attempts > INLINE_LIMIT)
+        ):
             known = _snapshot(row, signature, attempts, _stored_stats(session, row))
     if known is None:
         return refresh(agency_id)
@@ -284,7 +304,7 @@ def claim_refresh(agency_id: int) -> bool:
     with write_session() as session:
         _ensure_row(session, agency_id)
         started = col(ItemStatsSnapshot.refresh_started_at)
-        claimed = session.execute(
+        claimed = session.exec(
             update(ItemStatsSnapshot)
             .where(col(ItemStatsSnapshot.agency_id) == agency_id)
             .where(or_(started.is_(None), started < now - CLAIM_EXPIRES))

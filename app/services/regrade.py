@@ -47,6 +47,7 @@ from app.store.models import (
     Exam,
     ScenarioVersion,
     User,
+    row_id,
     utcnow,
 )
 
@@ -93,14 +94,14 @@ def _older_attempts(session: Session, agency_id: int, rules: int) -> Iterator[At
             .where(Attempt.agency_id == agency_id)
             .where(Attempt.status == "submitted")
             .where(Attempt.rules < rules)
-            .where(Attempt.id > after)
+            .where(col(Attempt.id) > after)
             .order_by(col(Attempt.id))
             .limit(BATCH)
         ).all()
         if not rows:
             return
         yield from rows
-        after = rows[-1].id
+        after = row_id(rows[-1])
         session.expunge_all()  # keep memory flat over a large center
 
 
@@ -165,7 +166,7 @@ def _exam_outcomes(
         graded = [
             cert_core.GradedCall(
                 vid,
-                new_grades.get(done[vid].id) or done[vid].grade or {},
+                new_grades.get(row_id(done[vid])) or done[vid].grade or {},
                 done[vid].seconds,
             )
             for vid in plan
@@ -175,9 +176,9 @@ def _exam_outcomes(
         moved = run.report.exams.add(exam.passed, outcome["passed"])
         stored = (exam.result or {}).get("regrade") or {}
         if stored.get("rules") != run.report.rules:
-            run.exams[exam.id] = outcome
+            run.exams[exam_id] = outcome
         if moved == core.PASSED_TO_FAILED:
-            now_failing.append(exam.id)
+            now_failing.append(exam_id)
     return now_failing
 
 
@@ -186,7 +187,7 @@ def _certificates(session: Session, run: _Run, exam_ids: list[int]) -> None:
         return
     rows = session.exec(
         select(Certificate, User.display_name, User.username)
-        .join(User, User.id == Certificate.user_id)
+        .join(User, col(User.id) == Certificate.user_id)
         .where(Certificate.agency_id == run.agency_id)
         .where(col(Certificate.exam_id).in_(exam_ids))
         .order_by(col(Certificate.id))
@@ -209,13 +210,13 @@ def _certificates(session: Session, run: _Run, exam_ids: list[int]) -> None:
 
 
 def _regrade_agency(session: Session, agency: Agency, rules: int) -> _Run:
-    run = _Run(core.AgencyRegrade(slug=agency.slug, name=agency.name, rules=rules), agency.id)
+    run = _Run(core.AgencyRegrade(slug=agency.slug, name=agency.name, rules=rules), row_id(agency))
     protocol = practice.protocol_for(agency.protocol_overrides)
     pass_mark = get_settings().pass_mark
     cache: dict[int, dict] = {}
     exam_grades: dict[int, dict] = {}
     exam_ids: set[int] = set()
-    for attempt in _older_attempts(session, agency.id, rules):
+    for attempt in _older_attempts(session, row_id(agency), rules):
         data = _scenario(session, cache, attempt.scenario_version_id)
         grade = _new_grade(attempt, data, protocol, pass_mark)
         if grade is None or core.grade_rules(grade) <= attempt.rules:
@@ -223,10 +224,10 @@ def _regrade_agency(session: Session, agency: Agency, rules: int) -> _Run:
             continue
         run.report.attempts.add(attempt.passed, grade.get("passed"))
         if (attempt.regrade or {}).get("rules") != core.grade_rules(grade):
-            run.attempts[attempt.id] = grade
+            run.attempts[row_id(attempt)] = grade
         if attempt.exam_id is not None:
             exam_ids.add(attempt.exam_id)
-            exam_grades[attempt.id] = grade
+            exam_grades[row_id(attempt)] = grade
     failing = _exam_outcomes(session, run, exam_ids, exam_grades)
     _certificates(session, run, failing)
     return run
@@ -258,7 +259,7 @@ def apply(*, actor: Actor, agency: str | None = None) -> core.AgencyRegrade:
     rules = core.current_rules()
     with write_session() as session:
         (target,) = _agencies(session, agency, actor)
-        agency_id, slug = target.id, target.slug
+        agency_id, slug = row_id(target), target.slug
         # Two runs at once wait for each other (SQLite: BEGIN IMMEDIATE already does).
         session.exec(select(Agency.id).where(Agency.id == agency_id).with_for_update()).first()
         run = _regrade_agency(session, target, rules)
@@ -266,8 +267,8 @@ def apply(*, actor: Actor, agency: str | None = None) -> core.AgencyRegrade:
         for attempt_id, grade in run.attempts.items():
             session.execute(
                 update(Attempt)
-                .where(Attempt.id == attempt_id)
-                .where(Attempt.agency_id == agency_id)
+                .where(col(Attempt.id) == attempt_id)
+                .where(col(Attempt.agency_id) == agency_id)
                 .values(regrade=core.stored_regrade(grade, at=at, by=actor.user_id))
             )
         for exam_id, outcome in run.exams.items():
@@ -277,7 +278,7 @@ def apply(*, actor: Actor, agency: str | None = None) -> core.AgencyRegrade:
             regraded = {"rules": rules, "outcome": outcome, "at": at, "by": actor.user_id}
             session.execute(
                 update(Exam)
-                .where(Exam.id == exam_id)
+                .where(col(Exam.id) == exam_id)
                 .values(result={**(exam.result or {}), "regrade": regraded})
             )
         flagged = _flag_certificates(session, run, actor, agency_id)

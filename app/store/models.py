@@ -7,7 +7,7 @@ used for throwaway test databases.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -33,6 +33,22 @@ ATTEMPT_FLAGS = "unsafe OR over_routed"
 def utcnow() -> dt.datetime:
     """Timezone-aware UTC timestamp (SQLModel stores UTC on SQLite and PostgreSQL)."""
     return dt.datetime.now(dt.UTC)
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def row_id(row: _Stored) -> int:
+    """The primary key of a row read from the database or flushed to it.
+
+    The tables declare ``id: int | None`` because a new row has no id until it is flushed;
+    asking for it before then is a bug, so it raises rather than returning None.
+    """
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id yet (flush the session first)")
+    return row.id
 
 
 def _json() -> Any:

@@ -193,7 +193,10 @@ CALL_CSS = """<style>
   background: #31333f; color: #fff; padding: 0.6rem 1rem; border-radius: 0.5rem;
   font-size: 0.95rem; box-shadow: 0 4px 14px rgba(0, 0, 0, 0.3);
 }
-[data-testid="stMainBlockContainer"]:has(.st-key-cs-decision) { padding-top: 3.5rem; }
+[data-testid="stMainBlockContainer"]:has(.st-key-cs-decision) {
+  padding-top: 3.5rem; padding-bottom: 1.5rem;
+}
+.st-key-cs-scripts { display: none; }
 @media (min-width: 641px) {
   [data-testid="stHorizontalBlock"]:has(.st-key-cs-decision) { align-items: stretch; }
   [data-testid="stColumn"]:has(.st-key-cs-decision) { align-self: stretch; }
@@ -440,11 +443,13 @@ def _caller(actor: Actor, view: dict, attempt_id: int) -> None:
     if speech_ok:
         data = _clip(actor, attempt_id, play)
         if data:
-            heard = (
-                "Opening"
-                if play == "opening"
-                else st.session_state.get(_k(attempt_id, "play-label"), "")
-            )
+            asked = st.session_state.get(_k(attempt_id, "play-label"), "")
+            if play == "opening":
+                heard = "the caller's opening"
+            elif play.startswith("en:"):
+                heard = f"the interpreter, on “{asked}”"
+            else:
+                heard = f"the answer to “{asked}”"
             st.caption(plain(f"Now playing: {heard}"))
             st.audio(data, format="audio/wav", autoplay=autoplay)
         else:
@@ -620,7 +625,10 @@ def render_call_screen(
         st.warning("This call was closed because you started another one.")
         return None
     mode = mode or view["mode"]
-    _static()
+    with st.container(key="cs-scripts"):  # styles, keys, focus and heartbeat: nothing shown
+        _static()
+        _focus(attempt_id)
+        _heartbeat(actor, attempt_id)
     intro = {
         "guided": ":material/lightbulb: Guided call: hints appear as you make your choices.",
         "timed": ":material/timer: Timed call: try to submit before the clock at the top right "
@@ -642,6 +650,4 @@ def render_call_screen(
                 _questions(actor, view, attempt_id)
     with right, st.container(key="cs-decision", border=True):
         _decision(actor, view, attempt_id, guided=view["mode"] == "guided" and mode != "exam")
-    _focus(attempt_id)
-    _heartbeat(actor, attempt_id)
     return None

@@ -3,10 +3,6 @@
 ``playwright install`` cannot download browsers here, so pytest-playwright is
 pointed at /usr/bin/chromium. The server gets its own SQLite database, seeded by
 ``python -m app demo`` with a known DEMO_PASSWORD.
-
-Every test here is marked ``browser`` and put in one xdist group, so under
-``-n 2 --dist loadgroup`` they run on one worker against one ``live_server``
-(seeding the demo and starting Streamlit once, not once per worker).
 """
 
 from __future__ import annotations
@@ -40,12 +36,10 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the group (it does in its own hook)
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")

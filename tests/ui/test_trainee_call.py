@@ -56,6 +56,13 @@ def _attempt(world) -> Attempt:
         ).one()
 
 
+def _ask(at: AppTest, text: str) -> AppTest:
+    """Type a question in the box and press Enter (the form's submit)."""
+    box = next(t for t in at.text_input if t.key and t.key.endswith(".typed"))
+    box.input(text)
+    return next(b for b in at.button if b.label == "Ask").click().run()
+
+
 def test_whole_call_from_start_to_feedback(knife, world):
     at = _app(world["trainee-a"])
     assert not at.exception
@@ -66,12 +73,14 @@ def test_whole_call_from_start_to_feedback(knife, world):
     assert "There's a man I don't know" in text
     assert NO_SPEECH in text  # no speech engine: the notice, and the transcript is shown
     assert RATIONALE_MARKER not in text and "kitchen knife" not in text
+    assert not [b for b in at.button if b.key and ".ask." in b.key]  # no cards to pick from
 
-    _button(at, ".ask.weapons").click().run()
+    _ask(at, "is he armed?")
+    assert not at.exception
     assert "kitchen knife" in _texts(at)
-    assert _button(at, ".ask.weapons").disabled
-    _button(at, ".ask.threats").click().run()
-    _button(at, ".ask.medical").click().run()
+    assert "is he armed?" in _texts(at)  # the trainee's own words in the transcript
+    _ask(at, "has he threatened anyone")
+    _ask(at, "is he awake and breathing ok")
 
     attempt = _attempt(world)
     prefix = f"call{attempt.id}."
@@ -81,7 +90,12 @@ def test_whole_call_from_start_to_feedback(knife, world):
     assert RATIONALE_MARKER not in _texts(at)  # nothing of the key before submission
 
     events = _attempt(world).events
-    assert [e["value"] for e in events if e["kind"] == "ask"] == ["weapons", "threats", "medical"]
+    asks = [(e["value"], e.get("typed")) for e in events if e["kind"] == "ask"]
+    assert asks == [
+        ("weapons", "is he armed?"),
+        ("threats", "has he threatened anyone"),
+        ("medical", "is he awake and breathing ok"),
+    ]
     kinds = [e["kind"] for e in events]
     assert {"disqualifier", "call_type", "disposition"} <= set(kinds)
 
@@ -93,6 +107,69 @@ def test_whole_call_from_start_to_feedback(knife, world):
     assert RATIONALE_MARKER in text  # the expert's reasons, now
     assert any(m.label == "Score" for m in at.metric)
     assert any(b.label == "Next call" for b in at.button)
+
+
+def _standard(world) -> tuple[AppTest, str]:
+    at = _app(world["trainee-a"])
+    at.radio(key="practice.mode_pick").set_value("standard").run()
+    at.button[0].click().run()
+    return at, f"call{_attempt(world).id}."
+
+
+def test_text_that_asks_nothing_gets_a_natural_reply_and_counts_as_nothing(knife, world):
+    at, _ = _standard(world)
+    _ask(at, "ok")
+    assert "Sorry, what do you mean?" in _texts(at)
+    [event] = _attempt(world).events
+    assert event["kind"] == "unmatched" and event["typed"] == "ok"
+
+
+@pytest.mark.parametrize("text", ["   ", "why " * 2500])
+def test_empty_or_over_long_question_says_so_and_stores_nothing(knife, world, text):
+    at, _ = _standard(world)
+    _ask(at, text)
+    assert not at.exception
+    [warning] = [w.value.replace("\\", "") for w in at.warning]
+    assert warning.startswith("Nothing was asked:")
+    assert "empty" in warning or "characters long" in warning
+    assert _attempt(world).events == []
+
+
+def test_guided_mode_keeps_the_question_cards(knife, world):
+    at = _app(world["trainee-a"])
+    at.radio(key="practice.mode_pick").set_value("guided").run()
+    at.button[0].click().run()
+    assert _button(at, ".ask.weapons")
+    assert not [t for t in at.text_input if t.key and t.key.endswith(".typed")]
+
+
+def test_the_location_shows_once_the_caller_has_given_it(knife, world):
+    at, _ = _standard(world)
+    assert "48 Alder Lane" not in _texts(at)
+    assert "Not known" in _texts(at)
+    _ask(at, "what is the address?")
+    assert "Front porch of 48 Alder Lane" in _texts(at)
+
+
+def test_the_keys_are_shown_on_the_call_screen(knife, world):
+    from app.ui.call_panel import HOTKEYS
+
+    at, _ = _standard(world)
+    legend = next(m.value for m in at.markdown if m.value.startswith("Keys:"))
+    for keys, what in HOTKEYS:
+        assert f"`{keys}` {what}" in legend
+    scripts = "".join(h.value for h in at.html)
+    assert "window.csHotkeys" in scripts and "position: sticky" in scripts
+
+
+def test_no_text_of_the_call_goes_into_the_styles_and_scripts(knife, world):
+    """The static CSS and JS hold no scenario or trainee words, even after an answer."""
+    at, _ = _standard(world)
+    _ask(at, "is he armed zqx-marker <b>now</b>")
+    assert "kitchen knife" in _texts(at)
+    for html in at.html:
+        for words in ("kitchen knife", "There's a man", "zqx-marker", "Alder", "<b>now"):
+            assert words not in html.value
 
 
 def test_refresh_resumes_the_open_call_with_its_marks(knife, world):
@@ -181,7 +258,7 @@ def test_caller_audio_autoplays_the_opening_then_each_answer(sqlite_db, world, s
     call_panel._speech_status.clear()
     store(world.agencies["a"], KNIFE_TEXT)
     at = _app(world["trainee-a"])
-    at.button[0].click().run()
+    at.button[0].click().run()  # a guided call: the transcript starts shown
     [opening] = at.get("audio")
     assert opening.proto.autoplay  # the call starts: the caller speaks
     at.toggle(key=f"call{_attempt(world).id}.transcript").set_value(False).run()
@@ -190,3 +267,98 @@ def test_caller_audio_autoplays_the_opening_then_each_answer(sqlite_db, world, s
     _button(at, ".ask.weapons").click().run()
     [answer] = at.get("audio")
     assert answer.proto.autoplay and answer.proto.url != opening.proto.url
+
+
+@pytest.fixture
+def spoken(knife, monkeypatch):
+    """Speech on, without rendering any: every clip is the same few bytes."""
+    import app.audio
+    from app.ui import call_panel
+
+    monkeypatch.setattr(app.audio, "speech_available", lambda: (True, "Speech is on."))
+    call_panel._speech_status.clear()
+    monkeypatch.setattr(call_panel, "_clip", lambda actor, attempt_id, item: b"RIFF-test")
+    yield knife
+    call_panel._speech_status.clear()
+
+
+def test_the_transcript_starts_hidden_in_standard_calls(spoken, world):
+    at, prefix = _standard(world)
+    assert at.toggle(key=prefix + "transcript").value is False
+    assert "There's a man" not in _texts(at)
+    _ask(at, "is he armed")
+    assert "kitchen knife" not in _texts(at)  # heard, not read
+    assert "Now playing: the answer to “is he armed”" in _texts(at)
+    at.toggle(key=prefix + "transcript").set_value(True).run()
+    assert "kitchen knife" in _texts(at)
+
+
+def test_always_show_transcripts_is_kept_for_the_next_calls(spoken, world):
+    from app.services.practice import call as calls
+
+    at, prefix = _standard(world)
+    at.checkbox(key=prefix + "always").check().run()
+    assert calls.transcript_setting(actor=world["trainee-a"]) is True
+    assert "There's a man" in _texts(at)  # shown at once
+    fresh = _app(world["trainee-a"])  # another session (a new call would start the same)
+    assert fresh.toggle(key=prefix + "transcript").value is True
+    assert "There's a man" in _texts(fresh)
+
+
+def test_the_guided_transcript_starts_shown(spoken, world):
+    at = _app(world["trainee-a"])
+    at.button[0].click().run()
+    assert "There's a man" in _texts(at)
+
+
+# ------------------------------------------------------------------ an exam call
+
+
+def test_an_exam_call_is_typed_then_recorded_and_the_next_waits_for_the_trainee(
+    sqlite_db, world, monkeypatch
+):
+    import app.audio
+    from app.core.call_view import question_text
+    from app.core.protocol import load_protocol
+    from app.services import certification
+    from tests.services.test_certification_support import scenario_data
+    from tests.ui.test_cert_pages import page, ready
+
+    monkeypatch.setattr(app.audio, "speech_available", lambda: (False, NO_SPEECH))
+    trainee = ready(world)
+    at = page("trainee_exam.py", trainee.user_id).run()
+    next(b for b in at.button if b.label == "Start the exam").click().run()
+    assert not at.exception, at.exception
+    exam_id = certification.current_exam(actor=trainee)
+    attempt_id = certification.exam_state(actor=trainee, exam_id=exam_id)["attempt_id"]
+    assert not [b for b in at.button if b.key and ".ask." in b.key]  # typed, no cards
+    assert "runs only while this page is open" in _texts(at)
+
+    with read_session() as session:
+        data = scenario_data(session.get(Attempt, attempt_id).scenario_version_id)
+    protocol = load_protocol()
+    for question in data["expert"]["required_questions"]:
+        _ask(at, question_text(data, question, protocol))
+    expert = data["expert"]
+    prefix = f"call{attempt_id}."
+    for code in expert["disqualifiers"]:
+        at.checkbox(key=prefix + f"dq.{code}").check().run()
+    at.selectbox(key=prefix + "call_type").set_value(expert["call_type"]).run()
+    at.radio(key=prefix + "disposition").set_value(expert["disposition"]).run()
+    _submit(at).click().run()
+    assert not at.exception, at.exception
+    assert "Call recorded." in [s.value for s in at.success]
+    assert "1 of 10 exam calls done" in at.get("progress")[0].proto.text
+    with read_session() as session:
+        stored = session.get(Attempt, attempt_id)
+        assert stored.status == "submitted" and stored.score == 100
+        open_calls = session.exec(
+            select(Attempt).where(Attempt.exam_id == exam_id, Attempt.status == "in_progress")
+        ).all()
+    assert open_calls == []  # the next call's clock has not started
+    assert "Score" not in [m.label for m in at.metric]  # no feedback during the exam
+
+    next(b for b in at.button if b.label == "Start the next call").click().run()
+    assert not at.exception, at.exception
+    assert "Exam call 2 of 10" in at.get("progress")[0].proto.text
+    assert certification.exam_state(actor=trainee, exam_id=exam_id)["attempt_id"] != attempt_id

@@ -69,6 +69,7 @@ def _make_scenarios(rng: np.random.Generator, count: int, run: str) -> list[_Sce
             call_type = MEDICAL_TYPES[rng.integers(len(MEDICAL_TYPES))]
             dq = ("medical",)
         group = "eligible" if call_type in ELIGIBLE_TYPES else "not_eligible"
+        acceptable: tuple[str, ...]
         if not dq:
             if call_type in ("MENTAL_HEALTH", "SUICIDAL_IDEATION") and rng.random() < 0.3:
                 disposition, acceptable = "transfer_988", ("community_responder",)
@@ -84,7 +85,7 @@ def _make_scenarios(rng: np.random.Generator, count: int, run: str) -> list[_Sce
         else:
             disposition, acceptable = "ems", ("community_responder_with_ems",)
             unsafe = ("community_responder",)
-        required = ("weapons", "threats", "medical")
+        required: tuple[str, ...] = ("weapons", "threats", "medical")
         if "police_only" in dq:
             required += ("entry",)
         twin_group = f"tw-{run}-{i // 2:05d}" if twin else None

@@ -164,6 +164,8 @@ def build_dataset(
     triggers_off = False
     try:
         raw = raw_conn.driver_connection
+        if raw is None:
+            raise RuntimeError("the pooled connection has no database connection")
         if sqlite:
             raw.execute("PRAGMA synchronous=NORMAL")
             raw.execute("PRAGMA cache_size=-400000")  # 400 MB of page cache for the load
@@ -250,7 +252,8 @@ def build_dataset(
             user_ids=user_ids,
             sv_ids=sv_ids,
         )
-        done, batch = 0, []
+        done = 0
+        batch: list[tuple] = []
         # Row triggers would recount the rollups a million times: take them off for the
         # load, then count once and put them back (in the finally below).
         writer.begin()
@@ -295,7 +298,9 @@ def build_dataset(
                 raw.autocommit = False
     except BaseException:
         try:
-            raw_conn.driver_connection.rollback()
+            driver = raw_conn.driver_connection
+            if driver is not None:
+                driver.rollback()
             if triggers_off:
                 _recount_rollups(writer, raw, sqlite)
         except Exception:  # noqa: S110 - the original error matters more

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from app.bench.load.wire import (
@@ -27,20 +28,24 @@ from app.bench.load.wire import (
     http_get,
 )
 
+if TYPE_CHECKING:
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+    from websockets.asyncio.client import ClientConnection
+
 
 class SimTrainee:
     """One browser tab: a websocket session and the widget values the page holds."""
 
     def __init__(self, cfg: LoadConfig, username: str, password: str, rng: random.Random):
         self.cfg, self.username, self.password, self.rng = cfg, username, password, rng
-        self.ws = None
+        self.ws: ClientConnection | None = None
         self.cookies: dict[str, str] = {}
         self.session_id = ""
         self.pages: dict[str, str] = {}  # url path -> page script hash
         self.page_hash = ""
         self.page_name = ""
         self.widgets: dict[str, Widget] = {}  # by key, else by label
-        self.values: dict[str, object] = {}  # widget id -> WidgetState (non-trigger)
+        self.values: dict[str, WidgetState] = {}  # widget id -> its state (non-trigger)
         self.fragments: dict[str, float] = {}  # fragment id -> interval (s)
         self.media_seen: set[str] = set()
         self.dq_decided: set[int] = set()
@@ -64,6 +69,7 @@ class SimTrainee:
         websocket subprotocol list (the second is its XSRF token; a placeholder here).
         """
         import websockets
+        from websockets.typing import Origin, Subprotocol
 
         if not resume:
             status, headers, _ = await http_get(
@@ -74,11 +80,11 @@ class SimTrainee:
             self.cookies.update(_cookies_from(headers.get("set-cookie", "")))
         parts = urlsplit(self.cfg.base_url)
         extra = {"Cookie": self.cookie_header} if self.cookies else {}
-        protocols = ["streamlit", "no-xsrf", resume] if resume else ["streamlit"]
+        names = ["streamlit", "no-xsrf", resume] if resume else ["streamlit"]
         self.ws = await websockets.connect(
             f"ws://{parts.netloc}/_stcore/stream",
-            subprotocols=protocols,
-            origin=f"http://{parts.netloc}",
+            subprotocols=[Subprotocol(name) for name in names],
+            origin=Origin(f"http://{parts.netloc}"),
             additional_headers=extra,
             max_size=None,
             proxy=None,
@@ -128,9 +134,12 @@ class SimTrainee:
             self.fragments = {}
         errors: list[str] = []
         seen_ids: set[str] = set()
-        await self.ws.send(msg.SerializeToString())
+        ws = self.ws
+        if ws is None:
+            raise LoadError("rerun before the websocket was opened")
+        await ws.send(msg.SerializeToString())
         while True:
-            data = await self.ws.recv()
+            data = await ws.recv()
             fm = ForwardMsg()
             fm.ParseFromString(data)
             kind = fm.WhichOneof("type")
@@ -320,6 +329,8 @@ class SimTrainee:
                 if label and (current is None or current.string_value != label):
                     return await self.act("mode", [self.state(radio, string_value=label)])
             start = self.find(label="Start call")
+            if start is None:  # never: the landing screen is the one with this button
+                raise LoadError("no Start call button on the landing screen")
             return await self.act("start", [self.state(start, trigger_value=True)])
         if screen == "grade":
             await self.think(self.cfg.feedback_s, deadline)
@@ -328,6 +339,8 @@ class SimTrainee:
             return await self.act(
                 "start", [self.state(self.widgets["practice.next"], trigger_value=True)]
             )
+        if attempt is None:  # never: a call screen always carries its attempt id
+            raise LoadError("a call screen without its attempt id")
         return await self._call_step(attempt)
 
     async def _call_step(self, attempt: int) -> bool:

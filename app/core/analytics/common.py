@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import overload
 
 import pandas as pd
 
@@ -37,6 +38,12 @@ def split_codes(value: object) -> list[str]:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return []
     return [part for part in (p.strip() for p in str(value).split(",")) if part]
+
+
+@overload
+def naive_utc(value: dt.datetime) -> dt.datetime: ...
+@overload
+def naive_utc(value: object) -> dt.datetime | None: ...
 
 
 def naive_utc(value: object) -> dt.datetime | None:

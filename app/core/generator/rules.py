@@ -206,14 +206,14 @@ def _routes(facts: Facts, setting: CallSetting, disq: Sequence[str]) -> tuple[st
                 f"{DISPOSITION_WORDS[best]}; nothing in the call needs police."
             )
         return best, list(dict.fromkeys(a for a in acceptable if a != best)), reason
-    acceptable = [a for a in setting.also_acceptable if a != CR]
+    also = [a for a in setting.also_acceptable if a != CR]
     reason = "With no disqualifier, this is a call for community responders."
-    if CR_POLICE in acceptable:
+    if CR_POLICE in also:
         reason += (
             " Sending police along with the team is defensible here, so that is acceptable; "
             "police alone would be more than the call needs."
         )
-    return CR, acceptable, reason
+    return CR, also, reason
 
 
 def _unsafe(disq: Sequence[str], best: str, acceptable: Sequence[str]) -> list[str]:

@@ -12,6 +12,7 @@ import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from app.core.generator import speech
 from app.core.generator.facts import (
@@ -129,21 +130,21 @@ def _street(rng: random.Random) -> str:
 def draw_facts(rng: random.Random, template: Template, caller: Caller) -> Facts:
     """The facts of one call, in proportion to the template's weights."""
     w = template.weights
-    drawn = {
-        "weapon": pick(rng, w["weapon"]),
-        "threat": pick(rng, w["threat"]),
-        "medical": pick(rng, w["medical"]),
-        "entry": pick(rng, w["entry"]),
-        "evidence": pick(rng, w["evidence"]) == "yes",
-        "crime": pick(rng, w["crime"]),
-        "substances": pick(rng, w["substances"]),
-    }
+    drawn = Facts(
+        weapon=pick(rng, w["weapon"]),
+        threat=pick(rng, w["threat"]),
+        medical=pick(rng, w["medical"]),
+        entry=pick(rng, w["entry"]),
+        evidence=pick(rng, w["evidence"]) == "yes",
+        crime=pick(rng, w["crime"]),
+        substances=pick(rng, w["substances"]),
+    )
     time = draw_time(rng, template.hours)
     channel = pick(rng, template.channels)
     responders_available = rng.random() >= RESPONDERS_UNAVAILABLE
     closed_draw = rng.random()
-    facts = Facts(
-        **drawn,
+    facts = replace(
+        drawn,
         threat_target=template.threat_target,
         third_party=caller.relation != "self",
         time=time,
@@ -156,7 +157,9 @@ def draw_facts(rng: random.Random, template: Template, caller: Caller) -> Facts:
     )
     if template.ensure and not disqualifiers_for(facts):
         fact, value = template.ensure
-        facts = replace(facts, **{fact: value == "yes" if fact == "evidence" else value})
+        # The field is named by the template file (checked against FACT_VALUES when loaded).
+        change: dict[str, Any] = {fact: value == "yes" if fact == "evidence" else value}
+        facts = replace(facts, **change)
     return facts
 
 

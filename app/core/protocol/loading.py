@@ -283,7 +283,9 @@ def _apply_overrides(base: Protocol, raw: Mapping) -> Protocol:
         if old is None and ("label" not in spec or "group" not in spec):
             raise ProtocolError(f"{at}: a new call type needs a label and a group", keys)
         label = (
-            _text(spec["label"], f"{at}.label", (*keys, "label")) if "label" in spec else old.label
+            old.label
+            if old is not None and "label" not in spec
+            else _text(spec["label"], f"{at}.label", (*keys, "label"))
         )
         eligible = spec.get("eligible", old.eligible if old else False)
         if not isinstance(eligible, bool):
@@ -303,16 +305,20 @@ def _apply_overrides(base: Protocol, raw: Mapping) -> Protocol:
         "a question id is lower_case letters, digits and _",
         {"text", "default_answer", "phrasings"},
     ):
-        old = questions.get(qid)
-        if old is None and "text" not in spec:
+        old_question = questions.get(qid)
+        if old_question is None and "text" not in spec:
             raise ProtocolError(f"{at}: a new question needs its text", keys)
-        text = _text(spec["text"], f"{at}.text", (*keys, "text")) if "text" in spec else old.text
+        text = (
+            old_question.text
+            if old_question is not None and "text" not in spec
+            else _text(spec["text"], f"{at}.text", (*keys, "text"))
+        )
         default = (
             _text(spec["default_answer"], f"{at}.default_answer", (*keys, "default_answer"))
             if "default_answer" in spec
-            else (old.default_answer if old else NEUTRAL_ANSWER)
+            else (old_question.default_answer if old_question else NEUTRAL_ANSWER)
         )
-        phrasings = old.phrasings if old else ()
+        phrasings = old_question.phrasings if old_question else ()
         if "phrasings" in spec:
             phrasings = _phrasings(
                 spec["phrasings"], f"{at}.phrasings", phrasings, (*keys, "phrasings")
@@ -337,14 +343,18 @@ def _apply_overrides(base: Protocol, raw: Mapping) -> Protocol:
             if code not in known:
                 raise ProtocolError(f"{at}: unknown code {code!r}", keys)
             label = _text(label, at, keys)
-            if section == "dispositions" or section == "call_type_groups":
-                known[code] = label
+            if section == "dispositions":
+                disposition_labels[code] = label
+            elif section == "call_type_groups":
+                groups[code] = label
             elif section == "disqualifiers":
-                old = disqualifiers[code]
-                disqualifiers[code] = Disqualifier(code, label, old.description)
+                old_dq = disqualifiers[code]
+                disqualifiers[code] = Disqualifier(code, label, old_dq.description)
             else:
-                old = models[code]
-                models[code] = DispatchModel(code, label, old.description, old.dispositions)
+                old_model = models[code]
+                models[code] = DispatchModel(
+                    code, label, old_model.description, old_model.dispositions
+                )
     return Protocol(
         name=name,
         dispatch_model=model,

@@ -133,10 +133,10 @@ def _scores(text: str, index: _Index, own: tuple[tuple[str, str], ...]) -> dict[
         if score > best.get(entry.question, 0.0):
             best[entry.question] = score
     for qid, question in own:
-        entry = index.own_entry(qid, question)
-        if entry is not None:
-            ratio = fuzz.token_sort_ratio(joined, entry.text) / 100
-            score = _score(query, entry, _NO_HITS, ratio)
+        own_entry = index.own_entry(qid, question)
+        if own_entry is not None:
+            ratio = fuzz.token_sort_ratio(joined, own_entry.text) / 100
+            score = _score(query, own_entry, _NO_HITS, ratio)
             if score >= best.get(qid, 0.0):  # a tie goes to the scenario's own question
                 best[qid] = score
     return best

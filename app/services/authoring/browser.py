@@ -17,7 +17,7 @@ from app.services.access import Actor, require
 from app.services.authoring.common import STATUSES, _attempt_counts, _models_in
 from app.services.scope import actor_agency, agency_protocol, agency_scenario, split_codes
 from app.store.db import read_session, write_session
-from app.store.models import CalibrationKey, ScenarioVersion
+from app.store.models import CalibrationKey, ScenarioVersion, row_id
 
 # ------------------------------------------------------------------ the bank browser
 
@@ -90,12 +90,12 @@ def bank(
         query = query.where(ScenarioVersion.source == source)
     with read_session() as session:
         agency = actor_agency(session, actor)
-        rows = session.exec(
-            query.options(defer(ScenarioVersion.yaml_text)).order_by(ScenarioVersion.scenario_key)
-        ).all()
+        # SQLModel types the attribute as the column's value; it is the mapped attribute.
+        lazy_text = defer(ScenarioVersion.yaml_text)  # type: ignore[arg-type]
+        rows = session.exec(query.options(lazy_text).order_by(ScenarioVersion.scenario_key)).all()
         if model:
             rows = [r for r in rows if model in _models_in(r.data)]
-        ids = [r.id for r in rows]
+        ids = [row_id(r) for r in rows]
         counts = _attempt_counts(session, actor.agency_id, ids)
         states = calibration.calibration_states(session, agency, rows)
     if not with_stats or not rows:
@@ -104,8 +104,8 @@ def bank(
         stats = item_snapshot.current(actor.agency_id).stats
     out = []
     for r in rows:
-        item = stats.get(r.id)
-        state = states.get(r.id)
+        item = stats.get(row_id(r))
+        state = states.get(row_id(r))
         out.append(
             {
                 "version_id": r.id,
@@ -119,7 +119,7 @@ def bank(
                 "status": r.status,
                 "source": r.source,
                 "models": _models_in(r.data),
-                "attempts_all": counts.get(r.id, 0),
+                "attempts_all": counts.get(row_id(r), 0),
                 "attempts": item.attempts if item else 0,
                 "facility": item.facility if item else None,
                 "discrimination": item.discrimination if item else None,
@@ -165,7 +165,7 @@ def reject_draft(*, actor: Actor, version_id: int) -> str:
         row = agency_scenario(session, actor, version_id)
         if row.status != "draft":
             raise UserError("Only a draft can be rejected; retire a published scenario instead.")
-        used = _attempt_counts(session, actor.agency_id, [row.id]).get(row.id, 0)
+        used = _attempt_counts(session, actor.agency_id, [row_id(row)]).get(row_id(row), 0)
         keyed = session.exec(
             select(func.count())
             .select_from(CalibrationKey)

@@ -35,7 +35,8 @@ def _attempt_counts(session: Session, agency_id: int, ids: Sequence[int]) -> dic
     query = select(Attempt.scenario_version_id, func.count()).where(Attempt.agency_id == agency_id)
     if len(ids) <= _MANY_IDS:
         query = query.where(col(Attempt.scenario_version_id).in_(list(ids)))
-    rows = session.exec(query.group_by(Attempt.status, Attempt.scenario_version_id)).all()
+    grouping = (col(Attempt.status), col(Attempt.scenario_version_id))
+    rows = session.exec(query.group_by(*grouping)).all()
     wanted = set(ids)
     counts: dict[int, int] = defaultdict(int)
     for version, n in rows:

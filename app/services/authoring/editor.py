@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -25,7 +26,7 @@ from app.services.authoring.common import (
 from app.services.bank import ImportRejected, content_hash, store_scenario
 from app.services.scope import actor_agency, agency_protocol, agency_scenario
 from app.store.db import read_session, write_session
-from app.store.models import ScenarioVersion
+from app.store.models import ScenarioVersion, row_id
 
 # ------------------------------------------------------------------ the editor
 
@@ -35,7 +36,8 @@ def scenario_choices(*, actor: Actor) -> list[dict]:
     require(actor, "author_scenarios")
     with read_session() as session:
         rows = session.exec(
-            select(
+            # sqlmodel's select() has typed overloads for at most four columns.
+            select(  # type: ignore[call-overload]
                 ScenarioVersion.id,
                 ScenarioVersion.scenario_key,
                 ScenarioVersion.title,
@@ -58,7 +60,7 @@ def _version_rows(session: Session, actor: Actor, key: str) -> list[dict]:
         .where(ScenarioVersion.scenario_key == key)
         .order_by(col(ScenarioVersion.version).desc(), col(ScenarioVersion.id).desc())
     ).all()
-    counts = _attempt_counts(session, actor.agency_id, [r.id for r in rows])
+    counts = _attempt_counts(session, actor.agency_id, [row_id(r) for r in rows])
     return [
         {
             "version_id": r.id,
@@ -66,7 +68,7 @@ def _version_rows(session: Session, actor: Actor, key: str) -> list[dict]:
             "status": r.status,
             "current": r.is_current,
             "source": r.source,
-            "attempts": counts.get(r.id, 0),
+            "attempts": counts.get(row_id(r), 0),
             "created_at": r.created_at,
         }
         for r in rows
@@ -140,7 +142,7 @@ def scenario_checks(*, actor: Actor, data: Mapping) -> list[dict]:
     out = []
     for index, check in enumerate(data.get("checks") or [], start=1):
         model = check.get("model") or grading.DEFAULT_MODEL
-        entry = {
+        entry: dict[str, Any] = {
             "check": index,
             "model": model,
             "answer": check.get("answer") or {},
@@ -218,7 +220,11 @@ def save_scenario(
                 _check_not_overtaken(session, actor, key, based_on, text)
             bumped = _bump_version(session, actor, data, text)
             if bumped is not None:
-                data, _ = parse_scenario(bumped, filename, agency_protocol(agency))
+                data, bump_problems = parse_scenario(bumped, filename, agency_protocol(agency))
+                if data is None:
+                    raise ImportRejected(
+                        [problem_line(_problem_dict(p)) for p in bump_problems if p.is_error]
+                    )
                 text = bumped
         row, outcome = store_scenario(
             session=session,
@@ -276,7 +282,7 @@ def _bump_version(session: Session, actor: Actor, data: dict, text: str) -> str 
         return None
     if int(data.get("version") or 1) > current.version:
         return None
-    if not _attempt_counts(session, actor.agency_id, [current.id]).get(current.id):
+    if not _attempt_counts(session, actor.agency_id, [row_id(current)]).get(row_id(current)):
         return None
     bumped, n = _VERSION_LINE.subn(f"version: {current.version + 1}", text, count=1)
     return bumped if n else None

@@ -41,13 +41,16 @@ def _raw_mapping(text: str) -> dict:
 def form_values(text: str) -> dict:
     """The form's fields read from a YAML text (raises UserError when unreadable)."""
     raw = _raw_mapping(text)
-    call = raw.get("call") if isinstance(raw.get("call"), dict) else {}
-    expert = raw.get("expert") if isinstance(raw.get("expert"), dict) else {}
+
+    def section(value: Any) -> dict:
+        return value if isinstance(value, dict) else {}
 
     def listed(value: Any) -> list[str]:
         return [str(v) for v in value] if isinstance(value, list) else []
 
-    exchanges = call.get("exchanges") if isinstance(call.get("exchanges"), list) else []
+    call, expert = section(raw.get("call")), section(raw.get("expert"))
+    exchanges = call.get("exchanges")
+    exchanges = exchanges if isinstance(exchanges, list) else []
     return {
         "title": str(raw.get("title") or ""),
         "module": str(raw.get("module") or ""),

@@ -12,6 +12,7 @@ from app.services.authoring.browser import bank
 from app.services.authoring.common import MAX_GENERATE, _protocol
 from app.services.bank import store_scenario
 from app.store.db import write_session
+from app.store.models import row_id
 
 # ------------------------------------------------------------------ the generator
 
@@ -50,7 +51,7 @@ def generate_drafts(
     seed: int,
     mix: Mapping[str, float] | None = None,
     twins: bool = False,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Callable[[float, str], object] | None = None,
 ) -> dict:
     """Generate calls and store them as drafts (source ``generated``), all in one go.
 
@@ -97,7 +98,7 @@ def generate_drafts(
                 created_by=actor.user_id,
             )
             outcomes[outcome] += 1
-            ids.append(row.id)
+            ids.append(row_id(row))
             if progress:
                 progress(0.75 + 0.25 * index / max(len(valid), 1), f"Storing call {index}")
     return {**outcomes, "version_ids": ids, "skipped": skipped}

@@ -57,8 +57,8 @@ def certificate_pdf(*, actor: Actor, certificate_id: int) -> bytes:
     with read_session() as session:
         query = (
             select(Certificate, User.display_name, Agency.name)
-            .join(User, User.id == Certificate.user_id)
-            .join(Agency, Agency.id == Certificate.agency_id)
+            .join(User, col(User.id) == Certificate.user_id)
+            .join(Agency, col(Agency.id) == Certificate.agency_id)
             .where(Certificate.id == certificate_id)
             .where(Certificate.agency_id == actor.agency_id)
         )
@@ -97,8 +97,8 @@ def verify_certificate(code: str, *, now: dt.datetime | None = None) -> dict[str
     with read_session() as session:
         row = session.exec(
             select(Certificate, User.display_name, Agency.name)
-            .join(User, User.id == Certificate.user_id)
-            .join(Agency, Agency.id == Certificate.agency_id)
+            .join(User, col(User.id) == Certificate.user_id)
+            .join(Agency, col(Agency.id) == Certificate.agency_id)
             .where(Certificate.code == normalized)
         ).first()
     if row is None:

@@ -31,7 +31,7 @@ from app.services.certification.planning import (
 )
 from app.services.scope import actor_agency, agency_protocol
 from app.store.db import read_session, write_session
-from app.store.models import Attempt, Certificate, Exam, ScenarioVersion, User, utcnow
+from app.store.models import Attempt, Certificate, Exam, ScenarioVersion, User, row_id, utcnow
 
 
 class NotEligible(UserError):
@@ -127,7 +127,7 @@ def start_exam(
             agency_id=actor.agency_id,
             actor_id=actor.user_id,
         )
-        return exam.id
+        return row_id(exam)
 
 
 def _exam_attempts(session: Session, exam: Exam) -> list[Attempt]:
@@ -159,19 +159,15 @@ def _replace_unplayable(actor: Actor, exam_id: int, position: int) -> None:
         agency = actor_agency(session, actor)
         protocol = agency_protocol(agency)
         track = _exam_track(exam)
+        answered = list(exam.plan or [])[:position]
         by_id = {
             row.id: row
             for row in session.exec(
-                select(ScenarioVersion).where(col(ScenarioVersion.id).in_(exam.plan[:position]))
+                select(ScenarioVersion).where(col(ScenarioVersion.id).in_(answered))
             ).all()
         }
-        keep = [
-            s
-            for s in (
-                _summary(i, by_id[i].data or {}, protocol, agency) for i in exam.plan[:position]
-            )
-            if s
-        ]
+        summaries = (_summary(i, by_id[i].data or {}, protocol, agency) for i in answered)
+        keep = [s for s in summaries if s]
         candidates = _call_summaries(session, agency, protocol)
         seen = _seen(session, actor) | {c.key for c in keep}
     plan = _plan_with_generation(
@@ -185,7 +181,7 @@ def _replace_unplayable(actor: Actor, exam_id: int, position: int) -> None:
     )
     with write_session() as session:
         exam = _own_exam(session, actor, exam_id, lock=True)
-        if exam.plan[:position] == plan[:position]:
+        if list(exam.plan or [])[:position] == plan[:position]:
             exam.plan = list(plan)
             session.add(exam)
 
@@ -211,7 +207,7 @@ def exam_state(*, actor: Actor, exam_id: int) -> dict:
             continue  # read the finished exam again
         if exam.status == "in_progress" and position is not None:
             open_ids = [
-                a.id
+                row_id(a)
                 for a in attempts
                 if a.scenario_version_id == plan[position] and a.status == "in_progress"
             ]

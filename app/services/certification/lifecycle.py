@@ -75,10 +75,12 @@ def _practice_calls(
         .where(col(Attempt.user_id).in_(user_ids or [-1]))
         .where(Attempt.status == "submitted")
         .where(col(Attempt.exam_id).is_(None))
-        .where(Attempt.submitted_at >= since)
+        .where(col(Attempt.submitted_at) >= since)
     ).all()
     out: dict[int, list[core.PracticeCall]] = {}
     for user_id, at, score, unsafe in rows:
+        if at is None:  # never: the query asks for submitted attempts since a time
+            continue
         out.setdefault(user_id, []).append(core.PracticeCall(at, int(score or 0), bool(unsafe)))
     return out
 
@@ -111,7 +113,7 @@ def list_certificates(
         agency = actor_agency(session, actor)
         rows = session.exec(
             select(Certificate, User.display_name)
-            .join(User, User.id == Certificate.user_id)
+            .join(User, col(User.id) == Certificate.user_id)
             .where(Certificate.agency_id == actor.agency_id)
             .order_by(col(Certificate.expires_at))
         ).all()

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core import certification as core
 from app.core import grading
@@ -16,7 +16,7 @@ from app.core.protocol import Protocol
 from app.errors import UserError
 from app.services.access import Actor
 from app.store.db import write_session
-from app.store.models import Agency, Attempt, ScenarioVersion
+from app.store.models import Agency, Attempt, ScenarioVersion, row_id
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,8 @@ def _call_summaries(session: Session, agency: Agency, protocol: Protocol) -> lis
         .where(ScenarioVersion.is_current == True)  # noqa: E712
         .where(ScenarioVersion.status == "published")
     ).all()
-    return [s for s in (_summary(row.id, row.data or {}, protocol, agency) for row in rows) if s]
+    summaries = (_summary(row_id(row), row.data or {}, protocol, agency) for row in rows)
+    return [s for s in summaries if s]
 
 
 def _summary(
@@ -67,7 +68,7 @@ def _seen(session: Session, actor: Actor) -> set[str]:
     """Scenario keys and twin groups of every call the trainee has met (any attempt)."""
     rows = session.exec(
         select(ScenarioVersion.scenario_key, ScenarioVersion.twin_group)
-        .join(Attempt, Attempt.scenario_version_id == ScenarioVersion.id)
+        .join(Attempt, col(Attempt.scenario_version_id) == ScenarioVersion.id)
         .where(Attempt.user_id == actor.user_id)
         .where(Attempt.agency_id == actor.agency_id)
         .distinct()
@@ -141,7 +142,7 @@ def _plan_with_generation(
     candidates: list[core.CallSummary],
     seen: set[str],
     rng: random.Random,
-    keep: list[core.CallSummary] = (),
+    keep: Sequence[core.CallSummary] = (),
 ) -> list[int]:
     """A stratified plan; generated calls fill in (and are stored) when the bank runs short."""
     try:
@@ -172,11 +173,11 @@ def _plan_with_generation(
                     data, text = fresh[pid]
                     row, _ = store_scenario(
                         session=session,
-                        agency_id=agency.id,
+                        agency_id=row_id(agency),
                         data=data,
                         text=text,
                         source="generated",
                     )
-                    real[pid] = row.id
+                    real[pid] = row_id(row)
         return [real.get(pid, pid) for pid in plan]
     raise ExamUnavailable(f"{short} Ask a trainer to add calls to the bank.")

@@ -39,7 +39,7 @@ def pending_sign_offs(*, actor: Actor) -> list[dict]:
     with read_session() as session:
         rows = session.exec(
             select(Exam, User.display_name)
-            .join(User, User.id == Exam.user_id)
+            .join(User, col(User.id) == Exam.user_id)
             .where(Exam.agency_id == actor.agency_id)
             .where(Exam.status == "completed")
             .where(Exam.passed == True)  # noqa: E712
@@ -66,7 +66,7 @@ def agency_exams(*, actor: Actor, limit: int = 200) -> list[dict]:
     with read_session() as session:
         rows = session.exec(
             select(Exam, User.display_name)
-            .join(User, User.id == Exam.user_id)
+            .join(User, col(User.id) == Exam.user_id)
             .where(Exam.agency_id == actor.agency_id)
             .order_by(col(Exam.id).desc())
             .limit(limit)
@@ -138,7 +138,7 @@ def exam_review(*, actor: Actor, exam_id: int) -> dict:
         newer = current.get(version.scenario_key) if version else None
         changed = newer is not None and newer.id != vid
         new_grade, error = None, None
-        if changed and attempt is not None and attempt.answer:
+        if changed and newer is not None and attempt is not None and attempt.answer:
             try:
                 new_grade = grading.grade(
                     newer.data or {}, attempt.answer, model, protocol, pass_mark=pass_mark
@@ -163,7 +163,7 @@ def exam_review(*, actor: Actor, exam_id: int) -> dict:
                 "key": _key_summary(grading.effective_key(data, model, protocol)) if data else {},
                 "new_grade": new_grade,
                 "new_key": _key_summary(grading.effective_key(newer.data or {}, model, protocol))
-                if changed
+                if changed and newer is not None
                 else None,
                 "regrade_error": error,
             }

@@ -59,7 +59,7 @@ from app.services.practice.progress import my_progress
 from app.services.practice.submit import my_attempts, review_attempt, submit_attempt
 from app.services.scope import protocol_for
 from app.store.db import read_session, write_session
-from app.store.models import Agency
+from app.store.models import Agency, row_id
 
 __all__ = [
     "CATALOGUE_SECONDS",
@@ -145,7 +145,7 @@ def _generate_calls(actor: Actor, profile: adaptive.Profile, count: int = 3) -> 
                 source="generated",
             )
             if row.status == "published" and row.is_current:
-                ids.append(row.id)
+                ids.append(row_id(row))
     return ids
 
 

@@ -88,7 +88,10 @@ def typed_questions(events: list) -> pd.DataFrame:
         for e in events
         if isinstance(e, dict) and e.get("typed") and e.get("kind") in ("ask", "unmatched")
     ]
-    return pd.DataFrame(rows, columns=["t", "typed", "matched", "score"])
+    table = pd.DataFrame(rows, columns=["t", "typed", "matched", "score"])
+    matched = table["matched"].astype(object)
+    table["matched"] = matched.where(matched.notna(), None)  # None, never NaN: not understood
+    return table
 
 
 def pause_table(events: list) -> pd.DataFrame:

@@ -4,9 +4,10 @@ the whole-day ``since`` rule, and small fragments (counts, code matches, police 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, overload
 
 import pandas as pd
-from sqlalchemy import Date, DateTime, bindparam, text
+from sqlalchemy import BindParameter, Date, DateTime, bindparam, text
 from sqlmodel import Session
 
 from app.core import analytics as an
@@ -46,7 +47,7 @@ def _run(session: Session, *parts: str, **params) -> list:
     stmt = text(" ".join(parts))
     # Timestamps are stored in UTC (timestamptz on PostgreSQL, UTC text on SQLite).
     params = {k: _utc(v) if isinstance(v, dt.datetime) else v for k, v in params.items()}
-    typed = [
+    typed: list[BindParameter[Any]] = [
         bindparam(k, type_=DateTime(timezone=True))
         for k, v in params.items()
         if isinstance(v, dt.datetime)
@@ -59,7 +60,7 @@ def _run(session: Session, *parts: str, **params) -> list:
     typed += [bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list)]
     if typed:
         stmt = stmt.bindparams(*typed)
-    return session.execute(stmt, params).all()
+    return list(session.execute(stmt, params).all())
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -81,6 +82,12 @@ def _since_day(value: dt.date | dt.datetime | None) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return _utc(value).date()
     return value
+
+
+@overload
+def _as_datetime(value: dt.date) -> dt.datetime: ...
+@overload
+def _as_datetime(value: dt.date | None) -> dt.datetime | None: ...
 
 
 def _as_datetime(value: dt.date | dt.datetime | None) -> dt.datetime | None:

@@ -25,7 +25,7 @@ from app.core.generator.templates.model import (
 from app.core.yaml_safe import YamlFile, read_yaml_file
 
 
-def _fail(src: YamlFile, key: str, message: str) -> TemplateError:
+def _fail(src: YamlFile, key: str, message: str) -> Exception:
     """``FILE:LINE: key: message`` (the line of ``key``, a dotted path such as ``callers[0]``)."""
     return src.fail(key, f"{key}: {message}" if key else message)
 
