@@ -54,7 +54,7 @@ class LoginFailed(UserError):
 def create_agency(*, session: Session, slug: str, name: str, dispatch_model: str) -> Agency:
     if dispatch_model not in DISPATCH_MODELS:
         raise UserError(f"unknown dispatch model '{dispatch_model}'")
-    agency = Agency(slug=slug, name=name, dispatch_model=dispatch_model)
+    agency = Agency(slug=slug, name=strip_bidi(name), dispatch_model=dispatch_model)
     session.add(agency)
     session.flush()
     return agency

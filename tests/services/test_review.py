@@ -397,8 +397,10 @@ def test_review_notes(seeded, sup, world):
     with pytest.raises(UserError):
         review.add_review_note(actor=sup, attempt_id=attempt, text="x" * 4001)
 
-
-# --- access ---------------------------------------------------------------------------------
+    # --- access ---------------------------------------------------------------------------------
+    # Direction controls cannot disguise a note (U+202E would draw the rest backwards).
+    hidden = review.add_review_note(actor=sup, attempt_id=attempt, text="ok \u202egnorw")
+    assert hidden["text"] == "ok gnorw"
 
 
 def test_other_agency_sees_nothing_of_a(seeded, world):

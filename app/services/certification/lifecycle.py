@@ -9,6 +9,7 @@ import datetime as dt
 from sqlmodel import Session, col, select
 
 from app.core import certification as core
+from app.core.safe_text import strip_bidi
 from app.errors import NotFound, UserError
 from app.services import audit
 from app.services.access import Actor, require
@@ -39,7 +40,7 @@ def _agency_cert(session: Session, actor: Actor, certificate_id: int) -> Certifi
 def revoke(*, actor: Actor, certificate_id: int, reason: str) -> dict:
     """Revoke a certificate with a reason (kept with it and in the audit log)."""
     require(actor, "revoke")
-    reason = " ".join(str(reason or "").split())
+    reason = " ".join(strip_bidi(str(reason or "")).split())
     if len(reason) < 5:
         raise UserError("Give the reason for the revocation (a few words at least).")
     if len(reason) > MAX_REASON:

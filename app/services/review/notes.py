@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.core import analytics as an
+from app.core.safe_text import strip_bidi
 from app.errors import NotFound, UserError
 from app.services.access import Actor, can, require
 from app.services.review.sql import SUBMITTED, _run
@@ -53,7 +54,7 @@ def review_notes(*, actor: Actor, attempt_id: int) -> list[dict]:
 def add_review_note(*, actor: Actor, attempt_id: int, text: str) -> dict:
     """Attach a QA review note to a submitted attempt of the actor's agency."""
     require(actor, "review_attempts")
-    body = (text or "").strip()
+    body = strip_bidi(text or "").strip()  # no direction controls to disguise a note
     if not body:
         raise UserError("Write the note first.")
     if len(body) > NOTE_MAX:
