@@ -88,19 +88,33 @@ def _button(at, *, key: str | None = None, label: str | None = None):
 def _one_call(at, samples: Samples, rng: random.Random, probe: Probe) -> None:
     attempt = at.session_state["practice.attempt_id"]
     prefix = f"call{attempt}."
-    asks = [b for b in at.button if b.key and b.key.startswith(prefix + "ask.")]
-    if not asks:
-        raise RuntimeError("the call screen shows no question buttons")
-    by_id = {b.key.rsplit(".", 1)[1]: b for b in asks}
-    wanted = [q for q in FIRST_QUESTIONS if q in by_id]
-    others = [q for q in by_id if q not in wanted]
-    if others:
-        wanted.append(rng.choice(others))
-    for question in wanted:
-        button = _button(at, key=prefix + "ask." + question)
-        if button is not None and not button.disabled:
-            button.click()
+    typed = [t for t in at.text_input if t.key == prefix + "typed"]
+    if typed:  # Standard, Timed and exam calls: questions typed in the trainee's words
+        from app.core.protocol import QUESTION_IDS, load_protocol
+
+        questions = load_protocol().questions
+        others = [q for q in QUESTION_IDS if q not in FIRST_QUESTIONS]
+        for question in [*FIRST_QUESTIONS, rng.choice(others)]:
+            at.text_input(key=prefix + "typed").input(questions[question].text)
+            ask = _button(at, label="Ask")
+            if ask is None:
+                raise RuntimeError("the call screen has no Ask button")
+            ask.click()
             _timed(samples, "ask", at, probe)
+    else:  # Guided calls keep the question cards
+        asks = [b for b in at.button if b.key and b.key.startswith(prefix + "ask.")]
+        if not asks:
+            raise RuntimeError("the call screen shows neither a question box nor cards")
+        by_id = {b.key.rsplit(".", 1)[1]: b for b in asks}
+        wanted = [q for q in FIRST_QUESTIONS if q in by_id]
+        rest = [q for q in by_id if q not in wanted]
+        if rest:
+            wanted.append(rng.choice(rest))
+        for question in wanted:
+            button = _button(at, key=prefix + "ask." + question)
+            if button is not None and not button.disabled:
+                button.click()
+                _timed(samples, "ask", at, probe)
     if rng.random() < 0.5:
         at.checkbox(key=prefix + "dq." + rng.choice(["weapon", "threat", "medical"])).check()
         _timed(samples, "mark", at, probe)
