@@ -1,5 +1,7 @@
 """Certification exam: what is still missing, the exam itself, results and certificates."""
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -103,8 +105,10 @@ def _certificates(items: list[dict]) -> None:
             )
             right.download_button(
                 "Certificate (PDF)",
-                data=lambda cid=item["certificate_id"]: certification.certificate_pdf(
-                    actor=actor, certificate_id=cid
+                data=functools.partial(
+                    certification.certificate_pdf,
+                    actor=actor,
+                    certificate_id=item["certificate_id"],
                 ),
                 file_name=f"certificate-{item['code']}.pdf",
                 mime="application/pdf",

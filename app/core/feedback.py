@@ -346,7 +346,7 @@ def deviation_message(
         label = _dq_label(subject, protocol)
         ident = (key.get("evidence") or {}).get(subject)
         exchange = exchanges.get(ident) if ident else None
-        if exchange and exchange.get("answer"):
+        if ident and exchange and exchange.get("answer"):
             return (
                 f"You did not mark the disqualifier “{label}”. Asked "
                 f"“{question_text(ident, scenario, protocol)}”, the caller said: "
@@ -388,11 +388,10 @@ def deviations(
     plain words (:func:`deviation_message`) and the call-type tip follows the direction
     of the mistake (:func:`call_type_tip`).
     """
-    items = []
-    context = scenario is not None and key is not None and protocol is not None
+    items: list[dict[str, Any]] = []
     for item in grade.get("deviations") or []:
         entry = {**item, "tip": TIPS.get(item.get("code"), "")}
-        if context:
+        if scenario is not None and key is not None and protocol is not None:
             entry["message"] = deviation_message(
                 item, scenario=scenario, key=key, protocol=protocol
             )
@@ -414,7 +413,7 @@ def deviations(
                     "tip": TIPS.get(entry["code"], ""),
                 }
             )
-    return sorted(items, key=lambda d: SEVERITY_ORDER.get(d.get("severity"), 9))
+    return sorted(items, key=lambda d: SEVERITY_ORDER.get(d.get("severity", ""), 9))
 
 
 def summary(grade: Mapping) -> str:

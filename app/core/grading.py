@@ -206,7 +206,7 @@ def expert_answer(
 
 
 def _exchanges(scenario: Mapping) -> dict[str, dict]:
-    found = {}
+    found: dict[str, dict] = {}
     for exchange in (scenario.get("call") or {}).get("exchanges") or []:
         if isinstance(exchange, Mapping):
             ident = exchange.get("ask") or exchange.get("id")

@@ -181,7 +181,7 @@ def mark_read(*, actor: Actor, slug: str) -> dict:
     return _progress_dict(_upsert(actor, slug, change))
 
 
-def submit_check(*, actor: Actor, slug: str, answers: Mapping[str, int]) -> dict:
+def submit_check(*, actor: Actor, slug: str, answers: Mapping[str, object]) -> dict:
     """Score the knowledge check and store the best result.
 
     Returns {score, passed, best_score, ever_passed, results: [{id, correct, chosen,

@@ -103,7 +103,7 @@ def location_lines(view: Mapping) -> tuple[str, str, str | None]:
     return "Location", "Not known", "The phone system gave no location"
 
 
-def render_call_header(view: Mapping, clock: Callable[[], None]) -> None:
+def render_call_header(view: Mapping, clock: Callable[[], object]) -> None:
     """The bordered header: the line and time of the call, the location, the clock
     (``clock()`` draws it), then the caller facts and the call's context."""
     with st.container(border=True, key="cs-header"):

@@ -102,7 +102,7 @@ def _on_ask(actor: Actor, attempt_id: int, question_id: str) -> None:
 
 
 def _on_typed(actor: Actor, attempt_id: int) -> None:
-    text = st.session_state.get(_k(attempt_id, "typed"))
+    text = st.session_state.get(_k(attempt_id, "typed")) or ""  # empty: refused as empty
     try:
         said = calls.ask_typed(actor=actor, attempt_id=attempt_id, text=text)
     except QuestionTextError as exc:
@@ -186,6 +186,7 @@ CALL_CSS = """<style>
 }
 .st-key-cs-ask { gap: 0.4rem; }
 .st-key-cs-transcript [data-testid="stChatMessage"] { padding: 0.35rem 0.5rem; gap: 0.6rem; }
+.st-key-cs-hotkeys { padding-bottom: 0.4rem; }
 .st-key-cs-hotkeys p { font-size: 0.75rem; line-height: 1.35; margin: 0; }
 .st-key-cs-hotkeys code { font-size: 0.7rem; padding: 0 0.2rem; }
 #cs-confirm {
@@ -234,7 +235,7 @@ HOTKEYS_JS = """<script>(() => {
   const doc = document;
   const q = (sel) => doc.querySelector(sel);
   const askBox = () => q(".st-key-cs-ask input[type=text]") ||
-    q(".st-key-cs-listen button[kind=secondary]:not([disabled])");
+    q(".st-key-cs-listen button[data-testid=stBaseButton-secondary]:not([disabled])");
   const focusAsk = () => { const b = askBox(); if (b) b.focus({preventScroll: false}); };
   window.csFocusAsk = focusAsk;
   let armed = 0, banner = null;
@@ -505,7 +506,14 @@ def _hotkey_legend() -> None:
         st.markdown(hotkey_legend())
 
 
-def _decision(actor: Actor, view: dict, attempt_id: int, *, guided: bool) -> None:
+def _hints(actor: Actor, attempt_id: int) -> None:
+    """Guided calls: hints on what may have been missed, beside the question cards (the
+    decision panel stays short enough to keep Submit in view)."""
+    for hint in practice.guided_hints(actor=actor, attempt_id=attempt_id):
+        st.info(plain(hint), icon=":material/lightbulb:")
+
+
+def _decision(actor: Actor, view: dict, attempt_id: int) -> None:
     marks = view["marks"]
     st.markdown("#### Your decision")
     st.caption("Disqualifiers heard on this call")
@@ -567,9 +575,6 @@ def _decision(actor: Actor, view: dict, attempt_id: int, *, guided: bool) -> Non
             args=(actor, attempt_id, "disposition"),
             help="Only the routes your agency has at the time of this call are listed.",
         )
-    if guided:
-        for hint in practice.guided_hints(actor=actor, attempt_id=attempt_id):
-            st.info(plain(hint), icon=":material/lightbulb:")
     error = st.session_state.pop(_k(attempt_id, "error"), None)
     if error:
         st.error(plain(error))
@@ -644,10 +649,12 @@ def render_call_screen(
             if view["typed"]:
                 _ask_box(actor, attempt_id)
             _hotkey_legend()
+            if view["mode"] == "guided" and mode != "exam":
+                _hints(actor, attempt_id)
         with st.container(key="cs-listen"):
             _caller(actor, view, attempt_id)
             if not view["typed"]:
                 _questions(actor, view, attempt_id)
     with right, st.container(key="cs-decision", border=True):
-        _decision(actor, view, attempt_id, guided=view["mode"] == "guided" and mode != "exam")
+        _decision(actor, view, attempt_id)
     return None

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
 
 from app.core.feedback import LEVEL_LABELS, duration_text
 
-SEVERITY_STYLE = {
+SEVERITY_STYLE: dict[str, tuple[str, Literal["red", "orange", "yellow", "gray"], str]] = {
     "critical": ("Critical", "red", ":material/dangerous:"),
     "major": ("Major", "orange", ":material/error:"),
     "moderate": ("Moderate", "yellow", ":material/warning:"),
@@ -41,7 +42,7 @@ def compliance_label(review: Mapping) -> str:
     if teaching.get("level_label"):
         return str(teaching["level_label"])
     level = (review.get("grade") or {}).get("level")
-    return LEVEL_LABELS.get(level, "—")
+    return LEVEL_LABELS.get(level, "—") if isinstance(level, str) else "—"
 
 
 def render_grade_card(review: Mapping) -> None:

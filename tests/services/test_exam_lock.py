@@ -109,11 +109,13 @@ def test_practice_and_its_feedback_wait_while_the_exam_is_open(database, world):
         )
     )
     _refused(lambda: practice.review_attempt(actor=trainee, attempt_id=done))
-    # A practice call opened by id during the exam cannot be used either.
-    sneaked = practice.start_attempt(
-        actor=trainee, scenario_version_id=calls["sleeper"], mode="standard"
+    # A practice call cannot even be opened by id during the exam (the call left open
+    # stays as it was: nothing replaces it).
+    _refused(
+        lambda: practice.start_attempt(
+            actor=trainee, scenario_version_id=calls["sleeper"], mode="standard"
+        )
     )
-    _refused(lambda: practice.attempt_view(actor=trainee, attempt_id=sneaked))
 
     # The exam's own call is served, and its feedback waits for the end of the exam.
     exam_call = practice.start_attempt(
@@ -140,7 +142,7 @@ def test_practice_and_its_feedback_wait_while_the_exam_is_open(database, world):
     assert practice.review_attempt(actor=trainee, attempt_id=done)["grade"]["score"] >= 0
     exam_review = practice.review_attempt(actor=trainee, attempt_id=exam_call)
     assert RATIONALE_MARKER in exam_review["feedback"]["rationale"]
-    assert practice.attempt_view(actor=trainee, attempt_id=sneaked)["status"] == "in_progress"
+    assert practice.attempt_view(actor=trainee, attempt_id=left_open)["status"] == "in_progress"
     assert isinstance(practice.next_scenario(actor=trainee, mode="standard"), int)
 
 

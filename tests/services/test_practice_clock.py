@@ -29,6 +29,13 @@ def test_call_time_and_pauses_add_up_to_the_wall_clock(gaps):
 
 
 @given(GAPS)
+def test_every_event_the_clock_writes_has_its_call_second_and_wall_second(gaps):
+    events, _ = _run(gaps)
+    assert all(isinstance(e["t"], float) and isinstance(e["w"], float) for e in events)
+    assert all(e["t"] <= e["w"] + 0.1 for e in events)
+
+
+@given(GAPS)
 def test_recording_a_pause_does_not_change_the_call_time(gaps):
     """What the server works out before it writes a pause is what it shows after."""
     events, now = _run(gaps[:-1])

@@ -134,6 +134,11 @@ def test_a_typed_question_is_answered_as_if_asked_and_counts(calls_bank, world):
     with read_session() as session:
         stored = session.get(Attempt, attempt_id)
     assert stored.answer["questions"] == ["weapons", "how_long_porch"]  # graded as asked
+    review = practice.review_attempt(actor=t, attempt_id=attempt_id)
+    assert [e["question"] for e in review["transcript"]] == [
+        "is he armed",
+        "how long has he been on the porch",
+    ]
 
 
 def test_asking_the_same_thing_twice_keeps_both_texts_but_counts_once(calls_bank, world):
@@ -188,6 +193,17 @@ def test_typed_questions_need_an_open_call_of_ones_own(calls_bank, world):
     )
     with pytest.raises(practice.AttemptClosed):
         calls.ask_typed(actor=world["trainee-a"], attempt_id=attempt_id, text="is he armed")
+
+
+def test_a_call_keeps_a_bounded_number_of_typed_questions(calls_bank, world, monkeypatch):
+    t = world["trainee-a"]
+    monkeypatch.setattr(calls, "MAX_TYPED_PER_CALL", 2)
+    attempt_id = _start(world, calls_bank)
+    calls.ask_typed(actor=t, attempt_id=attempt_id, text="is he armed")
+    calls.ask_typed(actor=t, attempt_id=attempt_id, text="ok")
+    with pytest.raises(UserError, match="already holds 2 typed questions"):
+        calls.ask_typed(actor=t, attempt_id=attempt_id, text="did he threaten you")
+    assert len([e for e in _events(attempt_id) if e.get("typed")]) == 2
 
 
 def test_standard_timed_and_exam_calls_type_guided_calls_keep_the_cards(calls_bank, world):
@@ -369,7 +385,11 @@ def test_a_dropped_connection_before_submitting_is_not_counted(calls_bank, world
     )
     with read_session() as session:
         assert session.get(Attempt, attempt_id).seconds == 20.0
-    assert [e["kind"] for e in _events(attempt_id)][-2:] == ["pause", "resume"]
+    stops = [e for e in _events(attempt_id) if e["kind"] in ("pause", "resume")]
+    assert [(e["kind"], e["t"], e["w"]) for e in stops] == [
+        ("pause", 20.0, 20.0),
+        ("resume", 20.0, 320.0),
+    ]
 
 
 def test_a_short_silence_is_call_time(calls_bank, world, monkeypatch):

@@ -362,3 +362,33 @@ def test_an_exam_call_is_typed_then_recorded_and_the_next_waits_for_the_trainee(
     assert not at.exception, at.exception
     assert "Exam call 2 of 10" in at.get("progress")[0].proto.text
     assert certification.exam_state(actor=trainee, exam_id=exam_id)["attempt_id"] != attempt_id
+
+
+# ------------------------------------------------------------------ another language
+
+
+@pytest.fixture
+def spanish(sqlite_db, world, monkeypatch):
+    import app.audio
+    from app.ui import call_panel
+    from tests.services.test_practice_typed import SPANISH_TEXT
+
+    monkeypatch.setattr(app.audio, "speech_available", lambda: (False, NO_SPEECH))
+    call_panel._speech_status.clear()
+    yield store(world.agencies["a"], SPANISH_TEXT)
+    call_panel._speech_status.clear()
+
+
+def test_a_caller_in_spanish_is_interpreted_once_the_line_is_on(spanish, world):
+    at, _ = _standard(world)
+    assert "Mi vecina está sentada" in _texts(at)
+    _ask(at, "is she awake and breathing")
+    text = _texts(at)
+    assert "Está despierta y respira bien" in text
+    assert "Interpreter:" not in text and "She's awake" not in text
+    _ask(at, "I'm getting an interpreter on the line")
+    _ask(at, "is she awake and breathing")
+    text = _texts(at)
+    assert "Interpreter: Yes, yes, thank you." in text
+    assert "Interpreter: She's awake and breathing fine, but she's very confused." in text
+    assert text.count("Está despierta y respira bien") == 2  # the caller's words, twice

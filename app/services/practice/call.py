@@ -30,6 +30,7 @@ from app.core.protocol import DISPOSITIONS, DISQUALIFIERS, Protocol
 from app.core.question_match import check_text, match_question, scenario_questions
 from app.errors import AccessDenied, NotFound, UserError
 from app.services.access import Actor, require
+from app.services.exam_lock import refuse_during_exam
 from app.services.practice import clock
 from app.services.practice.common import (
     MARK_KINDS,
@@ -45,7 +46,7 @@ from app.services.practice.common import (
 )
 from app.services.scope import actor_agency, agency_scenario, protocol_for
 from app.store.db import read_session, write_session
-from app.store.models import Attempt, Exam, User, utcnow
+from app.store.models import Attempt, Exam, User, row_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ def start_attempt(
     if exam_id is not None:
         mode = "exam"
     with write_session() as session:
+        if exam_id is None:  # no practice call, not even a started one, while an exam is open
+            refuse_during_exam(session, actor)
         scenario = agency_scenario(session, actor, scenario_version_id)
         if scenario.status != "published":
             raise AccessDenied("That call is not published for practice.")
@@ -89,16 +92,16 @@ def start_attempt(
         if exam_id is None:
             session.execute(
                 update(Attempt)
-                .where(Attempt.user_id == actor.user_id)
-                .where(Attempt.agency_id == actor.agency_id)
-                .where(Attempt.status == "in_progress")
+                .where(col(Attempt.user_id) == actor.user_id)
+                .where(col(Attempt.agency_id) == actor.agency_id)
+                .where(col(Attempt.status) == "in_progress")
                 .where(col(Attempt.exam_id).is_(None))
                 .values(status="abandoned")
             )
         attempt = Attempt(
             agency_id=actor.agency_id,
             user_id=actor.user_id,
-            scenario_version_id=scenario.id,
+            scenario_version_id=row_id(scenario),
             exam_id=exam_id,
             mode=mode,
             model=agency.dispatch_model,
@@ -109,7 +112,7 @@ def start_attempt(
         )
         session.add(attempt)
         session.flush()
-        return attempt.id
+        return row_id(attempt)
 
 
 def current_attempt(*, actor: Actor, exam_id: int | None = None) -> int | None:
@@ -201,7 +204,7 @@ def _said(scenario: Mapping, question_id: str, protocol: Protocol, interpreter: 
         }
     exchange = _exchange_for(scenario, question_id)
     scripted = exchange is not None and bool(exchange.get("answer"))
-    if scripted:
+    if scripted and exchange is not None:
         answer = " ".join(str(exchange["answer"]).split())
         english = exchange.get("interpreted")
         english = " ".join(str(english).split()) if english else None
@@ -338,8 +341,11 @@ def _append_event(
         attempt = _load_for_update(session, actor, attempt_id)
         _require_open(attempt)
         now_w = clock.wall_seconds(attempt.started_at, utcnow())
-        events, _ = clock.settle(attempt.events, now_w)
+        events, paused = clock.settle(attempt.events, now_w, mark=False)
         if only_new_ask and value in _asked(events):
+            if paused:  # nothing new to record but the pause
+                attempt.events = events
+                session.add(attempt)
             return next(e["t"] for e in events if e.get("kind") == "ask" and e["value"] == value)
         if extra and sum(1 for e in events if isinstance(e, Mapping) and "typed" in e) >= (
             MAX_TYPED_PER_CALL

@@ -63,19 +63,22 @@ def _catalogue(session: Session, agency_id: int) -> list[adaptive.Candidate]:
         select(
             func.count(),
             func.max(ScenarioVersion.id),
-            func.sum(case((ScenarioVersion.status == "published", ScenarioVersion.id), else_=0)),
+            func.sum(
+                case((col(ScenarioVersion.status) == "published", ScenarioVersion.id), else_=0)
+            ),
         )
         .where(ScenarioVersion.agency_id == agency_id)
         .where(ScenarioVersion.is_current == True)  # noqa: E712
     )
     fingerprint = tuple(session.exec(current).one())
-    where = (str(session.get_bind().url), agency_id)  # one process may serve two databases
+    where = (str(session.get_bind().engine.url), agency_id)  # one process, two databases
     kept = _catalogues.get(where)
     now = time.monotonic()
     if kept and kept[0] == fingerprint and now - kept[1] < CATALOGUE_SECONDS:
         return kept[2]
     versions = session.exec(
-        select(
+        # sqlmodel's select() has typed overloads for at most four columns.
+        select(  # type: ignore[call-overload]
             ScenarioVersion.id,
             ScenarioVersion.scenario_key,
             ScenarioVersion.call_type,
@@ -112,7 +115,7 @@ def _candidates(session: Session, actor: Actor) -> list[adaptive.Candidate]:
     catalogue = _catalogue(session, actor.agency_id)
     seen = session.exec(
         select(ScenarioVersion.scenario_key, func.max(Attempt.started_at), func.count())
-        .join(ScenarioVersion, ScenarioVersion.id == Attempt.scenario_version_id)
+        .join(ScenarioVersion, col(ScenarioVersion.id) == Attempt.scenario_version_id)
         .where(Attempt.user_id == actor.user_id)
         .where(Attempt.agency_id == actor.agency_id)
         .where(col(Attempt.status).in_(("submitted", "abandoned", "in_progress")))

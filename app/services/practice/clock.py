@@ -16,7 +16,7 @@ The events this module reads and writes (the attempt's ``events`` list):
 - every event carries ``w``, wall-clock seconds since the attempt started, and ``t``,
   seconds of call time (the two differ by the pauses before it); events recorded
   before pauses were counted carry only ``t``, which was wall-clock time then;
-- ``{"kind": "seen", "w": ...}``: one per attempt, moved forward by each heartbeat;
+- ``{"kind": "seen", "t": ..., "w": ...}``: one per attempt, moved on by each heartbeat;
 - ``{"kind": "pause", "t": ..., "w": ...}`` then ``{"kind": "resume", "t": ..., "w": ...}``:
   one pair per pause, with the same ``t`` (the call clock stands still in between).
 
@@ -92,13 +92,15 @@ def call_seconds(events: Iterable | None, now_w: float) -> float:
     return round(max(0.0, now_w - paused_seconds(events, now_w)), 1)
 
 
-def settle(events: list | None, now_w: float) -> tuple[list, bool]:
+def settle(events: list | None, now_w: float, *, mark: bool = True) -> tuple[list, bool]:
     """The events with a silence that became a pause recorded, and the heartbeat moved on.
 
     Returns (events, changed). A silence longer than :data:`PAUSE_AFTER` since the
-    last sign of life becomes a ``pause`` at that moment and a ``resume`` now. The
-    ``seen`` mark moves to ``now_w`` unless the last sign of life is under
-    :data:`SEEN_WRITE_AFTER` seconds old (then nothing needs writing).
+    last sign of life becomes a ``pause`` at that moment and a ``resume`` now. With
+    ``mark`` (a heartbeat), the ``seen`` mark moves to ``now_w`` unless the last sign of
+    life is under :data:`SEEN_WRITE_AFTER` seconds old (then nothing needs writing);
+    without it (an event is about to be appended, which is a sign of life itself) only
+    the pause is recorded.
     """
     items = list(events or [])
     seen = last_seen(items)
@@ -110,12 +112,19 @@ def settle(events: list | None, now_w: float) -> tuple[list, bool]:
         changed = True
     elif now_w - seen < SEEN_WRITE_AFTER:
         return items, changed
+    if not mark:
+        return items, changed
     marks = [i for i, e in enumerate(items) if isinstance(e, Mapping) and e.get("kind") == "seen"]
-    mark = {"kind": "seen", "w": round(now_w, 1)}
+    seen_mark = {
+        "t": call_seconds(items, now_w),
+        "w": round(now_w, 1),
+        "kind": "seen",
+        "value": None,
+    }
     if marks:
-        items[marks[-1]] = mark
+        items[marks[-1]] = seen_mark
     else:
-        items.append(mark)
+        items.append(seen_mark)
     return items, True
 
 

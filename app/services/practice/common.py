@@ -57,8 +57,8 @@ def _load(
     """
     row = session.exec(
         select(Attempt, ScenarioVersion, Agency)
-        .join(ScenarioVersion, ScenarioVersion.id == Attempt.scenario_version_id)
-        .join(Agency, Agency.id == Attempt.agency_id)
+        .join(ScenarioVersion, col(ScenarioVersion.id) == Attempt.scenario_version_id)
+        .join(Agency, col(Agency.id) == Attempt.agency_id)
         .where(Attempt.id == attempt_id)
         .where(Attempt.agency_id == actor.agency_id)
         .where(Attempt.user_id == actor.user_id)
@@ -115,7 +115,7 @@ def marks_from_events(events: list | None) -> dict:
         "priority": None,
         "disposition": None,
     }
-    chosen: set[str] = set()
+    chosen: set[object] = set()  # the codes as the events hold them (checked below)
     for event in events or []:
         kind, value = event.get("kind"), event.get("value")
         if kind == "disqualifier" and isinstance(value, Mapping):

@@ -17,7 +17,7 @@ from app.core.protocol import DISPOSITIONS, DISQUALIFIERS, Protocol
 from app.errors import AccessDenied, UserError
 from app.services.access import Actor, require
 from app.services.practice import clock
-from app.services.practice.call import keep_alive
+from app.services.practice.call import keep_alive, transcript
 from app.services.practice.common import (
     AttemptClosed,
     _asked,
@@ -115,12 +115,12 @@ def submit_attempt(*, actor: Actor, attempt_id: int, answer: Mapping, idempotenc
         "twin_variant": twin_variant,
     }
     with write_session() as session:
-        result = session.execute(
+        result = session.exec(
             update(Attempt)
-            .where(Attempt.id == attempt_id)
-            .where(Attempt.user_id == actor.user_id)
-            .where(Attempt.agency_id == actor.agency_id)
-            .where(Attempt.status == "in_progress")
+            .where(col(Attempt.id) == attempt_id)
+            .where(col(Attempt.user_id) == actor.user_id)
+            .where(col(Attempt.agency_id) == actor.agency_id)
+            .where(col(Attempt.status) == "in_progress")
             .values(**values)
         )
         stored = result.rowcount == 1
@@ -154,7 +154,7 @@ def review_attempt(*, actor: Actor, attempt_id: int) -> dict:
             raise AccessDenied("Exam answers are shown when the exam is finished.")
         notes = session.exec(
             select(ReviewNote, User.display_name)
-            .join(User, User.id == ReviewNote.author_id)
+            .join(User, col(User.id) == ReviewNote.author_id)
             .where(ReviewNote.attempt_id == attempt.id)
             .where(ReviewNote.agency_id == actor.agency_id)
             .order_by(col(ReviewNote.created_at))
@@ -191,6 +191,8 @@ def review_attempt(*, actor: Actor, attempt_id: int) -> dict:
         },
         "feedback": teaching,
         "opening": " ".join(str(call.get("opening") or "").split()),
+        # What was said, in order, with the trainee's own words for typed questions.
+        "transcript": transcript(scenario, protocol, attempt.events),
         "notes": [
             {"author": name, "text": note.text, "created_at": note.created_at}
             for note, name in notes
@@ -223,7 +225,7 @@ def my_attempts(*, actor: Actor, limit: int = 200) -> list[dict]:
                     select(ReviewNote.attempt_id, func.count())
                     .where(col(ReviewNote.attempt_id).in_(ids))
                     .where(ReviewNote.agency_id == actor.agency_id)
-                    .group_by(ReviewNote.attempt_id)
+                    .group_by(col(ReviewNote.attempt_id))
                 ).all()
             )
             if ids
