@@ -59,7 +59,7 @@ def render_grade_card(review: Mapping) -> None:
     target = expert.get("time_target_seconds")
 
     with st.container(border=True):
-        cols = st.columns(4)
+        cols = st.columns([1, 1, 1.5, 1])  # "Non-compliant" needs the room
         cols[0].metric("Score", f"{score} / 100", help=f"Pass mark {grade.get('pass_mark', 80)}")
         cols[1].metric("Result", "Passed" if passed else "Not passed")
         cols[2].metric(
