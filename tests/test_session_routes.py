@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from starlette.routing import Router
@@ -47,7 +48,11 @@ def call(path: str, headers: dict, body: dict | bytes = b"", *, scheme="http", m
     async def send(message):
         sent.append(message)
 
-    asyncio.run(Router(routes=session_routes.routes())(scope, receive, send))
+    # A thread of its own: a browser test in the same worker may leave an event loop
+    # running in this one, and asyncio.run() refuses to start inside it.
+    app = Router(routes=session_routes.routes())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     start = sent[0]
     found: dict[str, list[str]] = {}
     for name, value in start["headers"]:

@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -194,14 +195,16 @@ def _run_load_on(
         clock=opts.clock,
         seed=opts.seed,
     )
-    return asyncio.run(
-        load.run_load(
-            cfg,
-            say,
-            server_cpu=lambda: servers.tree_cpu_seconds(pid),
-            server_rss=lambda: servers.tree_rss_mb(pid),
-        )
+    coroutine = load.run_load(
+        cfg,
+        say,
+        server_cpu=lambda: servers.tree_cpu_seconds(pid),
+        server_rss=lambda: servers.tree_rss_mb(pid),
     )
+    # A thread of its own, so a caller that already runs an event loop (a test process
+    # that drove a browser before) does not make asyncio.run() refuse.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def run_bench(opts: BenchOptions, say: Say = print, bar: BarFactory | None = None) -> dict:

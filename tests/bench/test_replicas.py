@@ -19,6 +19,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -114,7 +115,8 @@ def test_two_replicas_behind_nginx(tmp_path):
         proxy, base_url = servers.start_nginx(ports, tmp_path / "nginx")
         stack.callback(proxy.stop)
         assert servers.health(base_url)
-        asyncio.run(_check(base_url, ports))
+        with ThreadPoolExecutor(max_workers=1) as pool:  # free of any loop in this thread
+            pool.submit(asyncio.run, _check(base_url, ports)).result()
         replicas.stop()  # the launcher stops every replica it started
         assert not replicas.alive()
         for port in ports:
