@@ -5,6 +5,7 @@ import functools
 import pandas as pd
 import streamlit as st
 
+from app.core.grading import duration_text
 from app.errors import UserError
 from app.services import certification
 from app.ui.call_panel import RECORDED, render_call_screen
@@ -22,13 +23,6 @@ STATUS = {
     "expired": ("Expired", "orange", ":material/schedule:"),
     "revoked": ("Revoked", "red", ":material/block:"),
 }
-
-
-def _mmss(seconds) -> str:
-    if seconds is None:
-        return "—"
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _start(track_id: str) -> None:
@@ -68,7 +62,7 @@ def _outcome(outcome: dict, calls: list[dict]) -> None:
                         "Result": "Unsafe"
                         if c["critical"]
                         else ("Passed" if c["passed"] else "Not passed"),
-                        "Time": _mmss(c["seconds"]),
+                        "Time": duration_text(c["seconds"]),
                     }
                     for c in calls
                 ]
@@ -323,8 +317,8 @@ def _exam(exam_id: int) -> None:
         st.caption(plain(report["rules_note"]))
     _outcome(outcome, report["calls"])
     st.caption(
-        f"Exam time {_mmss(outcome.get('exam_seconds'))} · "
-        f"time on the calls {_mmss(outcome.get('total_seconds'))}"
+        f"Exam time {duration_text(outcome.get('exam_seconds'))} · "
+        f"time on the calls {duration_text(outcome.get('total_seconds'))}"
     )
     st.button("Back to certification", on_click=_close, icon=":material/arrow_back:")
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from app.errors import UserError
 from app.services import authoring
+from app.services.practice.call import UNCLEAR_REPLY
 from app.ui.grade_card import plain
 from app.ui.session import page_actor
 
@@ -96,6 +97,62 @@ if submitted:
         for name in ("protocol.new_id", "protocol.new_text", "protocol.new_answer"):
             st.session_state.pop(name, None)
         st.rerun()
+
+st.divider()
+st.subheader("How your call takers ask", anchor=False)
+st.caption(
+    "Trainees type their questions in their own words. The call screen matches what they type "
+    "with each question's wording, its standard wordings and the ones your center adds here "
+    "(one per line), so the words your call takers really use are understood."
+)
+wordings = {w["id"]: w for w in settings["wordings"]}
+question_id = st.selectbox(
+    "Question",
+    list(wordings),
+    format_func=lambda q: wordings[q]["text"],
+    key="protocol.wording_question",
+)
+chosen = wordings[question_id]
+if chosen["standard"]:
+    with st.expander(f"Standard wordings ({len(chosen['standard'])}), always understood"):
+        st.text("\n".join(chosen["standard"]))
+with st.form("protocol.wordings"):
+    typed_wordings = st.text_area(
+        "Your center's wordings, one per line",
+        value="\n".join(chosen["own"]),
+        height=140,
+        key=f"protocol.wordings.{question_id}",
+    )
+    save_wordings = st.form_submit_button("Save the wordings", icon=":material/save:")
+if save_wordings:
+    try:
+        authoring.save_question_wordings(
+            actor=actor, question_id=question_id, wordings=typed_wordings.splitlines()
+        )
+    except UserError as exc:
+        st.error(f"Not saved: {plain(exc)}")
+    else:
+        st.session_state["protocol.flash"] = ("ok", "The wordings are saved.")
+        st.rerun()
+
+trial = st.text_input(
+    "Try a question as a trainee would type it",
+    placeholder="e.g. does he have anything on him",
+    key="protocol.try",
+)
+if trial.strip():
+    try:
+        match = authoring.try_typed_question(actor=actor, text=trial)
+    except UserError as exc:
+        st.error(plain(exc))
+    else:
+        if match.question:
+            st.success(f"Understood as: {plain(wordings[match.question]['text'])}")
+        else:
+            st.info(
+                f'Not understood as a screening question: the caller would answer "{UNCLEAR_REPLY}" '
+                "Add this wording to the right question if your call takers ask it this way."
+            )
 
 st.divider()
 st.subheader("Check the bank", anchor=False)

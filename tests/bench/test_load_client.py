@@ -98,3 +98,31 @@ def test_ticks_and_media_are_reported_but_not_counted_as_interactions():
     result = load.summarize_level(5, samples, active=5, seconds=10)
     assert result.interactions["p95"] == 100.0
     assert result.by_kind["tick"]["p95"] == 5000.0 and result.holds
+
+
+def test_typed_call_screens_are_asked_in_words_then_the_trainee_decides():
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(coroutine):  # a loop of its own: a browser test in this worker may have one running
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, coroutine).result()
+
+    box = load.Widget("text_input", "box", "Ask the caller (Alt+Q)", "call9.typed", form_id="f9")
+    ask = load.Widget("button", "ask", "Ask", None, form_id="f9")
+    trainee = _trainee({"call9.typed": box, "Ask": ask})
+    assert trainee.screen() == ("call", 9)
+    sent: list[list] = []
+
+    async def act(kind, states=(), **_):
+        sent.append([kind, *states])
+        return True
+
+    trainee.act = act
+    for _ in range(10):
+        run(trainee._type_question(9, box))
+    typed = [states[1].string_value for states in sent]
+    # The safety questions first, then a couple more; then the box is left alone.
+    assert typed[:3] == list(load.wire.TYPED_FIRST) and len(typed) == 5
+    assert all(s[0] == "ask" and s[2].id == "ask" and s[2].trigger_value for s in sent)
+    assert run(trainee._type_question(9, box)) is None

@@ -65,7 +65,7 @@ def test_the_replay_shows_the_pauses_and_leaves_them_out_of_the_time(typed_call,
     replay = review.attempt_replay(actor=world["supervisor-a"], attempt_id=typed_call)
     assert replay.pauses.values.tolist() == [[12.0, 600.0]]
     [pause] = replay.timeline[replay.timeline["kind"] == "pause"].to_dict("records")
-    assert pause["t"] == 12.0 and pause["label"].startswith("paused 10:00")
+    assert pause["t"] == 12.0 and pause["label"].startswith("paused 10 min 00 s")
     assert not {"seen", "resume"} & set(replay.timeline["kind"])  # heartbeat, pause's end
     assert replay.attempt["seconds"] == 20.0  # 8 + 4 + 6 + 2: the ten minutes away left out
     asked = replay.timeline[replay.timeline["kind"] == "ask"]["t"].tolist()

@@ -83,3 +83,19 @@ def test_the_bank_check_lists_scenarios_that_no_longer_fit(sqlite_db, world):
 def test_supervisors_are_refused(sqlite_db, world):
     at = open_page(world["supervisor-a"])
     assert any("may not" in e.value for e in at.error)
+
+
+def test_a_center_adds_a_wording_and_tries_it(sqlite_db, world):
+    at = open_page(world["trainer-a"])
+    at.text_input(key="protocol.try").set_value("is the fella packing any heat").run()
+    assert any("Not understood" in i.value for i in at.info)
+
+    at.selectbox(key="protocol.wording_question").select("weapons").run()
+    at.text_area(key="protocol.wordings.weapons").set_value("is the fella packing any heat\n")
+    next(b for b in at.button if b.label == "Save the wordings").click().run()
+    assert not at.exception, at.exception
+    assert any("wordings are saved" in s.value for s in at.success)
+    assert any("Understood as: " in s.value and "weapon" in s.value for s in at.success)
+    assert overrides(world)[1]["questions"]["weapons"]["phrasings"] == [
+        "is the fella packing any heat"
+    ]

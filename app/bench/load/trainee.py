@@ -19,6 +19,9 @@ from app.bench.load.wire import (
     QUESTIONS_FIRST,
     STATUS_COMPILE_ERROR,
     STATUS_EARLY,
+    TYPED_FIRST,
+    TYPED_KEY,
+    TYPED_MORE,
     LoadConfig,
     LoadError,
     Sample,
@@ -49,6 +52,7 @@ class SimTrainee:
         self.fragments: dict[str, float] = {}  # fragment id -> interval (s)
         self.media_seen: set[str] = set()
         self.dq_decided: set[int] = set()
+        self.typed_count: dict[int, int] = {}  # attempt id -> questions typed so far
         self.media_tasks: set[asyncio.Task] = set()
         self.feedback_expected = False
         self.mode = rng.choice(MODE_LABELS)
@@ -253,7 +257,7 @@ class SimTrainee:
     def screen(self) -> tuple[str, int | None]:
         """('call', attempt id) | ('grade', None) | ('landing', None) | ('other', None)."""
         for key in self.widgets:
-            match = ASK_KEY.match(key)
+            match = ASK_KEY.match(key) or TYPED_KEY.match(key)
             if match:
                 return "call", int(match.group(1))
         if "practice.next" in self.widgets:
@@ -343,8 +347,31 @@ class SimTrainee:
             raise LoadError("a call screen without its attempt id")
         return await self._call_step(attempt)
 
+    async def _type_question(self, attempt: int, box: Widget) -> bool | None:
+        """Type the next question and press Enter (the form's Ask); None when done asking."""
+        count = self.typed_count.get(attempt, 0)
+        if count >= len(TYPED_FIRST) + 2:
+            return None
+        submit = next(
+            (w for w in self.widgets.values() if w.label == "Ask" and w.form_id == box.form_id),
+            None,
+        )
+        if submit is None:
+            raise LoadError("a question box without its Ask button")
+        self.typed_count[attempt] = count + 1
+        text = TYPED_FIRST[count] if count < len(TYPED_FIRST) else self.rng.choice(TYPED_MORE)
+        return await self.act(
+            "ask",
+            [self.state(box, string_value=text), self.state(submit, trigger_value=True)],
+        )
+
     async def _call_step(self, attempt: int) -> bool:
         prefix = f"call{attempt}."
+        box = self.widgets.get(prefix + "typed")
+        if box is not None:
+            typed = await self._type_question(attempt, box)
+            if typed is not None:
+                return typed
         asked = {
             k.removeprefix(prefix + "ask."): w
             for k, w in self.widgets.items()

@@ -17,7 +17,22 @@ QUESTIONS_FIRST = ("weapons", "threats", "medical")
 CALL_TYPES = ("Welfare check", "Mental health crisis", "Disturbance", "Trespass")
 PRIORITIES = ("2", "3")
 MODE_LABELS = ("Guided", "Standard", "Timed")
-ASK_KEY = re.compile(r"^call(\d+)\.ask\.(.+)$")
+ASK_KEY = re.compile(r"^call(\d+)\.ask\.(.+)$")  # Guided mode: a card per question
+TYPED_KEY = re.compile(r"^call(\d+)\.typed$")  # Standard, Timed, exam: one box, own words
+# What simulated trainees type in the box (the safety questions first, as a call taker would).
+TYPED_FIRST = (
+    "does anyone have a weapon",
+    "has he threatened to hurt anyone",
+    "is anybody hurt or sick",
+)
+TYPED_MORE = (
+    "whats the address there",
+    "what number can i call you back on",
+    "tell me what happened",
+    "is he using drugs or alcohol",
+    "ok hold on",
+    "can you describe him",
+)
 STATUS_EARLY = 2  # FINISHED_EARLY_FOR_RERUN: st.rerun() restarted the script; keep reading
 STATUS_COMPILE_ERROR = 1
 

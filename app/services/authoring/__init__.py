@@ -60,6 +60,8 @@ from app.services.authoring.protocol_edit import (
     protocol_impact,
     protocol_settings,
     save_protocol,
+    save_question_wordings,
+    try_typed_question,
 )
 from app.services.scope import agency_protocol
 
@@ -96,6 +98,8 @@ __all__ = [
     "refresh_item_analysis",
     "reject_draft",
     "save_protocol",
+    "save_question_wordings",
+    "try_typed_question",
     "save_scenario",
     "scenario_checks",
     "scenario_choices",

@@ -1,4 +1,5 @@
-"""The agency protocol: dispatch model, eligible call types, hotline hours, own questions."""
+"""The agency protocol: dispatch model, eligible call types, hotline hours, own questions,
+and the agency's own wordings of each question for the typed-question matcher."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from sqlmodel import select
 
 from app.core.protocol import DISPATCH_MODELS, default_protocol, load_protocol
+from app.core.protocol.loading import MAX_PHRASING_CHARS, MAX_PHRASINGS
+from app.core.question_match import Match, match_question
 from app.core.scenario import parse_scenario
 from app.errors import UserError
 from app.services.access import Actor, require
@@ -38,6 +41,16 @@ def _protocol_settings(agency: Agency) -> dict:
         for q in protocol.questions.values()
         if q.id not in base.questions
     ]
+    own_questions = dict(overrides.get("questions") or {})
+    wordings = [
+        {
+            "id": q.id,
+            "text": q.text,
+            "standard": list(base.questions[q.id].phrasings) if q.id in base.questions else [],
+            "own": list((own_questions.get(q.id) or {}).get("phrasings") or []),
+        }
+        for q in protocol.questions.values()
+    ]
     return {
         "agency": agency.name,
         "dispatch_model": agency.dispatch_model,
@@ -56,6 +69,7 @@ def _protocol_settings(agency: Agency) -> dict:
             for c in protocol.call_types.values()
         ],
         "extra_questions": extra,
+        "wordings": wordings,
         "overrides": overrides,
     }
 
@@ -110,11 +124,8 @@ def build_overrides(
         overrides["call_types"] = call_types
     else:
         overrides.pop("call_types", None)
-    questions = {
-        qid: spec
-        for qid, spec in dict(overrides.get("questions") or {}).items()
-        if qid in base.questions
-    }
+    earlier = dict(overrides.get("questions") or {})
+    questions = {qid: spec for qid, spec in earlier.items() if qid in base.questions}
     for item in extra_questions:
         qid = str(item.get("id") or "").strip()
         text = " ".join(str(item.get("text") or "").split())
@@ -127,7 +138,13 @@ def build_overrides(
             raise UserError(f"'{qid}' is a default question; choose another id.")
         if qid in questions:
             raise UserError(f"The question id '{qid}' is used twice.")
-        questions[qid] = {"text": text, **({"default_answer": answer} if answer else {})}
+        # The agency's wordings of its own question stay with it when the form is saved.
+        wordings = (earlier.get(qid) or {}).get("phrasings")
+        questions[qid] = {
+            "text": text,
+            **({"default_answer": answer} if answer else {}),
+            **({"phrasings": list(wordings)} if wordings else {}),
+        }
     if questions:
         overrides["questions"] = questions
     else:
@@ -160,6 +177,67 @@ def save_protocol(
         session.add(agency)
         session.flush()
         return _protocol_settings(agency)
+
+
+def clean_wordings(lines: Iterable[str]) -> list[str]:
+    """The agency's wordings from a text box: one per line, spaces tidied, no repeats."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for line in lines:
+        text = " ".join(str(line).split())
+        if not text or text.lower() in seen:
+            continue
+        if len(text) > MAX_PHRASING_CHARS:
+            raise UserError(
+                f"This wording is longer than {MAX_PHRASING_CHARS} characters: {text[:40]}..."
+            )
+        seen.add(text.lower())
+        out.append(text)
+    if len(out) > MAX_PHRASINGS:
+        raise UserError(f"At most {MAX_PHRASINGS} wordings per question.")
+    return out
+
+
+def save_question_wordings(*, actor: Actor, question_id: str, wordings: Iterable[str]) -> dict:
+    """Replace the agency's own wordings of one question (the standard ones always count).
+
+    The typed-question matcher compares what a trainee types with the question's text, the
+    standard wordings and these; an empty list removes the agency's wordings.
+    """
+    require(actor, "edit_protocol")
+    lines = clean_wordings(wordings)
+    with write_session() as session:
+        agency = actor_agency(session, actor)
+        if question_id not in agency_protocol(agency).questions:
+            raise UserError(f"There is no question '{question_id}' in your protocol.")
+        overrides = json.loads(json.dumps(dict(agency.protocol_overrides or {})))
+        questions = dict(overrides.get("questions") or {})
+        spec = dict(questions.get(question_id) or {})
+        if lines:
+            spec["phrasings"] = lines
+        else:
+            spec.pop("phrasings", None)
+        if spec:
+            questions[question_id] = spec
+        else:
+            questions.pop(question_id, None)
+        if questions:
+            overrides["questions"] = questions
+        else:
+            overrides.pop("questions", None)
+        load_protocol(overrides)  # raises ProtocolError (a UserError) with one plain line
+        agency.protocol_overrides = overrides
+        session.add(agency)
+        session.flush()
+        return _protocol_settings(agency)
+
+
+def try_typed_question(*, actor: Actor, text: str) -> Match:
+    """Which question of the agency's saved protocol a typed sentence asks (a trial run)."""
+    require(actor, "edit_protocol")
+    with read_session() as session:
+        protocol = agency_protocol(actor_agency(session, actor))
+    return match_question(text, protocol)
 
 
 def protocol_impact(*, actor: Actor, limit: int = 50) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from app.core import analytics as an
+from app.core.grading import duration_text
 
 
 def _json(value):
@@ -47,11 +48,6 @@ def _label(code: object) -> str:
 
 
 _HIDDEN = ("seen", "resume")  # the heartbeat; a resume is shown with its pause
-
-
-def _mmss(seconds: float) -> str:
-    seconds = int(round(max(0.0, float(seconds))))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _quoted(text: object) -> str:
@@ -131,7 +127,9 @@ def replay_timeline(events: list, key: dict, questions: dict[str, str]) -> pd.Da
         if kind == "pause":
             seconds = lasted.get(id(event), 0.0)
             shown = f"{seconds:g}"
-            label = f"paused {_mmss(seconds)}: the call screen was closed or the line dropped"
+            label = (
+                f"paused {duration_text(seconds)}: the call screen was closed or the line dropped"
+            )
             verdict = "not counted as call time"
         elif kind == "unmatched":
             label = f"typed: {_quoted(event.get('typed'))} → not understood"
@@ -201,7 +199,7 @@ def key_checklist(key: dict, answer: dict, timeline: pd.DataFrame) -> pd.DataFra
             {
                 "item": f"ask: {_label(q)}",
                 "expected": "asked",
-                "trainee": (f"asked at {when:.0f} s" if when is not None else "asked")
+                "trainee": (f"asked at {duration_text(when)}" if when is not None else "asked")
                 if q in asked
                 else "not asked",
                 "ok": q in asked,
@@ -246,8 +244,8 @@ def key_checklist(key: dict, answer: dict, timeline: pd.DataFrame) -> pd.DataFra
         rows.append(
             {
                 "item": "time",
-                "expected": f"within {target} s" if target else "-",
-                "trainee": f"{float(seconds):.0f} s" if seconds is not None else "-",
+                "expected": f"within {duration_text(target)}" if target else "-",
+                "trainee": duration_text(seconds) if seconds is not None else "-",
                 "ok": seconds is None or target is None or float(seconds) <= float(target),
             }
         )
