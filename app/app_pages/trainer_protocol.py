@@ -5,7 +5,7 @@ import streamlit as st
 
 from app.errors import UserError
 from app.services import authoring
-from app.services.practice.call import UNCLEAR_REPLY
+from app.services.practice import UNCLEAR_REPLY
 from app.ui.grade_card import plain
 from app.ui.session import page_actor
 

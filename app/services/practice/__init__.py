@@ -34,14 +34,22 @@ from app.core.call_view import CONTEXT_SHOWN, PRIORITIES, caller_answer, questio
 from app.errors import NotFound, UserError
 from app.services.access import Actor, require
 from app.services.practice.call import (
+    LineDead,
+    call_back,
+    TYPED_MODES,
+    UNCLEAR_REPLY,
     ask_question,
+    ask_typed,
     attempt_view,
     clip_bytes,
     current_attempt,
     guided_hints,
+    keep_alive,
     record_event,
     scenario_clip,
+    set_transcript_setting,
     start_attempt,
+    transcript_setting,
 )
 from app.services.practice.choosing import CATALOGUE_SECONDS, _candidates, _history
 from app.services.practice.common import (
@@ -73,8 +81,10 @@ __all__ = [
     "PRACTICE_MODES",
     "PRIORITIES",
     "AttemptClosed",
+    "LineDead",
     "ask_question",
     "attempt_view",
+    "call_back",
     "caller_answer",
     "clip_bytes",
     "current_attempt",
@@ -90,6 +100,12 @@ __all__ = [
     "scenario_clip",
     "start_attempt",
     "submit_attempt",
+    "TYPED_MODES",
+    "UNCLEAR_REPLY",
+    "ask_typed",
+    "keep_alive",
+    "set_transcript_setting",
+    "transcript_setting",
 ]
 
 log = logging.getLogger(__name__)

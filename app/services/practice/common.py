@@ -5,7 +5,6 @@ Part of :mod:`app.services.practice`; import from the package.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +16,7 @@ from app.core.protocol import DISQUALIFIERS, Protocol
 from app.errors import NotFound, UserError
 from app.services.access import Actor
 from app.services.exam_lock import refuse_during_exam
-from app.store.models import Agency, Attempt, Exam, ScenarioVersion, utcnow
+from app.store.models import Agency, Attempt, Exam, ScenarioVersion
 
 PRACTICE_MODES = ("guided", "standard", "timed")
 MODES = PRACTICE_MODES + ("exam",)
@@ -81,11 +80,6 @@ def _load_for_update(session: Session, actor: Actor, attempt_id: int) -> Attempt
         raise NotFound("There is no such call among your attempts.")
     refuse_during_exam(session, actor, allow_exam_id=attempt.exam_id)
     return attempt
-
-
-def _elapsed(attempt: Attempt, now: dt.datetime | None = None) -> float:
-    end = attempt.submitted_at or now or utcnow()
-    return max(0.0, round((end - attempt.started_at).total_seconds(), 1))
 
 
 def _require_open(attempt: Attempt) -> None:
