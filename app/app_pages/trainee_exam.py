@@ -9,6 +9,7 @@ from app.core.grading import duration_text
 from app.errors import UserError
 from app.services import certification
 from app.ui.call_panel import RECORDED, render_call_screen
+from app.ui.certificate_status import CERTIFICATE_STATUS
 from app.ui.grade_card import plain
 from app.ui.session import page_actor
 from app.ui.tables import day_date
@@ -18,11 +19,6 @@ actor = page_actor("exam")
 EXAM = "exam.exam_id"
 ERROR = "exam.error"
 SHOWN = "exam.shown"  # the exam call on screen: {exam_id, attempt_id, title, answered, total}
-STATUS = {
-    "valid": ("Valid", "green", ":material/verified:"),
-    "expired": ("Expired", "orange", ":material/schedule:"),
-    "revoked": ("Revoked", "red", ":material/block:"),
-}
 
 
 def _start(track_id: str) -> None:
@@ -86,7 +82,7 @@ def _certificates(items: list[dict]) -> None:
         )
         return
     for item in items:
-        label, color, icon = STATUS[item["status"]]
+        label, color, icon = CERTIFICATE_STATUS[item["status"]]
         with st.container(border=True):
             left, right = st.columns([3, 1])
             left.markdown(f"**{plain(item['title'])}** :{color}-badge[{icon} {label}]")
