@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TypedDict
 
 from sqlmodel import select
 
@@ -21,6 +22,40 @@ from app.store.models import Agency, ScenarioVersion
 # ------------------------------------------------------------------ the agency protocol
 
 
+class CallTypeSetting(TypedDict):
+    code: str
+    label: str
+    group: str
+    eligible: bool
+    default_eligible: bool | None  # None: the agency's own call type
+
+
+class ExtraQuestion(TypedDict):
+    id: str
+    text: str
+    default_answer: str
+
+
+class QuestionWordings(TypedDict):
+    id: str
+    text: str
+    standard: list[str]  # the default protocol's wordings, always understood
+    own: list[str]  # the agency's added wordings
+
+
+class ProtocolSettings(TypedDict):
+    """What the protocol page shows and edits."""
+
+    agency: str
+    dispatch_model: str
+    models: dict[str, str]  # code -> label
+    hotline_hours: str  # "24/7" or "HH:MM-HH:MM"
+    call_types: list[CallTypeSetting]
+    extra_questions: list[ExtraQuestion]
+    wordings: list[QuestionWordings]
+    overrides: dict
+
+
 def _hours_text(hours: tuple[int, int] | None) -> str:
     if hours is None:
         return "24/7"
@@ -32,49 +67,50 @@ def _hours_text(hours: tuple[int, int] | None) -> str:
     return f"{hhmm(start)}-{hhmm(end)}"
 
 
-def _protocol_settings(agency: Agency) -> dict:
+def _protocol_settings(agency: Agency) -> ProtocolSettings:
     protocol = agency_protocol(agency)
     base = default_protocol()
     overrides = agency.protocol_overrides or {}
     extra = [
-        {"id": q.id, "text": q.text, "default_answer": q.default_answer}
+        ExtraQuestion(id=q.id, text=q.text, default_answer=q.default_answer)
         for q in protocol.questions.values()
         if q.id not in base.questions
     ]
     own_questions = dict(overrides.get("questions") or {})
     wordings = [
-        {
-            "id": q.id,
-            "text": q.text,
-            "standard": list(base.questions[q.id].phrasings) if q.id in base.questions else [],
-            "own": list((own_questions.get(q.id) or {}).get("phrasings") or []),
-        }
+        QuestionWordings(
+            id=q.id,
+            text=q.text,
+            standard=list(base.questions[q.id].phrasings) if q.id in base.questions else [],
+            own=list((own_questions.get(q.id) or {}).get("phrasings") or []),
+        )
         for q in protocol.questions.values()
     ]
-    return {
-        "agency": agency.name,
-        "dispatch_model": agency.dispatch_model,
-        "models": {m.code: m.label for m in protocol.models.values()},
-        "hotline_hours": _hours_text(protocol.hotline_hours),
-        "call_types": [
-            {
-                "code": c.code,
-                "label": c.label,
-                "group": c.group,
-                "eligible": c.eligible,
-                "default_eligible": base.call_types[c.code].eligible
-                if c.code in base.call_types
-                else None,
-            }
-            for c in protocol.call_types.values()
-        ],
-        "extra_questions": extra,
-        "wordings": wordings,
-        "overrides": overrides,
-    }
+    call_types = [
+        CallTypeSetting(
+            code=c.code,
+            label=c.label,
+            group=c.group,
+            eligible=c.eligible,
+            default_eligible=(
+                base.call_types[c.code].eligible if c.code in base.call_types else None
+            ),
+        )
+        for c in protocol.call_types.values()
+    ]
+    return ProtocolSettings(
+        agency=agency.name,
+        dispatch_model=agency.dispatch_model,
+        models={m.code: m.label for m in protocol.models.values()},
+        hotline_hours=_hours_text(protocol.hotline_hours),
+        call_types=call_types,
+        extra_questions=extra,
+        wordings=wordings,
+        overrides=dict(overrides),
+    )
 
 
-def protocol_settings(*, actor: Actor) -> dict:
+def protocol_settings(*, actor: Actor) -> ProtocolSettings:
     """The agency's dispatch model, eligible call types, hotline hours and own questions."""
     require(actor, "edit_protocol")
     with read_session() as session:
@@ -159,7 +195,7 @@ def save_protocol(
     eligible: Iterable[str],
     hotline_hours: str,
     extra_questions: Sequence[Mapping] = (),
-) -> dict:
+) -> ProtocolSettings:
     """Validate the agency's protocol changes with ``load_protocol`` and save them."""
     require(actor, "edit_protocol")
     with write_session() as session:
@@ -198,7 +234,9 @@ def clean_wordings(lines: Iterable[str]) -> list[str]:
     return out
 
 
-def save_question_wordings(*, actor: Actor, question_id: str, wordings: Iterable[str]) -> dict:
+def save_question_wordings(
+    *, actor: Actor, question_id: str, wordings: Iterable[str]
+) -> ProtocolSettings:
     """Replace the agency's own wordings of one question (the standard ones always count).
 
     The typed-question matcher compares what a trainee types with the question's text, the
