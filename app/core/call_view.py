@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.core.protocol import Protocol, ProtocolError
+from app.core.protocol.model import fallback_answer
 from app.errors import NotFound
 
 # The call.context keys a trainee sees (ambience is heard, not shown).
@@ -48,14 +49,25 @@ def question_catalogue(scenario: Mapping, protocol: Protocol) -> list[dict]:
 
 
 def caller_answer(scenario: Mapping, question_id: str, protocol: Protocol) -> str:
-    """What the caller says to this question: the scripted answer, else the default."""
+    """What the caller says to this question: the scripted answer, else a fallback.
+
+    The fallback fits the caller's stance and relation
+    (:func:`app.core.protocol.model.fallback_answer`); an agency's own default answer
+    for the question is kept as it is.
+    """
     exchange = _exchange_for(scenario, question_id)
     if exchange is not None and exchange.get("answer"):
         return " ".join(str(exchange["answer"]).split())
     question = protocol.questions.get(question_id)
     if question is None:
         raise NotFound(f"There is no question '{question_id}' for this call.")
-    return question.default_answer
+    return fallback_answer(question_id, call_of(scenario), question.default_answer)
+
+
+def is_scripted(scenario: Mapping, question_id: str) -> bool:
+    """Whether the scenario scripts an answer to this question (no fallback needed)."""
+    exchange = _exchange_for(scenario, question_id)
+    return exchange is not None and bool(exchange.get("answer"))
 
 
 def question_text(scenario: Mapping, question_id: str, protocol: Protocol) -> str:

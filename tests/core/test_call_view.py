@@ -9,8 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.call_view import CONTEXT_SHOWN, call_view, caller_answer, heard, question_catalogue
-from app.core.protocol import ProtocolError, load_protocol
+from app.core.call_view import (
+    CONTEXT_SHOWN,
+    call_view,
+    caller_answer,
+    heard,
+    is_scripted,
+    question_catalogue,
+)
+from app.core.protocol import NEUTRAL_ANSWER, ProtocolError, load_protocol
+from app.core.protocol.model import fallback_answer
 from app.core.scenario import parse_scenario
 from app.errors import NotFound
 from tests.factories import SPEC_SAMPLE
@@ -43,12 +51,19 @@ def test_the_catalogue_is_the_protocols_questions_then_the_scripts_own():
     assert call_view(DATA, PROTOCOL, "call_center_led")["questions"] == catalogue
 
 
-def test_answers_are_scripted_or_the_protocols_default():
+def test_answers_are_scripted_or_a_fallback_that_fits_the_caller():
     assert caller_answer(DATA, "how_long", PROTOCOL) == "Since last night I think."
     unscripted = next(q for q in PROTOCOL.questions if q not in ("weapons", "threats", "medical"))
-    assert (
-        caller_answer(DATA, unscripted, PROTOCOL) == PROTOCOL.questions[unscripted].default_answer
+    assert caller_answer(DATA, unscripted, PROTOCOL) == fallback_answer(
+        unscripted, DATA["call"], PROTOCOL.questions[unscripted].default_answer
     )
+    # the store owner stands in his own doorway: never "I can't tell from here"
+    assert caller_answer(DATA, "injuries", PROTOCOL) != NEUTRAL_ANSWER
+    assert caller_answer(DATA, "location_inside", PROTOCOL) == "He's still where I said."
+    assert caller_answer(DATA, "address", PROTOCOL) == (
+        "Doorway of a shoe store on a commercial street."
+    )
+    assert is_scripted(DATA, "weapons") and not is_scripted(DATA, "injuries")
     assert heard(DATA, "weapons", PROTOCOL) == {
         "id": "weapons",
         "question": PROTOCOL.questions["weapons"].text,
