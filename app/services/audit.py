@@ -10,9 +10,10 @@ table refuses UPDATE and DELETE (database triggers, see ``app/store/guards.py``)
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
@@ -130,14 +131,32 @@ def verify_log(*, anchors: list[tuple[int, str]] | None = None) -> ChainReport:
     return ChainReport(count, problems, (last.id, last.hash) if last else None)
 
 
-def check_log(*, actor: Actor) -> dict:
+class LogCheck(TypedDict):
+    ok: bool
+    entries: int  # entries checked, every agency's
+    problems: int  # how many breaks in the chain (what they are stays with the admins' CLI)
+
+
+class AgencyEntry(TypedDict):
+    id: int
+    at: dt.datetime
+    event: str
+    subject: str
+    actor: str  # display name, or "system"
+    payload: dict
+    hash: str
+
+
+def check_log(*, actor: Actor) -> LogCheck:
     """For supervisors and admins: whether the chain is intact (no other agency's details)."""
     require(actor, "audit")
     report = verify_log()
-    return {"ok": report.ok, "entries": report.entries, "problems": len(report.problems)}
+    return LogCheck(ok=report.ok, entries=report.entries, problems=len(report.problems))
 
 
-def agency_entries(*, actor: Actor, limit: int = 200, event: str | None = None) -> list[dict]:
+def agency_entries(
+    *, actor: Actor, limit: int = 200, event: str | None = None
+) -> list[AgencyEntry]:
     """The newest audit entries of the actor's agency."""
     require(actor, "audit")
     with read_session() as session:
@@ -150,14 +169,14 @@ def agency_entries(*, actor: Actor, limit: int = 200, event: str | None = None) 
             query = query.where(AuditEntry.event == event)
         rows = session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit)).all()
     return [
-        {
-            "id": row.id,
-            "at": row.at,
-            "event": row.event,
-            "subject": row.subject,
-            "actor": name or "system",
-            "payload": row.payload or {},
-            "hash": row.hash,
-        }
+        AgencyEntry(
+            id=row_id(row),
+            at=row.at,
+            event=row.event,
+            subject=row.subject,
+            actor=name or "system",
+            payload=row.payload or {},
+            hash=row.hash,
+        )
         for row, name in rows
     ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TypedDict
+
 from sqlmodel import Session
 
 from app.core import analytics as an
@@ -10,7 +13,7 @@ from app.errors import NotFound, UserError
 from app.services.access import Actor, can, require
 from app.services.review.sql import SUBMITTED, _run
 from app.store.db import read_session, write_session
-from app.store.models import ReviewNote
+from app.store.models import ReviewNote, row_id
 
 NOTE_MAX = 4000
 
@@ -18,7 +21,14 @@ NOTE_MAX = 4000
 # --- review notes -----------------------------------------------------------------------------
 
 
-def _notes(session: Session, actor: Actor, attempt_id: int) -> list[dict]:
+class ReviewNoteView(TypedDict):
+    id: int
+    text: str
+    created_at: dt.datetime  # naive UTC
+    author: str  # display name
+
+
+def _notes(session: Session, actor: Actor, attempt_id: int) -> list[ReviewNoteView]:
     rows = _run(
         session,
         "SELECT n.id, n.text, n.created_at, u.display_name FROM reviewnote n "
@@ -27,10 +37,12 @@ def _notes(session: Session, actor: Actor, attempt_id: int) -> list[dict]:
         agency=actor.agency_id,
         aid=attempt_id,
     )
-    return [{"id": i, "text": t, "created_at": an.naive_utc(c), "author": a} for i, t, c, a in rows]
+    return [
+        ReviewNoteView(id=i, text=t, created_at=an.naive_utc(c), author=a) for i, t, c, a in rows
+    ]
 
 
-def review_notes(*, actor: Actor, attempt_id: int) -> list[dict]:
+def review_notes(*, actor: Actor, attempt_id: int) -> list[ReviewNoteView]:
     """QA notes on an attempt: supervisors for their agency, trainees for their own attempts."""
     if can(actor, "review_attempts"):
         owner_clause, extra = "", {}
@@ -51,7 +63,7 @@ def review_notes(*, actor: Actor, attempt_id: int) -> list[dict]:
         return _notes(session, actor, int(attempt_id))
 
 
-def add_review_note(*, actor: Actor, attempt_id: int, text: str) -> dict:
+def add_review_note(*, actor: Actor, attempt_id: int, text: str) -> ReviewNoteView:
     """Attach a QA review note to a submitted attempt of the actor's agency."""
     require(actor, "review_attempts")
     body = strip_bidi(text or "").strip()  # no direction controls to disguise a note
@@ -77,11 +89,10 @@ def add_review_note(*, actor: Actor, attempt_id: int, text: str) -> dict:
         )
         session.add(note)
         session.flush()
-        result = {
-            "id": note.id,
-            "attempt_id": note.attempt_id,
-            "text": note.text,
-            "created_at": note.created_at,
-            "author": actor.display_name or actor.username,
-        }
+        result = ReviewNoteView(
+            id=row_id(note),
+            text=note.text,
+            created_at=note.created_at,
+            author=actor.display_name or actor.username,
+        )
     return result
