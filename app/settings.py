@@ -63,6 +63,26 @@ class Settings(BaseSettings):
         le=10_000,
         description="Failed logins from one client address in an hour before each try waits.",
     )
+    public_url: str = Field(
+        default="",
+        description="The site's public address (https://academy.example.org), printed with "
+        "the verify link and QR code on certificates. Empty: a relative /verify link.",
+    )
+
+    lrs_url: str = Field(
+        default="",
+        description="The Learning Record Store's xAPI address (https://lrs.example.org/xAPI/); "
+        "empty: statements wait in the outbox and nothing is sent.",
+    )
+    lrs_username: str = Field(default="", description="User name (Basic auth) for the LRS.")
+    lrs_password: str = Field(default="", description="Password (Basic auth) for the LRS.")
+    lrs_send_seconds: float = Field(
+        default=15.0,
+        ge=0,
+        le=3600,
+        description="How often the server's background sender delivers waiting statements; "
+        "0 turns the background sender off (use python -m app lrs push).",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -74,6 +94,21 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"'{item}' is not an IP address or network") from None
         return ",".join(items)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_a_site(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return ""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"'{value}' is not an http:// or https:// address")
+        if parts.query or parts.fragment or any(c.isspace() for c in value):
+            raise ValueError(f"'{value}' must be a plain site address without ? or #")
+        return value.rstrip("/")
 
     @property
     def effective_database_url(self) -> str:

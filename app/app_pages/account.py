@@ -1,31 +1,28 @@
-"""Account: who you are, change your password, log out."""
+"""Account: who you are, change your password, log out.
+
+A user holding a one-time password from an admin sees only the form to set a new one.
+"""
 
 import streamlit as st
 
-from app.errors import UserError
-from app.services.accounts import agency_of, change_password
-from app.ui.session import current_actor, log_out
+from app.services.accounts import agency_of
+from app.ui.session import current_actor, log_out, password_change_form
 
 actor = current_actor()
 if actor is None:
     st.error("Please log in first.")
     st.stop()
 
+if actor.must_change_password:
+    password_change_form(actor, forced=True)
+    st.stop()
+
 st.title("Account")
 agency = agency_of(actor=actor)
-st.write(f"**{actor.display_name}** ({actor.username}) · {actor.role} · {agency['name']}")
+st.text(f"{actor.display_name} ({actor.username}) · {actor.role.capitalize()} · {agency['name']}")
 
-with st.form("password"):
-    st.subheader("Change password")
-    current = st.text_input("Current password", type="password")
-    new = st.text_input("New password (at least 8 characters)", type="password")
-    if st.form_submit_button("Change password"):
-        try:
-            change_password(actor=actor, current=current, new=new)
-            st.success("Password changed.")
-        except UserError as exc:
-            st.error(str(exc))
+password_change_form(actor)
 
-if st.button("Log out", type="primary"):
+if st.button("Log out", type="primary", key="account.logout"):
     log_out()
     st.rerun()

@@ -65,6 +65,38 @@ def _option_text(options: list, index: int) -> str:
     return options[index]
 
 
+def _chosen_text(options: list | None, item: dict) -> str:
+    chosen = item.get("chosen")
+    if options is None or not isinstance(chosen, int) or not 0 <= chosen < len(options):
+        return "none chosen"
+    return options[chosen]
+
+
+def _open(slug: str) -> None:
+    st.session_state[SLUG] = slug
+    st.session_state.pop(RESULT, None)
+
+
+def _next_lesson(module: dict, modules: list[dict], *, passed_now: bool) -> None:
+    """Lead on: the next lesson, or back to My training after the last one."""
+    later = [m for m in modules if m["order"] > module["order"]]
+    if later:
+        nxt = later[0]
+        st.button(
+            f"Next lesson: {nxt['title']}",
+            type="primary" if passed_now else "secondary",
+            icon=":material/arrow_forward:",
+            on_click=_open,
+            args=(nxt["slug"],),
+            key="lessons.next",
+        )
+    elif actor.role == "trainee":
+        if st.button("Back to My training", type="primary", icon=":material/school:"):
+            st.switch_page("app_pages/trainee_home.py")
+    else:
+        st.caption("This was the last lesson.")
+
+
 modules = lessons.list_modules(actor=actor)
 if not modules:
     st.title("Lessons")
@@ -156,10 +188,13 @@ if stored and stored[0] == module["slug"]:
             "Read the explanations, then try again.",
             icon=":material/school:",
         )
+    options = {q["id"]: q["options"] for q in content["questions"]}
     for index, item in enumerate(result["results"], start=1):
         with st.container(border=True):
             icon = ":material/check_circle:" if item["correct"] else ":material/cancel:"
             st.markdown(f"{icon} **{index}. {plain(item['prompt'])}**")
+            st.markdown(f"Your answer: {plain(_chosen_text(options.get(item['id']), item))}")
             if not item["correct"]:
                 st.markdown(f"Right answer: {plain(item['right_option'])}")
             st.caption(plain(item["explanation"]))
+    _next_lesson(module, modules, passed_now=result["passed"])

@@ -7,8 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from app.errors import UserError
-from app.services import audit, certification
+from app.services import certification
+from app.services import review as replays
 from app.services.access import can
+from app.ui.audit_log import render_audit_log
+from app.ui.certificate_status import CERTIFICATE_STATUS
 from app.ui.grade_card import plain
 from app.ui.session import page_actor
 from app.ui.tables import day_date
@@ -17,23 +20,12 @@ actor = page_actor("audit")  # supervisors and admins
 
 NOTICE = "certs.notice"
 EXPIRY_CHECK = "certs.expiry_checked"
-STATUS = {
-    "valid": ("Valid", "green", ":material/verified:"),
-    "expired": ("Expired", "orange", ":material/schedule:"),
-    "revoked": ("Revoked", "red", ":material/block:"),
-}
+CONFIRMING = "certs.confirming"  # the exam whose sign-off dialog is open
+OPENED = "certs.opened"  # + exam id: the numbers of the calls opened in this review
 
 
 def _notice(kind: str, text: str) -> None:
     st.session_state[NOTICE] = (kind, text)
-
-
-def _sign_off(exam_id: int) -> None:
-    try:
-        cert = certification.sign_off(actor=actor, exam_id=exam_id)
-        _notice("success", f"Certificate issued to {cert['holder']}: code {cert['code']}.")
-    except UserError as exc:
-        _notice("error", str(exc))
 
 
 def _revoke(certificate_id: int, key: str) -> None:
@@ -117,8 +109,8 @@ def _rules(review: dict) -> None:
             st.caption(text)
 
 
-def _review(exam_id: int, key: str) -> None:
-    review = certification.exam_review(actor=actor, exam_id=exam_id)
+def _summary(review: dict) -> None:
+    """The exam's result in four figures and the reasons it did not pass."""
     outcome = review["outcome"]
     cols = st.columns(4)
     cols[0].metric("Score", f"{outcome.get('score', '—')} / 100")
@@ -129,6 +121,23 @@ def _review(exam_id: int, key: str) -> None:
     cols[3].metric("Result", "Passed" if outcome.get("passed") else "Not passed")
     for reason in outcome.get("reasons") or []:
         st.markdown(f":material/close: {plain(reason)}")
+
+
+def _review(exam_id: int, key: str) -> None:
+    review = certification.exam_review(actor=actor, exam_id=exam_id)
+    _summary(review)
+    attestation = review.get("attestation")
+    if review.get("signed_off"):
+        when = day_date(review.get("signed_off_at"))
+        who = review.get("signed_off_by") or "?"
+        st.markdown(f":material/verified: Signed off by **{plain(who)}** on {when}.")
+        if attestation:
+            opened = ", ".join(map(str, attestation.get("calls_opened") or [])) or "none"
+            st.caption(
+                plain(
+                    f"They confirmed: “{attestation.get('statement', '')}” Calls opened: {opened}."
+                )
+            )
     _rules(review)
     st.dataframe(
         _call_table(review["calls"]),
@@ -171,6 +180,151 @@ def _review(exam_id: int, key: str) -> None:
                 st.caption(plain(call["regrade_error"]))
 
 
+def _opened(exam_id: int) -> set[int]:
+    """Numbers of the exam's calls this supervisor has opened in this review."""
+    return st.session_state.setdefault(f"{OPENED}.{exam_id}", set())
+
+
+KIND_LABELS = {
+    "ask": "Question",
+    "unmatched": "Not understood",
+    "disqualifier": "Disqualifier",
+    "call_type": "Call type",
+    "priority": "Priority",
+    "disposition": "Route",
+    "pause": "Paused",
+}
+
+
+@st.dialog("Exam call", width="large")
+def _call_dialog(exam_id: int, number: int, attempt_id: int) -> None:
+    """The supervisor replay of one exam call: what the trainee did beside the key."""
+    _opened(exam_id).add(number)
+    try:
+        replay = replays.attempt_replay(actor=actor, attempt_id=attempt_id)
+    except UserError as exc:
+        st.error(str(exc))
+        return
+    info = replay.attempt
+    st.markdown(f"**Call {number}: {plain(info['scenario'])}**")  # trainer-written: inert
+    head = st.columns(3)
+    head[0].metric("Score", info["score"])
+    head[1].metric("Seconds", "–" if info["seconds"] is None else f"{info['seconds']:.0f}")
+    head[2].metric(
+        "Result",
+        "Unsafe"
+        if replay.grade.get("critical")
+        else ("Passed" if info["passed"] else "Not passed"),
+    )
+    if info["opening"]:
+        st.caption("Caller's opening line")
+        st.text(info["opening"])  # trainer-written text: plain text only
+    st.markdown("**What the trainee did, second by second**")
+    if replay.timeline.empty:
+        st.caption("No timeline was recorded for this call.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Second": replay.timeline["t"],
+                    "Step": replay.timeline["kind"].map(lambda k: KIND_LABELS.get(k, k)),
+                    "What": replay.timeline["label"],
+                    "Against the key": replay.timeline["verdict"],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    st.markdown("**The trainee's answer beside the expert key**")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "": replay.checklist["ok"].map({True: "✓", False: "✗"}),
+                "Item": replay.checklist["item"],
+                "Key": replay.checklist["expected"],
+                "Trainee": replay.checklist["trainee"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    if replay.key.get("rationale"):
+        st.caption("Why (the trainer's rationale)")
+        st.text(str(replay.key["rationale"]).strip())
+
+
+def _stop_confirming() -> None:
+    st.session_state.pop(CONFIRMING, None)
+
+
+def _start_confirming(exam_id: int) -> None:
+    st.session_state[CONFIRMING] = exam_id
+
+
+@st.dialog("Sign off this exam", on_dismiss=_stop_confirming)
+def _confirm_dialog(exam_id: int) -> None:
+    opened = sorted(_opened(exam_id))
+    statement = certification.sign_off_statement(actor=actor, exam_id=exam_id)
+    st.write(
+        "Signing off issues the certificate at once. Your name, the time, this statement "
+        f"and the calls you opened (call{'s' if len(opened) > 1 else ''} "
+        f"{', '.join(map(str, opened))}) are kept with the exam "
+        "and in the audit log."
+    )
+    with st.container(border=True):
+        st.markdown(plain(statement))
+    agreed = st.checkbox("I confirm this statement", key=f"certs.attest.{exam_id}")
+    cols = st.columns(2)
+    if cols[0].button(
+        "Sign off and issue certificate",
+        type="primary",
+        icon=":material/workspace_premium:",
+        disabled=not agreed,
+        key=f"certs.sign.{exam_id}",
+    ):
+        try:
+            cert = certification.sign_off(
+                actor=actor, exam_id=exam_id, attested=agreed, calls_opened=opened
+            )
+        except UserError as exc:
+            st.error(str(exc))
+            return
+        _notice("success", f"Certificate issued to {cert['holder']}: code {cert['code']}.")
+        st.session_state.pop(f"{OPENED}.{exam_id}", None)
+        _stop_confirming()
+        st.rerun()
+    if cols[1].button("Cancel", key=f"certs.cancel.{exam_id}"):
+        _stop_confirming()
+        st.rerun()
+
+
+def _exam_calls(exam_id: int, calls: list[dict]) -> None:
+    """Every call of the exam with a button that opens its replay."""
+    opened = _opened(exam_id)
+    head = st.columns([1, 5, 2, 2, 2])
+    for col, label in zip(head, ["Call", "Title", "Score", "Result", ""], strict=True):
+        col.caption(label)
+    for call in calls:
+        grade = call["grade"]
+        result = (
+            "Unsafe"
+            if grade.get("critical")
+            else ("Passed" if grade.get("passed") else ("Not passed" if grade else "Not answered"))
+        )
+        row = st.columns([1, 5, 2, 2, 2], vertical_alignment="center")
+        row[0].markdown(f"**{call['number']}**")
+        row[1].markdown(plain(call["title"]))
+        row[2].markdown(str(grade.get("score", "—")))
+        row[3].markdown(result)
+        if call["attempt_id"] is not None and row[4].button(
+            "Opened ✓" if call["number"] in opened else "Open call",
+            icon=":material/play_circle:",
+            key=f"certs.open.{exam_id}.{call['number']}",
+            help="Replay what the trainee asked and decided, beside the expert key.",
+        ):
+            _call_dialog(exam_id, call["number"], call["attempt_id"])
+
+
 with tab_pending:
     if not may_sign:
         st.info(
@@ -180,23 +334,89 @@ with tab_pending:
         pending = certification.pending_sign_offs(actor=actor)
         if not pending:
             st.caption("No passed exam is waiting for sign-off.")
-        for item in pending:
+        else:
+            by_exam = {item["exam_id"]: item for item in pending}
+            exam_id = st.selectbox(
+                f"Passed exams waiting for your sign-off ({len(pending)})",
+                list(by_exam),
+                format_func=lambda eid: (
+                    f"{by_exam[eid]['trainee']} · {by_exam[eid]['title']} · score "
+                    f"{by_exam[eid]['score']} · finished {day_date(by_exam[eid]['finished_at'])}"
+                ),
+                key="certs.pending",
+            )
+            item = by_exam[exam_id]
             with st.container(border=True):
-                cols = st.columns([3, 2, 2])
-                cols[0].markdown(f"**{plain(item['trainee'])}** — {plain(item['title'])}")
-                cols[1].markdown(
-                    f"Score {item['score']} · finished {day_date(item['finished_at'])}"
+                st.markdown(f"**{plain(item['trainee'])}** — {plain(item['title'])}")
+                exam = certification.exam_review(actor=actor, exam_id=exam_id)
+                _summary(exam)
+                st.markdown("**The exam's calls**")
+                st.caption(
+                    "Open the calls you want to check: each shows what the trainee asked and "
+                    "decided, second by second, beside the expert key. Open at least one "
+                    "before you sign off."
                 )
-                cols[2].button(
-                    "Sign off and issue certificate",
+                _exam_calls(exam_id, exam["calls"])
+                opened = sorted(_opened(exam_id))
+                st.divider()
+                if opened:
+                    st.caption(
+                        f"You opened call{'s' if len(opened) > 1 else ''} "
+                        f"{', '.join(map(str, opened))} of {len(exam['calls'])}."
+                    )
+                else:
+                    st.caption("You have not opened any of the calls yet.")
+                st.button(
+                    "Sign off…",
                     type="primary",
                     icon=":material/workspace_premium:",
-                    key=f"certs.sign.{item['exam_id']}",
-                    on_click=_sign_off,
-                    args=(item["exam_id"],),
+                    disabled=not opened,
+                    key=f"certs.confirm.{exam_id}",
+                    help=None if opened else "Open at least one of the exam's calls first.",
+                    on_click=_start_confirming,
+                    args=(exam_id,),
                 )
-                with st.expander("Review the exam calls"):
-                    _review(item["exam_id"], f"certs.pending.{item['exam_id']}")
+                if opened and st.session_state.get(CONFIRMING) == exam_id:
+                    _confirm_dialog(exam_id)
+
+
+def _renewal(certificate_id: int, renewal: dict) -> None:
+    """Renewal through continuing practice: nothing to judge before its window opens."""
+    st.markdown("**Renewal through continuing practice**")
+    window = renewal.get("window", "open")
+    if window == "none":
+        st.caption("This certification is renewed by taking the exam again.")
+        return
+    if window == "not_yet":
+        st.caption(
+            f"Renewal opens on {day_date(renewal['opens_at'])}. Nothing is needed before then; "
+            f"practice calls since the certificate was issued so far: {renewal['calls']}."
+        )
+        return
+    if window == "closed":
+        st.caption(
+            f"The renewal period ended on {day_date(renewal['closes_at'])}: "
+            "the exam must be taken again."
+        )
+        return
+    average = "—" if renewal["average"] is None else f"{renewal['average']:g}"
+    st.caption(
+        f"Renewal is open until {day_date(renewal['closes_at'])}. Practice calls since the "
+        f"certificate was issued (within the look-back period): {renewal['calls']}, "
+        f"average score {average}."
+    )
+    for reason in renewal["reasons"]:
+        st.caption(f":material/close: {plain(reason)}")
+    if may_sign:
+        st.button(
+            f"Renew until {day_date(renewal['new_expires_at'])}",
+            disabled=not renewal["eligible"],
+            icon=":material/autorenew:",
+            key=f"certs.renew.{certificate_id}",
+            on_click=_renew,
+            args=(certificate_id,),
+        )
+
 
 with tab_certs:
     choice = st.segmented_control(
@@ -216,7 +436,7 @@ with tab_certs:
                         "Code": c["code"],
                         "Issued": day_date(c["issued_at"]),
                         "Expires": day_date(c["expires_at"]),
-                        "Status": STATUS[c["status"]][0],
+                        "Status": CERTIFICATE_STATUS[c["status"]][0],
                         "Renewal": "ready" if c.get("renewal") and c["renewal"]["eligible"] else "",
                     }
                     for c in certs
@@ -233,7 +453,7 @@ with tab_certs:
             key="certs.pick",
         )
         item = by_id[picked]
-        label, color, icon = STATUS[item["status"]]
+        label, color, icon = CERTIFICATE_STATUS[item["status"]]
         with st.container(border=True):
             st.markdown(
                 f"**{plain(item['holder'])}** — {plain(item['title'])} :{color}-badge[{icon} {label}]"
@@ -241,7 +461,7 @@ with tab_certs:
             st.markdown(
                 f"Code `{item['code']}` · issued {day_date(item['issued_at'])} · "
                 f"valid until {day_date(item['expires_at'])} · "
-                f"public check at `{item['verify_path']}`"
+                f"public check at `{item['verify_url']}`"
             )
             if item["revoked_at"]:
                 st.markdown(
@@ -260,25 +480,7 @@ with tab_certs:
             )
             renewal = item.get("renewal")
             if renewal and item["status"] != "revoked":
-                st.markdown("**Renewal through continuing practice**")
-                average = "—" if renewal["average"] is None else f"{renewal['average']:g}"
-                st.caption(
-                    f"{renewal['calls']} practice calls in the look-back period, average "
-                    f"{average}. "
-                    f"Renewal window {day_date(renewal['opens_at'])} – "
-                    f"{day_date(renewal['closes_at'])}."
-                )
-                for reason in renewal["reasons"]:
-                    st.caption(f":material/close: {plain(reason)}")
-                if may_sign:
-                    st.button(
-                        f"Renew until {day_date(renewal['new_expires_at'])}",
-                        disabled=not renewal["eligible"],
-                        icon=":material/autorenew:",
-                        key=f"certs.renew.{picked}",
-                        on_click=_renew,
-                        args=(picked,),
-                    )
+                _renewal(picked, renewal)
             if item["status"] != "revoked":
                 reason_key = f"certs.reason.{picked}"
                 st.text_area(
@@ -317,30 +519,4 @@ with tab_exams:
             _review(chosen, "certs.review")
 
 with tab_audit:
-    state = audit.check_log(actor=actor)
-    if state["ok"]:
-        st.success(f"The audit log is intact ({state['entries']} entries, hash chain verified).")
-    else:
-        st.error(
-            f"The audit log fails verification ({state['problems']} problem(s)). "
-            "Run `python -m app audit verify` on the server for details."
-        )
-    entries = audit.agency_entries(actor=actor)
-    if entries:
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "#": e["id"],
-                        "When (UTC)": e["at"].strftime("%Y-%m-%d %H:%M:%S"),
-                        "Event": e["event"],
-                        "Subject": e["subject"],
-                        "By": e["actor"],
-                        "Details": ", ".join(f"{k}={v}" for k, v in sorted(e["payload"].items())),
-                    }
-                    for e in entries
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+    render_audit_log(actor, key="certs.audit")

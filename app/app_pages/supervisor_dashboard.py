@@ -5,13 +5,17 @@ import pandas as pd
 import streamlit as st
 
 from app.core.analytics import STAGE_HELP, STAGES
+from app.core.plain_words import plural
 from app.services import review
 from app.services.access import Actor
 from app.store.db import database_url
+from app.ui.plain_tables import attempt_table, stuck_reasons, words
+from app.ui.records import records_download
 from app.ui.session import page_actor
 from app.ui.tables import behind, csv_button
 
 actor = page_actor("analytics")
+WORDS = words(actor, actor.agency_id)
 
 TRAINEE_KEY = "review.trainee_id"  # read by the Trainee review page
 STAGE_LABELS = {
@@ -48,7 +52,7 @@ def trainee_rows(frame: pd.DataFrame) -> pd.DataFrame:
             "Unsafe": frame["unsafe"],
             "Over-routed": frame["over_routed"],
             "Last practice": frame["last_at"],
-            "Why stuck": frame["reasons"],
+            "Why stuck": frame["reasons"].map(lambda text: stuck_reasons(text, WORDS)),
         }
     )
 
@@ -70,6 +74,7 @@ st.caption(
     "Where your trainees are on the way to certification, how often their practice calls "
     "pass, and who needs a word from you. Figures refresh every minute."
 )
+records_download(actor)  # training records for the records system (docs/records-export.md)
 
 view = load_overview(actor, database_url())
 summary = view.summary
@@ -186,7 +191,7 @@ with right:
                     if i == "failed"
                     else f"Passed calls, all weeks ({summary['passes']})"
                     if i == "passed"
-                    else f"Week of {weeks[i]['week']} — {weeks[i]['attempts']} calls, "
+                    else f"Week of {weeks[i]['week']} — {plural(weeks[i]['attempts'], 'call')}, "
                     f"{pct(weeks[i]['pass_rate'])} passed"
                 ),
                 index=2,
@@ -199,8 +204,9 @@ with right:
                 rows = behind(actor, database_url(), "week", {"week": week["week"]})
                 name = f"attempts-week-{week['week']}"
             st.caption(f"Newest first, at most {review.BEHIND_LIMIT} calls.")
-            st.dataframe(rows.drop(columns=["user_id"]), hide_index=True)
-            csv_button(rows, name, "cohort.week.csv")
+            shown = attempt_table(rows, WORDS)
+            st.dataframe(shown, hide_index=True)
+            csv_button(shown, name, "cohort.week.csv")
 
 st.subheader("Who is stuck")
 rules = view.rules

@@ -31,11 +31,16 @@ def points(value) -> str:
     return "–" if value is None or pd.isna(value) else f"{value * 100:+.0f} points"
 
 
+def share(value) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value * 100:.0f} %"
+
+
 st.title("Equity audit")
 st.caption(
-    "Twin calls are the same call told twice with one detail changed that must not change "
-    "the route — who the caller is, the neighbourhood, a name. When a trainee takes both "
-    "versions, any difference in how often they send police is a warning sign of bias."
+    "Twin calls are the same call told twice, as version a and version b, with only who "
+    "the people are changed: their names, the neighbourhood, the caller's voice. Those "
+    "details must not change where the call is sent. When a trainee takes both versions, "
+    "any difference in how often they send police is a warning sign of bias."
 )
 view = load(actor, database_url())
 cohort = view.cohort
@@ -47,47 +52,80 @@ if not cohort["pairs"]:
     )
     st.stop()
 
+# One verdict, and it agrees with the flags below it.
+verdict = view.verdict or analytics.equity_verdict(cohort, view.per_trainee)
+show = {"flagged": st.warning, "too_little": st.info, "clear": st.success}[verdict.kind]
+icon = {
+    "flagged": ":material/warning:",
+    "too_little": ":material/hourglass_empty:",
+    "clear": ":material/check_circle:",
+}[verdict.kind]
+show(f"**{verdict.headline}** {verdict.detail}", icon=icon)
+
 cols = st.columns(4)
-cols[0].metric("Twin pairs", cohort["pairs"], help="A trainee who took both versions.", border=True)
+cols[0].metric(
+    "Twin pairs taken",
+    cohort["pairs"],
+    help="One pair: one trainee took both versions of one twin call.",
+    border=True,
+)
 cols[1].metric("Trainees with pairs", cohort["trainees"], border=True)
 cols[2].metric(
-    "Cohort difference (a − b)",
+    "Police: version a minus b",
     points(cohort["mean_diff"]),
-    help="How much more often version a went to police than version b, on average.",
+    help="Across all pairs: how many percentage points more often version a was sent to "
+    "police than version b. 0 means no difference; minus means version b went more often.",
     border=True,
 )
 cols[3].metric(
     "Trainees flagged",
     f"{cohort['trainees_flagged']} of {cohort['trainees_tested']}",
-    help=f"Out of the trainees with at least {MIN_PAIRS} pairs.",
+    help=f"Out of the trainees with at least {MIN_PAIRS} twin pairs; fewer pairs are never "
+    "flagged.",
     border=True,
 )
+st.caption(
+    f"**When a flag is raised.** A trainee is flagged only with at least {MIN_PAIRS} twin "
+    "pairs, when the difference is clear of zero and their pairs that went different ways "
+    "lean mostly one way. The whole group is judged only with at least "
+    f"{MIN_PAIRS_COHORT} pairs from {MIN_TRAINEES} trainees. A flag is a reason to listen "
+    "to the calls, not a finding: with many trainees, about one in twenty ranges misses by "
+    "chance alone."
+)
 
-if cohort["low"] is None:
-    st.info("Too few trainees with pairs for a cohort interval yet.")
-elif not cohort["judged"]:
-    st.info(
-        f"Not judged yet: the cohort is only flagged with at least {MIN_PAIRS_COHORT} pairs "
-        f"from {MIN_TRAINEES} trainees (so far {cohort['pairs']} from {cohort['trainees']}). "
-        f"95 % interval for now: {points(cohort['low'])} to {points(cohort['high'])}."
+st.subheader("What differs between the two versions")
+twins = view.twins
+if twins is not None and not twins.empty:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Twin call": twins["title"],  # trainer-written: table cells, never HTML
+                "Trainees who took both": twins["trainees"],
+                "Version a to police": twins["police_a"].map(share),
+                "Version b to police": twins["police_b"].map(share),
+                "What differs between version a and version b": twins["differs"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Twin call": st.column_config.TextColumn(width="medium"),
+            "Trainees who took both": st.column_config.NumberColumn(width="small"),
+            "Version a to police": st.column_config.TextColumn(width="small"),
+            "Version b to police": st.column_config.TextColumn(width="small"),
+            "What differs between version a and version b": st.column_config.TextColumn(
+                width="large",
+                help="The details that change between the versions, a / b. Everything "
+                "else in the call is the same.",
+            ),
+        },
     )
-elif cohort["flagged"]:
-    st.warning(
-        f"Across the cohort, version a went to police {points(cohort['mean_diff'])} "
-        f"(95 % interval {points(cohort['low'])} to {points(cohort['high'])}) compared with "
-        "version b. The interval does not include zero: look at which twins and trainees "
-        "drive it.",
-        icon=":material/warning:",
-    )
-else:
-    st.success(
-        f"No difference the data can show across the cohort: 95 % interval "
-        f"{points(cohort['low'])} to {points(cohort['high'])} includes zero "
-        f"({cohort['pairs']} pairs).",
-        icon=":material/check_circle:",
+    st.caption(
+        "Twin calls with the biggest gap between the versions first. The shares are averages "
+        "over the trainees who took both versions."
     )
 
-st.subheader("Difference in police routing, version a minus version b")
+st.subheader("Each trainee: how much more often version a went to police")
 table = view.per_trainee
 tested = table[table["pairs"] >= MIN_PAIRS]
 few = table[(table["pairs"] < MIN_PAIRS) & (table["pairs"] >= 2)]
@@ -173,13 +211,9 @@ hints = side_note(-0.98, "← version b sent to police more", "left") + side_not
 height = 60 + 34 * len(rows)
 st.altair_chart((zero + whiskers + dots + hints).properties(height=height), width="stretch")
 st.caption(
-    f"Each row is a mean over that trainee's pairs with a 95 % t interval. A trainee is flagged "
-    f"when they have at least {MIN_PAIRS} pairs, the interval excludes zero and an exact sign "
-    f"test on the pairs that differ agrees (p < 0.05). The cohort interval allows for pairs of "
-    f"one trainee being alike (cluster-robust) and is judged from {MIN_PAIRS_COHORT} pairs "
-    f"by at least {MIN_TRAINEES} trainees. "
-    f"With many trainees a few flags arise by chance (about one in twenty intervals misses), "
-    f"so treat a flag as a reason to listen to the calls, not as a finding."
+    "Each dot is how many percentage points more often that trainee sent version a to "
+    "police than version b; the line through it is the likely range (95 %). A range that "
+    "crosses the dashed zero line means no clear difference."
     + (
         f" The chart shows {len(shown)} of {len(table)} trainees."
         if len(table) > len(shown)
@@ -188,29 +222,54 @@ st.caption(
 )
 
 st.subheader("Every trainee with twin pairs")
+
+
+def flag_words(row) -> str:
+    if row["flagged"]:
+        return "Flagged: listen to the calls"
+    if row["pairs"] < MIN_PAIRS:
+        return f"Too few pairs to judge (needs {MIN_PAIRS})"
+    return "Not flagged"
+
+
 people = pd.DataFrame(
     {
         "Trainee": table["name"],
-        "Pairs": table["pairs"],
-        "Difference (points)": (table["mean_diff"] * 100).round(1),
-        "95 % low": (table["low"] * 100).round(1),
-        "95 % high": (table["high"] * 100).round(1),
-        "Only a to police": table["a_only"],
-        "Only b to police": table["b_only"],
-        "Sign test p": table["p_value"],
-        "Flagged": table["flagged"],
+        "Flag": table.apply(flag_words, axis=1) if len(table) else [],
+        "Twin pairs": table["pairs"],
+        "Version a minus b (points)": (table["mean_diff"] * 100).round(1),
+        "Likely from": (table["low"] * 100).round(1),
+        "Likely to": (table["high"] * 100).round(1),
+        "Could this be chance?": table["p_value"].map(analytics.chance_words),
+        "Only a to police (pairs)": table["a_only"],
+        "Only b to police (pairs)": table["b_only"],
     }
 )
 st.dataframe(
     people,
     hide_index=True,
     column_config={
-        "Difference (points)": st.column_config.NumberColumn(
-            format="%+.0f", help="Share of version a sent to police minus share of version b."
+        "Version a minus b (points)": st.column_config.NumberColumn(
+            format="%+.0f",
+            help="How many percentage points more often this trainee sent version a to "
+            "police than version b. 0: no difference.",
         ),
-        "95 % low": st.column_config.NumberColumn(format="%+.0f"),
-        "95 % high": st.column_config.NumberColumn(format="%+.0f"),
-        "Sign test p": st.column_config.NumberColumn(format="%.3f"),
+        "Likely from": st.column_config.NumberColumn(
+            format="%+.0f", help="The likely range of the difference (95 %), low end."
+        ),
+        "Likely to": st.column_config.NumberColumn(
+            format="%+.0f", help="The likely range of the difference (95 %), high end."
+        ),
+        "Only a to police (pairs)": st.column_config.NumberColumn(
+            help="Pairs where version a went to police and version b did not."
+        ),
+        "Only b to police (pairs)": st.column_config.NumberColumn(
+            help="Pairs where version b went to police and version a did not."
+        ),
+        "Could this be chance?": st.column_config.TextColumn(
+            help="How likely it is that this many pairs lean one way by chance alone, "
+            "if the detail made no difference."
+        ),
     },
 )
 csv_button(people, "equity-audit", "equity.csv")
@@ -221,13 +280,34 @@ with st.expander("Attempts behind these numbers"):
         for u, n, p in zip(table["user_id"], table["name"], table["pairs"], strict=True)
     }
     uid = st.selectbox("Trainee", list(names), format_func=lambda u: names[u], key="equity.trainee")
-    pairs = view.pairs[view.pairs["user_id"] == uid].rename(
-        columns={"police_a": "police share a", "police_b": "police share b"}
+    titles = dict(zip(view.twins["twin_group"], view.twins["title"], strict=True))
+    pairs = view.pairs[view.pairs["user_id"] == uid].assign(
+        twin_group=lambda f: f["twin_group"].map(lambda g: titles.get(g, g))
     )
-    st.caption("Their pairs (1 = sent to police, 0 = not):")
+    pairs = pairs.rename(
+        columns={
+            "twin_group": "Twin call",
+            "police_a": "Version a to police",
+            "police_b": "Version b to police",
+            "diff": "a minus b",
+        }
+    )
+    st.caption("Their pairs (1 = sent to police, 0 = not; between: taken more than once):")
     st.dataframe(pairs.drop(columns=["user_id"]), hide_index=True)
     csv_button(pairs, f"twin-pairs-{uid}", "equity.pairs.csv")
     calls = behind(actor, database_url(), "twin", {"user_id": int(uid)})
     st.caption(f"Their calls on twins, newest first (at most {review.BEHIND_LIMIT}):")
     st.dataframe(calls.drop(columns=["user_id"]), hide_index=True)
     csv_button(calls, f"twin-calls-{uid}", "equity.calls.csv")
+
+with st.expander("How the numbers are worked out"):
+    st.markdown(
+        "For each pair, version a counts 1 if it was sent to police and 0 if not (a share "
+        "when taken more than once), and the same for version b; the pair's difference is "
+        "a minus b. A trainee's likely range is the usual 95 % range around the average "
+        "of their differences. *Could this be chance?* looks only at the pairs that went "
+        "different ways and asks how often a fair coin would lean this far one way. Both "
+        "must point the same way for a flag. For the whole group, pairs of one trainee "
+        "are counted as one trainee's evidence, so a single trainee with many pairs "
+        "cannot decide the group's range."
+    )

@@ -7,14 +7,15 @@ import pandas as pd
 import streamlit as st
 
 from app.core.analytics import DISQUALIFIERS, NFPA_SECONDS, NFPA_SHARE, POLICE_ROUTES
-from app.core.protocol import load_protocol
 from app.services import review
 from app.services.access import Actor
 from app.store.db import database_url
+from app.ui.plain_tables import attempt_table, words
 from app.ui.session import page_actor
 from app.ui.tables import behind, csv_button
 
 actor = page_actor("analytics")
+WORDS = words(actor, actor.agency_id)  # the agency protocol's labels for its codes
 
 PERIODS = {"All time": None, "Last 90 days": 90, "Last 30 days": 30}
 MISSED, OVER = "Missed", "Flagged wrongly"
@@ -29,11 +30,6 @@ SHORT_ROUTES = {  # axis labels for the route grid; tooltips carry the full name
     "transfer_988": "988",
     "phone_resolution": "By phone",
 }
-
-
-@st.cache_resource
-def protocol():
-    return load_protocol()
 
 
 @st.cache_data(ttl=60, max_entries=64, show_spinner="Counting errors…")
@@ -51,12 +47,11 @@ def pct(value, digits: int = 0) -> str:
 
 
 def route_label(code: str) -> str:
-    return protocol().disposition_labels.get(code, str(code).replace("_", " "))
+    return WORDS["routes"].get(code, str(code).replace("_", " "))
 
 
 def dq_label(code: str) -> str:
-    item = protocol().disqualifiers.get(code)
-    return item.label if item else code
+    return WORDS["disqualifiers"].get(code, str(code).replace("_", " "))
 
 
 def show_attempts(metric: str, where: dict | None, name: str, key: str) -> None:
@@ -65,8 +60,9 @@ def show_attempts(metric: str, where: dict | None, name: str, key: str) -> None:
         st.caption("No calls.")
         return
     st.caption(f"Newest first, at most {review.BEHIND_LIMIT} calls.")
-    st.dataframe(rows.drop(columns=["user_id"]), hide_index=True)
-    csv_button(rows, name, key)
+    shown = attempt_table(rows, WORDS)
+    st.dataframe(shown, hide_index=True)
+    csv_button(shown, name, key)
 
 
 st.title("Error profile")

@@ -4,9 +4,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app.core.protocol import load_protocol
+from app.core.plain_words import plural
 from app.errors import UserError
 from app.services import review
+from app.services.labels import protocol_words, words_for
 from app.settings import get_settings
 from app.ui.grade_card import RULES_HELP
 from app.ui.local_time import shown
@@ -29,15 +30,25 @@ KIND_LABELS = {
 JUDGEMENT_COLORS = {"good": "#2ca25f", "bad": "#d62728", "neutral": "#8c8c8c"}
 
 
-@st.cache_resource
-def protocol():
-    return load_protocol()
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def _words(agency_id: int) -> dict[str, dict[str, str]]:
+    """The agency protocol's words for its codes (the key keeps one entry per agency)."""
+    return protocol_words(actor=actor)
+
+
+WORDS = _words(actor.agency_id)
 
 
 def route_label(code) -> str:
-    if code is None or (isinstance(code, float) and pd.isna(code)):
-        return ""
-    return protocol().disposition_labels.get(code, str(code).replace("_", " "))
+    return words_for(None if code is None else [code], WORDS["routes"])
+
+
+def dq_labels(codes) -> str:
+    return words_for(codes, WORDS["disqualifiers"])
+
+
+def mode_label(mode) -> str:
+    return words_for(None if mode is None else [mode], WORDS["modes"])
 
 
 def md_escape(text: str) -> str:
@@ -137,16 +148,16 @@ table = pd.DataFrame(
         "Result": attempts["result"],
         "Score": attempts["score"],
         "Call": attempts["scenario"],
-        "Mode": attempts["mode"],
+        "Mode": attempts["mode"].map(mode_label),
         "Seconds": attempts["seconds"],
         "Route chosen": attempts["disposition"].map(route_label),
         "Route in the key": attempts["expert_disposition"].map(route_label),
-        "Missed": attempts["missed_disqualifiers"],
-        "Flagged wrongly": attempts["over_disqualifiers"],
+        "Missed": attempts["missed_disqualifiers"].map(dq_labels),
+        "Flagged wrongly": attempts["over_disqualifiers"].map(dq_labels),
         "Notes": attempts["notes"],
     }
 )
-with st.expander(f"All {len(table)} calls shown" + (
+with st.expander(f"All {plural(len(table), 'call')} shown" + (
     f" (latest {summary['shown']} of {summary['attempts']})"
     if summary["shown"] < summary["attempts"]
     else ""
@@ -178,7 +189,7 @@ key = replay.key
 
 head = st.columns([3, 1, 1, 1])
 head[0].markdown(f"**{md_escape(info['scenario'])}**")  # trainer-written: escaped
-head[0].caption(f"Version {info['version']} · {info['mode']} mode · {info['trainee']}")
+head[0].caption(f"Version {info['version']} · {mode_label(info['mode'])} mode · {info['trainee']}")
 head[1].metric("Score", info["score"])
 head[2].metric("Seconds", "–" if info["seconds"] is None else f"{info['seconds']:.0f}")
 head[3].metric(
@@ -248,7 +259,7 @@ with left:
     if not replay.pauses.empty:
         total = float(replay.pauses["seconds"].sum())
         st.caption(
-            f"Paused {len(replay.pauses)} time(s), {total:.0f} s in all: the call screen was "
+            f"Paused {plural(len(replay.pauses), 'time')}, {total:.0f} s in all: the call screen was "
             "closed (another page, logged out) or the connection dropped. Pauses do not "
             "count as call time."
         )

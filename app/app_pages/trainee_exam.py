@@ -5,9 +5,10 @@ import functools
 import pandas as pd
 import streamlit as st
 
+from app.core import training_plan as tp
 from app.core.grading import duration_text
 from app.errors import UserError
-from app.services import certification
+from app.services import certification, lessons
 from app.ui.call_panel import RECORDED, render_call_screen
 from app.ui.certificate_status import CERTIFICATE_STATUS
 from app.ui.grade_card import plain
@@ -19,9 +20,15 @@ actor = page_actor("exam")
 EXAM = "exam.exam_id"
 ERROR = "exam.error"
 SHOWN = "exam.shown"  # the exam call on screen: {exam_id, attempt_id, title, answered, total}
+CONFIRM = "exam.confirm"  # the track whose "start the exam?" question is open
+
+
+def _ask(track_id: str | None) -> None:
+    st.session_state[CONFIRM] = track_id
 
 
 def _start(track_id: str) -> None:
+    st.session_state.pop(CONFIRM, None)
     try:
         st.session_state[EXAM] = certification.start_exam(actor=actor, track_id=track_id)
     except UserError as exc:
@@ -118,39 +125,17 @@ def _overview() -> None:
     error = st.session_state.pop(ERROR, None)
     if error:
         st.error(plain(error))
+    modules = lessons.list_modules(actor=actor)
     for track in overview["tracks"]:
         elig = track["eligibility"]
         with st.container(border=True):
             st.subheader(track["title"], anchor=False)
             st.write(plain(track["summary"]))
-            st.progress(
-                elig["progress"], text=f"Ready for the exam: {round(elig['progress'] * 100)} %"
-            )
-            avg = elig["practice_average"]
-            checks = [
-                (
-                    not elig["modules_missing"] and not elig["checks_missing"],
-                    "Every lesson read and its knowledge check passed"
-                    + (
-                        f" ({len(elig['checks_missing'])} check(s) to go)"
-                        if elig["checks_missing"]
-                        else ""
-                    ),
-                ),
-                (
-                    elig["practice_calls"] >= elig["practice_needed"],
-                    f"Practice calls: {elig['practice_calls']} of {elig['practice_needed']}",
-                ),
-                (
-                    avg is not None and avg >= elig["average_needed"],
-                    f"Average score of your recent practice: {'—' if avg is None else f'{avg:g}'}"
-                    f" (needs {elig['average_needed']:g})",
-                ),
-            ]
-            for done, text in checks:
-                st.markdown(
-                    f"{':material/check_circle:' if done else ':material/radio_button_unchecked:'} {text}"
-                )
+            plan = tp.training_plan(modules, elig, average_of_last=track.get("average_of_last"))
+            st.caption(f"Before the exam: {plan.met} of {len(plan.requirements)} requirements met.")
+            for req in plan.requirements:
+                icon = ":material/check_circle:" if req.met else ":material/radio_button_unchecked:"
+                st.markdown(f"{icon} {plain(req.text)}")
             for line in elig["blocked"]:
                 st.info(plain(line), icon=":material/info:")
             with st.expander("What the exam asks"):
@@ -189,13 +174,31 @@ def _overview() -> None:
                     args=(track["open_exam_id"],),
                     key=f"exam.resume.{track['id']}",
                 )
+            elif elig["eligible"] and st.session_state.get(CONFIRM) == track["id"]:
+                with st.container(border=True, key=f"exam-confirm-{track['id']}"):
+                    st.warning(
+                        f"Start the exam now? It has {track['exam_calls']} calls, one after "
+                        "the other, and each call's clock runs while it is open. Lessons and "
+                        "practice calls are closed until you finish.",
+                        icon=":material/timer:",
+                    )
+                    yes, no = st.columns(2)
+                    yes.button(
+                        "Yes, start the exam",
+                        type="primary",
+                        icon=":material/verified:",
+                        on_click=_start,
+                        args=(track["id"],),
+                        key=f"exam.start_yes.{track['id']}",
+                    )
+                    no.button("Not yet", on_click=_ask, args=(None,), key="exam.start_no")
             else:
                 st.button(
                     "Start the exam",
                     type="primary",
                     icon=":material/verified:",
                     disabled=not elig["eligible"],
-                    on_click=_start,
+                    on_click=_ask,
                     args=(track["id"],),
                     key=f"exam.start.{track['id']}",
                     help=None if elig["eligible"] else " ".join(elig["missing"] + elig["blocked"]),

@@ -1,81 +1,104 @@
-"""My training: progress towards certification and what to do next."""
+"""My training: the one next step, the certification checklist, and how practice goes.
+
+The checklist and the next step come from the certification track's own eligibility
+check (``app.core.training_plan``), so this page and the exam page always agree: the
+exam button appears exactly when the exam may be started.
+"""
 
 import streamlit as st
 
-from app.services import practice
+from app.core import training_plan as tp
+from app.core.plain_words import plural
+from app.errors import UserError
+from app.services import certification, practice
 from app.ui.grade_card import plain
 from app.ui.session import page_actor
 
 actor = page_actor("practice")
 
+STEP_TARGETS = {  # next-step kind -> (page, button label, icon)
+    tp.LESSON: ("app_pages/lessons.py", "Open the lesson", ":material/menu_book:"),
+    tp.CHECK: ("app_pages/lessons.py", "Open the knowledge check", ":material/quiz:"),
+    tp.PRACTICE: ("app_pages/trainee_call.py", "Take a call", ":material/call:"),
+    tp.EXAM: ("app_pages/trainee_exam.py", "Go to the exam", ":material/verified:"),
+    tp.RESUME: ("app_pages/trainee_exam.py", "Resume the exam", ":material/play_arrow:"),
+}
 
-def _track_progress() -> list[dict] | dict | None:
-    """Certification track details, once the certification service offers them."""
+
+def _track() -> tuple[dict | None, dict | None]:
+    """(the first track with its eligibility, its rules) or (None, None) without a track."""
     try:
-        from app.services.certification import track_progress
-    except ImportError:
-        return None
-    try:
-        return track_progress(actor=actor)
-    except Exception:  # optional panel: never break the home page
-        return None
+        overview = certification.exam_overview(actor=actor)
+    except UserError as exc:  # a broken track file: say so once, keep the page usable
+        st.warning(plain(exc))
+        return None, None
+    tracks = overview.get("tracks") or []
+    if not tracks:
+        return None, None
+    track = tracks[0]
+    return track["eligibility"], track
 
 
 progress = practice.my_progress(actor=actor)
-tracks = _track_progress()
-if isinstance(tracks, dict):
-    tracks = [tracks]
+eligibility, track = _track()
+plan = tp.training_plan(
+    progress["modules"],
+    eligibility,
+    average_of_last=(track or {}).get("average_of_last"),
+    practice_target=progress["practice_target"],
+    calls_in_all=progress["attempts"],
+    average_all=progress["average_score"],
+    open_exam=bool(track and track.get("open_exam_id")),
+)
 
 st.title("My training")
-st.write(f"Welcome back, {plain(actor.display_name or actor.username)}.")
+st.text(f"Welcome back, {actor.display_name or actor.username}.")
+
+with st.container(border=True, key="home-next"):
+    st.markdown("**Your next step**")
+    step = plan.next_step
+    st.markdown(plain(step.text))
+    target = STEP_TARGETS.get(step.kind)
+    if target is not None:
+        page, label, icon = target
+        if st.button(label, icon=icon, type="primary", key="home.next"):
+            if step.module:
+                st.session_state["lessons.slug"] = step.module
+            st.switch_page(page)
 
 with st.container(border=True):
-    st.markdown("**Progress towards certification**")
-    shown = False
-    for item in tracks or []:
-        if not isinstance(item, dict) or not isinstance(item.get("progress"), int | float):
-            continue
-        name = item.get("title") or item.get("track") or "Certification"
-        value = min(1.0, max(0.0, float(item["progress"])))
-        st.progress(value, text=f"{plain(name)}: {round(value * 100)} %")
-        if item.get("detail"):
-            st.caption(plain(item["detail"]))
-        shown = True
-    if not shown:
-        st.progress(
-            progress["readiness"],
-            text=f"{round(progress['readiness'] * 100)} % — lessons passed and practice calls "
-            "passed",
+    title = (track or {}).get("title") or "Certification"
+    st.markdown(f"**{plain(title)}**")
+    st.caption(
+        f"Before the exam: {plan.met} of {plural(len(plan.requirements), 'requirement')} met."
+    )
+    for req in plan.requirements:
+        icon = ":material/check_circle:" if req.met else ":material/radio_button_unchecked:"
+        value = req.shown / req.target if req.target else 1.0
+        st.progress(value, text=f"{icon} {req.text}")
+    if plan.calls_in_all > progress["practice_target"]:
+        st.caption(
+            f"You have submitted {plural(plan.calls_in_all, 'practice call')} in all; "
+            "practice beyond the target still counts towards your average."
         )
-    step = progress["next_step"]
-    st.markdown(f"**Next:** {plain(step['text'])}")
-    target = {
-        "lesson": ("app_pages/lessons.py", "Open the lesson", ":material/menu_book:"),
-        "check": ("app_pages/lessons.py", "Open the lesson", ":material/menu_book:"),
-        "practice": ("app_pages/trainee_call.py", "Take a call", ":material/call:"),
-        "exam": ("app_pages/trainee_exam.py", "Go to the exam", ":material/verified:"),
-    }[step["kind"]]
-    if st.button(target[1], icon=target[2], type="primary", key="home.next"):
-        if step.get("module"):
-            st.session_state["lessons.slug"] = step["module"]
-        st.switch_page(target[0])
 
-cols = st.columns(4)
-cols[0].metric("Lessons passed", f"{progress['modules_passed']} / {progress['modules_total']}")
+cols = st.columns(3)
+cols[0].metric(
+    "Practice calls passed",
+    progress["passed_calls"],
+    help=f"Out of {plural(progress['attempts'], 'practice call')} submitted.",
+)
 cols[1].metric(
-    "Practice calls",
-    progress["attempts"],
-    help=f"{progress['passed_calls']} passed",
+    "Average score",
+    "—" if plan.average is None else f"{plan.average:g}",
+    help=plan.average_text + ". This is the average the exam rules use.",
 )
 cols[2].metric(
-    "Average score",
-    "—" if progress["average_score"] is None else f"{progress['average_score']:g}",
-)
-cols[3].metric(
     "Unsafe dispatches",
     progress["unsafe"],
     help="Calls where an unarmed team would have gone alone into danger.",
 )
+st.caption(plan.average_text + ".")
 
 left, right = st.columns(2, gap="large")
 with left:
@@ -83,14 +106,17 @@ with left:
     st.caption("How often you marked each disqualifier when the call had it.")
     for acc in progress["disqualifier_accuracy"].values():
         if acc["tries"]:
+            caught = min(acc["caught"], acc["tries"])
             st.progress(
-                acc["rate"],
-                text=f"{plain(acc['label'])}: caught {acc['caught']} of {acc['tries']}",
+                caught / acc["tries"],
+                text=f"{plain(acc['label'])}: caught {caught} of {acc['tries']}",
             )
         else:
             st.progress(0.0, text=f"{plain(acc['label'])}: no calls with it yet")
     if progress["over_routed"]:
-        st.caption(f"You sent police to {progress['over_routed']} call(s) that did not need them.")
+        st.caption(
+            f"You sent police to {plural(progress['over_routed'], 'call')} that did not need them."
+        )
 
 with right:
     st.subheader("Lessons", anchor=False)

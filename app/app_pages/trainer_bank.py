@@ -20,6 +20,22 @@ st.caption(
     "minute."
 )
 
+rules = authoring.review_settings(actor=actor)
+st.caption(
+    "Trainees get only published versions. Uploads, edits and generated calls are drafts; "
+    + (
+        "publishing one needs a second trainer who did not change it"
+        if rules["review_required"]
+        else "your agency lets the trainer who changed a draft publish it"
+    )
+    + (
+        ", and a calibration panel of at least two trainers whose keys agree."
+        if rules["calibration_required"]
+        else "."
+    )
+    + " Your administrator sets these rules."
+)
+
 ALL = "All"
 filters = authoring.bank_filters(actor=actor)
 
@@ -87,7 +103,7 @@ if rows:
             "Call type": [r["call_type"] for r in rows],
             "Disqualifiers": [", ".join(r["disqualifiers"]) or "none" for r in rows],
             "Difficulty": [r["difficulty"] for r in rows],
-            "Status": [r["status"] for r in rows],
+            "Status": ["draft of a change" if r.get("pending") else r["status"] for r in rows],
             "Source": [r["source"] for r in rows],
             "Model entries": [", ".join(r["models"]) for r in rows],
             "Attempts": [r["attempts"] for r in rows],
@@ -115,10 +131,28 @@ if rows:
     chosen = st.selectbox(
         "Scenario",
         list(by_id),
-        format_func=lambda v: f"{by_id[v]['key']} — {by_id[v]['title']} ({by_id[v]['status']})",
+        format_func=lambda v: (
+            f"{by_id[v]['key']} — {by_id[v]['title']} (version {by_id[v]['version']}, "
+            + ("draft of a change" if by_id[v].get("pending") else by_id[v]["status"])
+            + ")"
+        ),
         key="bank.selected",
     )
     row = by_id[chosen]
+    review = (
+        authoring.review_state(actor=actor, version_id=chosen) if row["status"] == "draft" else None
+    )
+    if review is not None:
+        who = ", ".join(review["editors"]) or "an import"
+        st.caption(
+            plain(
+                f"Draft changed by {who}. Publishing it needs a second trainer's approval"
+                if review["rules"]["review_required"]
+                else f"Draft changed by {who}."
+            )
+        )
+        for block in review["blocks"]:
+            st.info(plain(block), icon=":material/rule:")
     if row["hints"]:
         for hint in row["hints"]:
             st.warning(hint, icon=":material/lightbulb:")
@@ -131,16 +165,24 @@ if rows:
     def _set(version_id: int, status: str) -> None:
         try:
             result = authoring.set_status(actor=actor, version_id=version_id, status=status)
-            st.session_state["bank.flash"] = ("ok", f"{result['key']} is now {result['status']}.")
+            words = {
+                "published": "published: trainees get it now",
+                "retired": "retired: trainees no longer get it",
+                "draft": "back to draft: trainees no longer get it until it is approved again",
+            }
+            st.session_state["bank.flash"] = (
+                "ok",
+                f"{result['key']} is {words.get(result['status'], result['status'])}.",
+            )
         except UserError as exc:
             st.session_state["bank.flash"] = ("error", str(exc))
 
     buttons = st.columns(4)
     buttons[0].button(
-        "Publish",
+        "Approve and publish" if row["status"] == "draft" else "Publish",
         key="bank.publish",
         icon=":material/publish:",
-        disabled=row["status"] == "published",
+        disabled=row["status"] == "published" or bool(review and not review["can_approve"]),
         on_click=_set,
         args=(chosen, "published"),
     )
@@ -148,7 +190,7 @@ if rows:
         "Retire",
         key="bank.retire",
         icon=":material/archive:",
-        disabled=row["status"] == "retired",
+        disabled=row["status"] != "published",
         on_click=_set,
         args=(chosen, "retired"),
     )

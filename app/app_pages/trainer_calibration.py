@@ -14,7 +14,9 @@ actor = page_actor("calibrate")
 st.title("Calibration")
 st.caption(
     "Several trainers key the same call without seeing each other's keys or the stored "
-    "key. Once you submit yours, you see everyone's and how far the panel agrees. A "
+    "key: the disqualifiers, the final call type, the priority and the route. Once you "
+    "submit yours, you see everyone's and how far the panel agrees. Agreement needs at "
+    "least two keys from trainers other than the one who wrote the stored key. A "
     f"scenario is contested when agreement on any part is below {AGREEMENT_THRESHOLD:.0%}, "
     "when the disqualifiers differ at all, or when most trainers disagree with the stored "
     "key; a contested draft cannot be published until that is resolved."
@@ -30,10 +32,12 @@ def _pct(value) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def _key_text(key: dict, labels: dict) -> tuple[str, str, str]:
+def _key_text(key: dict, labels: dict) -> tuple[str, str, str, str]:
+    priority = key.get("priority")
     return (
         ", ".join(labels["dq"].get(d, d) for d in key.get("disqualifiers") or []) or "None",
         labels["ct"].get(key.get("call_type"), key.get("call_type") or "—"),
+        f"Priority {priority}" if priority else "—",
         labels["route"].get(key.get("disposition"), key.get("disposition") or "—"),
     )
 
@@ -50,14 +54,15 @@ with tab_key:
         def _label(v: int) -> str:
             q = by_id[v]
             if q["author"]:
-                mine = "you wrote it"
+                mine = "you wrote its key"
             elif q["keyed_by_me"]:
                 mine = "keyed by you"
             elif q["mine_stale"]:
                 mine = "edited since you keyed it"
             else:
                 mine = "not keyed by you"
-            return f"{q['key']} — {q['title']} ({q['status']}, {q['keys']} key(s), {mine})"
+            status = "draft" if q["status"] == "draft" else q["status"]
+            return f"{q['key']} — {q['title']} ({status}, {q['keys']} key(s), {mine})"
 
         if st.session_state.get("cal.pick") not in by_id:
             st.session_state["cal.pick"] = next(iter(by_id))
@@ -85,6 +90,7 @@ with tab_key:
                         code for code in labels["dq"] if st.session_state.get(f"{prefix}.dq.{code}")
                     ],
                     call_type=st.session_state.get(f"{prefix}.call_type"),
+                    priority=st.session_state.get(f"{prefix}.priority"),
                     disposition=st.session_state.get(f"{prefix}.disposition"),
                 )
                 st.session_state["cal.flash"] = ("ok", "Your key is saved.")
@@ -103,8 +109,9 @@ with tab_key:
                 if task["author"]:
                     st.subheader("Your scenario", anchor=False)
                     st.caption(
-                        "You wrote its key, so you do not key it. Other trainers' keys "
-                        "appear below as they come in."
+                        "You wrote its key (an edit of the title or the call alone does not "
+                        "make anyone the key's author), so you do not key it. Other "
+                        "trainers' keys appear below as they come in."
                     )
                 else:
                     mine = task["mine"] or {}
@@ -129,6 +136,17 @@ with tab_key:
                             placeholder="Choose the final call type",
                             key=f"{prefix}.call_type",
                         )
+                        priorities = list(choices.get("priorities") or [1, 2, 3, 4])
+                        st.radio(
+                            "Priority",
+                            priorities,
+                            index=priorities.index(mine["priority"])
+                            if mine.get("priority") in priorities
+                            else None,
+                            format_func=lambda p: f"Priority {p}",
+                            horizontal=True,
+                            key=f"{prefix}.priority",
+                        )
                         routes = list(labels["route"])
                         st.radio(
                             "Send the call to",
@@ -152,24 +170,26 @@ with tab_key:
             agreement = task["agreement"]
             rows = []
             for other in task["others"]:
-                dq, ct, route = _key_text(other, labels)
+                dq, ct, priority, route = _key_text(other, labels)
                 rows.append(
                     {
                         "Trainer": other["trainer"] + (" (you)" if other["yours"] else ""),
                         "Disqualifiers": dq,
                         "Call type": ct,
+                        "Priority": priority,
                         "Route": route,
                         "Revised": other["revisions"],
                         "For an earlier text": other["stale"],
                     }
                 )
             if task.get("expert"):
-                dq, ct, route = _key_text(task["expert"], labels)
+                dq, ct, priority, route = _key_text(task["expert"], labels)
                 rows.append(
                     {
                         "Trainer": "Stored key",
                         "Disqualifiers": dq,
                         "Call type": ct,
+                        "Priority": priority,
                         "Route": route,
                         "Revised": None,
                         "For an earlier text": False,
@@ -188,8 +208,16 @@ with tab_key:
                     "Resolve it by discussing the call: trainers may revise their keys, or "
                     "the author can make the call clearer (it is then keyed again)."
                 )
+            elif agreement["status"] == "agreed":
+                st.success(
+                    f"Agreed: the {agreement['current_keys']} trainers who keyed this call "
+                    "agree with each other and with the stored key."
+                )
             elif agreement["current_keys"]:
-                st.success("The panel agrees with itself and with the stored key.")
+                st.info(
+                    "One key so far. Agreement needs at least two keys from different "
+                    "trainers: ask another trainer to key this call."
+                )
         elif not task["author"]:
             st.caption(
                 f"{task['keys_so_far']} trainer(s) have keyed this call. Their keys and the "

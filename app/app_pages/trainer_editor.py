@@ -5,6 +5,7 @@ import hashlib
 
 import pandas as pd
 import streamlit as st
+from code_editor import code_editor
 
 from app.core.scenario import MODULE_SLUGS
 from app.core.scenario_diff import diff_texts
@@ -43,11 +44,43 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
+def _gen_key(pick: int) -> str:
+    # Bumped whenever the text is replaced from outside the code editor (save, discard,
+    # the form): the editor is drawn afresh with the new text.
+    return f"editor.gen.{pick or 'new'}"
+
+
+def _code_key(pick: int) -> str:
+    return f"editor.code.{pick or 'new'}.{st.session_state.get(_gen_key(pick), 0)}"
+
+
+def _replace_text(pick: int, text: str) -> None:
+    st.session_state[_text_key(pick)] = text
+    st.session_state[_gen_key(pick)] = st.session_state.get(_gen_key(pick), 0) + 1
+
+
+# Error lines in the code editor: a tinted line and a marker in the gutter. The editor
+# draws in its own frame, so its style sheet goes in with it.
+EDITOR_CSS = (
+    ".cs-problem-line{position:absolute;background:rgba(200,30,30,0.16);}"
+    ".cs-warning-line{position:absolute;background:rgba(200,140,0,0.16);}"
+)
+
+
 choices = authoring.scenario_choices(actor=actor)
 by_id = {c["version_id"]: c for c in choices}
 wanted = st.session_state.pop("editor.version_id", None)
 if wanted in by_id:
     st.session_state[PICK] = wanted
+kept = st.session_state.get(PICK)
+if kept not in (NEW, *by_id) and isinstance(kept, int):
+    # The version on screen is no longer the one the picker offers (someone saved a
+    # draft of it meanwhile): keep it open so nothing typed is lost.
+    try:
+        shown_version = authoring.load_scenario(actor=actor, version_id=kept)
+        by_id[kept] = {**shown_version, "pending": False}
+    except UserError:
+        pass
 if st.session_state.get(PICK) not in (NEW, *by_id):
     st.session_state[PICK] = next(iter(by_id), NEW)
 pick = st.selectbox(
@@ -56,7 +89,9 @@ pick = st.selectbox(
     format_func=lambda v: (
         "New scenario"
         if v == NEW
-        else f"{by_id[v]['key']} — {by_id[v]['title']} (v{by_id[v]['version']}, {by_id[v]['status']})"
+        else f"{by_id[v]['key']} — {by_id[v]['title']} (version {by_id[v]['version']}, "
+        + ("draft of a change" if by_id[v].get("pending") else by_id[v]["status"])
+        + ")"
     ),
     key=PICK,
 )
@@ -67,6 +102,14 @@ text_key = _text_key(pick)
 if text_key not in st.session_state:
     st.session_state[text_key] = saved_text
     st.session_state[_base_key(pick)] = content_hash(saved_text)
+# What the trainer typed in the code editor since the last run (it reports as they type).
+typed = st.session_state.get(_code_key(pick))
+if isinstance(typed, dict) and typed.get("id"):
+    seen_key = f"{_code_key(pick)}.seen"
+    if typed["id"] != st.session_state.get(seen_key):
+        st.session_state[seen_key] = typed["id"]
+        if isinstance(typed.get("text"), str):
+            st.session_state[text_key] = typed["text"]
 text = st.session_state[text_key]
 result = authoring.validate_text(actor=actor, text=text)
 filters = authoring.bank_filters(actor=actor)
@@ -84,23 +127,39 @@ def _save(pick: int, key: str | None) -> None:
     except UserError as exc:
         st.session_state["editor.flash"] = ("error", f"Not saved: {exc}")
         return
+    review = " Another trainer must approve it before trainees get it."
     messages = {
-        "created": f"Saved as a new draft, version {saved['version']}.",
-        "new_version": f"Saved as version {saved['version']}: the earlier version has "
-        "attempts, so it is kept unchanged.",
-        "updated": f"Saved: version {saved['version']} was updated in place (no attempts yet).",
+        "created": f"Saved as a new draft (version {saved['version']})." + review,
+        "new_draft": f"Saved as a draft of version {saved['version']}. Trainees keep the "
+        "published version until the change is approved." + review,
+        "updated": f"Saved: the draft of version {saved['version']} is updated." + review,
         "unchanged": "Nothing to save: the text is unchanged.",
     }
     st.session_state["editor.flash"] = ("ok", messages[saved["outcome"]])
     for stale in (pick, saved["version_id"]):
         st.session_state.pop(_text_key(stale), None)
         st.session_state.pop(_base_key(stale), None)
+        st.session_state[_gen_key(stale)] = st.session_state.get(_gen_key(stale), 0) + 1
     st.session_state[PICK] = saved["version_id"]
 
 
 def _discard(pick: int, saved: str) -> None:
-    st.session_state[_text_key(pick)] = saved
+    _replace_text(pick, saved)
     st.session_state[_base_key(pick)] = content_hash(saved)
+
+
+def _approve(version_id: int) -> None:
+    try:
+        done = authoring.approve(actor=actor, version_id=version_id)
+    except UserError as exc:
+        st.session_state["editor.flash"] = ("error", f"Not published: {exc}")
+        return
+    st.session_state["editor.flash"] = (
+        "ok",
+        f"Approved and published: trainees now get version {done['version']}.",
+    )
+    st.session_state.pop(_text_key(version_id), None)
+    st.session_state.pop(_base_key(version_id), None)
 
 
 def _apply_form(text_key: str, prefix: str) -> None:
@@ -110,32 +169,76 @@ def _apply_form(text_key: str, prefix: str) -> None:
         if f"{prefix}.{name}" in st.session_state
     }
     try:
-        st.session_state[text_key] = authoring.apply_form(st.session_state[text_key], values)
-        st.session_state["editor.flash"] = ("ok", "The form was applied to the YAML.")
+        before = st.session_state[text_key]
+        after = authoring.apply_form(before, values)
     except UserError as exc:
         st.session_state["editor.flash"] = ("error", str(exc))
+        return
+    if after == before:
+        st.session_state["editor.flash"] = ("ok", "The form has no changes to apply.")
+        return
+    st.session_state[text_key] = after
+    st.session_state[_gen_key(pick)] = st.session_state.get(_gen_key(pick), 0) + 1
+    change = diff_texts(before, after, "before", "after")
+    st.session_state["editor.flash"] = (
+        "ok",
+        f"The form was applied to the YAML: {change.removed} line(s) changed, the rest "
+        "is as you wrote it.",
+    )
 
 
 # ------------------------------------------------------------------ status line and save
 
+STATUS_WORDS = {
+    "draft": "Draft: trainees do not get it",
+    "published": "Published: trainees get this version",
+    "retired": "Retired: trainees no longer get it",
+}
 if loaded:
     used = loaded["attempts"]
+    pending = loaded["status"] == "draft" and not loaded["current"]
     st.caption(
-        f"Version {loaded['version']} · {loaded['status']} · source {loaded['source']} · "
-        f"{used} attempt(s). "
+        f"Version {loaded['version']} · "
         + (
-            "Saving a change makes a new version; this one stays as trainees saw it."
-            if used
-            else "Saving a change updates this version in place (nobody has attempted it)."
+            "Draft of a change: trainees keep the published version until it is approved"
+            if pending
+            else STATUS_WORDS.get(loaded["status"], loaded["status"])
+        )
+        + f" · {used} attempt(s). "
+        + (
+            "Saving changes this draft."
+            if loaded["status"] == "draft"
+            else "Saving a change makes a draft of the next version; this one stays as "
+            "trainees know it until the draft is approved."
         )
     )
 else:
-    st.caption("A new scenario is saved as a draft; publish it from the scenario bank.")
+    st.caption("A new scenario is saved as a draft; another trainer approves it to publish it.")
 
 flash = st.session_state.pop("editor.flash", None)
 if flash:
     kind, message = flash
     (st.success if kind == "ok" else st.error)(plain(message))
+
+if loaded and loaded["status"] == "draft":
+    state = authoring.review_state(actor=actor, version_id=loaded["version_id"])
+    with st.container(border=True):
+        who = ", ".join(state["editors"]) or "an import"
+        st.markdown(f"**Waiting for approval.** Changed by {plain(who)}.")
+        if state["blocks"]:
+            for block in state["blocks"]:
+                st.caption(plain(block))
+        st.button(
+            "Approve and publish",
+            key="editor.approve",
+            icon=":material/verified:",
+            disabled=not state["can_approve"] or text != saved_text,
+            help="Publishing makes this version the one trainees get. Save your changes first."
+            if text != saved_text
+            else None,
+            on_click=_approve,
+            args=(loaded["version_id"],),
+        )
 
 unsaved = text != saved_text
 bar = st.columns([1, 1, 4])
@@ -166,21 +269,79 @@ tab_yaml, tab_form, tab_preview, tab_checks, tab_versions = st.tabs(
 
 # ------------------------------------------------------------------ YAML with live validation
 
-with tab_yaml:
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        st.text_area(
-            "Scenario YAML",
-            key=text_key,
-            height=640,
-            help="Checked against the format and your agency's protocol when you leave the "
-            "box (or press Ctrl+Enter).",
+
+def _marks(problems: list[dict], lines: int) -> tuple[list[dict], list[dict]]:
+    """Gutter markers and tinted lines for the code editor (0-based rows)."""
+    annotations, markers = [], []
+    for p in problems:
+        row = min(max(int(p.get("line") or 1), 1), max(lines, 1)) - 1
+        kind = "warning" if p["severity"] == "warning" else "error"
+        annotations.append({"row": row, "column": 0, "type": kind, "text": p["message"]})
+        markers.append(
+            {
+                "startRow": row,
+                "startCol": 0,
+                "endRow": row,
+                "endCol": 1,
+                "className": f"cs-{'warning' if kind == 'warning' else 'problem'}-line",
+                "type": "fullLine",
+            }
         )
+    return annotations, markers
+
+
+with tab_yaml:
+    plain_box = st.toggle(
+        "Plain text box",
+        key="editor.plain_box",
+        help="A simple text box instead of the code editor, for screen readers. It is "
+        "checked when you leave the box (or press Ctrl+Enter) rather than as you type.",
+    )
+    left, right = st.columns([2, 1], gap="large")
+    with left:
+        if plain_box:
+            st.text_area("Scenario YAML", key=text_key, height=640)
+        else:
+            st.caption(
+                "Checked as you type. A problem line is tinted and marked in the margin; "
+                "point at the marker to read it."
+            )
+            annotations, markers = _marks(result.problems, text.count("\n") + 1)
+            base_key = f"{_code_key(pick)}.base"
+            if base_key not in st.session_state:
+                st.session_state[base_key] = text  # what the editor was drawn with
+            code_editor(
+                st.session_state[base_key],
+                lang="yaml",
+                height=[24, 36],
+                response_mode="debounce",
+                key=_code_key(pick),
+                options={
+                    "showLineNumbers": True,
+                    "wrap": True,
+                    "tabSize": 2,
+                    "useSoftTabs": True,
+                    "useWorker": False,
+                    "showPrintMargin": False,
+                    # No pop-up suggestions: they cover the line being typed.
+                    "enableLiveAutocompletion": False,
+                    "enableBasicAutocompletion": False,
+                    "enableSnippets": False,
+                },
+                # A built-in theme: the package's own themes load a web font from the
+                # internet, and nothing here may leave the machine.
+                props={"theme": "textmate", "annotations": annotations, "markers": markers},
+                component_props={"globalCSS": EDITOR_CSS},
+            )
     with right:
         st.markdown("**Validation**")
-        if result.problems:
-            # Problems quote the trainer's text: shown as code, never as Markdown or HTML.
-            st.code("\n".join(result.lines), language=None, wrap_lines=True)
+        for problem in result.problems[:30]:
+            where = f"Line {problem['line']}" if problem.get("line") else "The file"
+            say = st.warning if problem["severity"] == "warning" else st.error
+            # Problems quote the trainer's text: made inert, never Markdown or HTML.
+            say(plain(f"{where}: {problem['message']}"))
+        if len(result.problems) > 30:
+            st.caption(f"… and {len(result.problems) - 30} more.")
         if result.errors == 0:
             st.success("The scenario is valid.", icon=":material/check_circle:")
 
@@ -195,8 +356,8 @@ with tab_form:
         st.info(f"The form needs readable YAML. {plain(exc)}")
     if values is not None:
         st.caption(
-            "Applying the form rewrites the YAML in the standard layout: comments are "
-            "dropped. Edit the YAML directly to keep them."
+            "Applying the form changes only the fields you changed here; every other line "
+            "of the YAML, comments included, stays as written."
         )
         prefix = f"editor.form.{_digest(text)}"
         call_types = filters["call_types"]

@@ -13,7 +13,7 @@ st.title("Generate calls")
 st.caption(
     "The generator writes calls from the templates and derives each key by rule. "
     "The same settings and seed always give the same calls. New calls are stored as "
-    "drafts: trainees never see them until you publish them."
+    "drafts: trainees never see them until another trainer approves and publishes them."
 )
 
 options = authoring.generator_options(actor=actor)
@@ -120,8 +120,8 @@ else:
 
     def _publish(version_id: int) -> None:
         try:
-            done = authoring.set_status(actor=actor, version_id=version_id, status="published")
-            st.session_state["gen.flash"] = ("ok", f"Published {done['key']}.")
+            done = authoring.approve(actor=actor, version_id=version_id)
+            st.session_state["gen.flash"] = ("ok", f"Approved and published {done['key']}.")
         except UserError as exc:
             st.session_state["gen.flash"] = ("error", str(exc))
 
@@ -137,12 +137,16 @@ else:
         except UserError as exc:
             st.session_state["gen.flash"] = ("error", str(exc))
 
+    review = authoring.review_state(actor=actor, version_id=chosen)
+    for block in review["blocks"]:
+        st.info(plain(block), icon=":material/rule:")
     buttons = st.columns(3)
     buttons[0].button(
-        "Publish",
+        "Approve and publish",
         type="primary",
         icon=":material/publish:",
         key="gen.publish",
+        disabled=not review["can_approve"],
         on_click=_publish,
         args=(chosen,),
     )

@@ -41,7 +41,11 @@ if st.button("Import", type="primary", icon=":material/upload:", disabled=not up
         st.error("Nothing was imported.", icon=":material/block:")
         st.code(str(exc), language=None, wrap_lines=True)
     else:
-        st.success(f"Imported: {summary}.", icon=":material/check_circle:")
+        st.success(
+            f"Imported as drafts: {summary}. Trainees get them once another trainer "
+            "approves each one (Scenario bank or Edit scenario).",
+            icon=":material/check_circle:",
+        )
 
 st.divider()
 st.subheader("Export", anchor=False)

@@ -44,7 +44,7 @@ with st.form("protocol.form"):
         "Call types community responders may take",
         list(call_types),
         default=[c for c, spec in call_types.items() if spec["eligible"]],
-        format_func=lambda c: f"{call_types[c]['label']} ({c})",
+        format_func=lambda c: call_types[c]["label"],  # the protocol's words, not its codes
         key="protocol.eligible",
     )
     changed = [

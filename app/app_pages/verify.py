@@ -1,26 +1,16 @@
 """Verify a certificate: public, no login. Shows only what the certificate itself shows."""
 
-import time
-
 import streamlit as st
 
 from app.services import certification
 from app.ui.grade_card import plain
+from app.ui.session import client_address
 from app.ui.tables import day_date
 
-TIMES = "verify.times"
 DONE = "verify.prefilled"
-LIMIT, WINDOW = 10, 60.0  # checks per browser session per minute
 
-
-def _allowed() -> bool:
-    now = time.monotonic()
-    recent = [t for t in st.session_state.get(TIMES, []) if now - t < WINDOW]
-    if len(recent) >= LIMIT:
-        st.session_state[TIMES] = recent
-        return False
-    st.session_state[TIMES] = recent + [now]
-    return True
+# Lookups are limited per client address in the database (certification.verify_lookup),
+# so a new browser session or another replica does not reset the count.
 
 
 st.title("Verify a certificate")
@@ -42,10 +32,11 @@ if from_link and not st.session_state.get(DONE):
     submitted, code = True, from_link
 
 if submitted:
-    if not _allowed():
-        st.warning("Too many checks in a short time. Please wait a minute and try again.")
+    try:
+        result = certification.verify_lookup(code, client_address=client_address())
+    except certification.TooManyLookups as exc:
+        st.warning(str(exc), icon=":material/hourglass_top:")
     else:
-        result = certification.verify_certificate(code)
         if not result["found"]:
             st.error("No certificate with this code was found.", icon=":material/search_off:")
         else:

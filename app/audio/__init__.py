@@ -38,6 +38,7 @@ __all__ = [
     "SynthesisError",
     "VoiceProfile",
     "clip_for_text",
+    "interpreter_voice",
     "render_scenario",
     "scenario_ambience",
     "scenario_clips",
@@ -91,23 +92,39 @@ def scenario_voice(scenario: Mapping, state: str | None = None) -> VoiceProfile:
     return voice_for(_call(scenario).get("caller"), str(scenario.get("id", "")), state, tags=tags)
 
 
+def interpreter_voice(scenario: Mapping) -> VoiceProfile:
+    """The language line's interpreter on this call: an English voice of its own."""
+    return voice_for(
+        {"voice": "adult", "role": "interpreter"}, f"{scenario.get('id', '')}:interpreter"
+    )
+
+
+def _is_text_call(call: Mapping) -> bool:
+    return call.get("medium") == "text"
+
+
 def _file_name(name: str) -> str:
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_")
     return safe[:80] or "clip"
 
 
 def scenario_clips(scenario: Mapping) -> dict[str, ClipRequest]:
-    """Every clip a call can play: ``opening`` and one per exchange (named by ``ask`` or ``id``).
+    """Every clip a call can play: ``opening``, ``called_back`` (what is said when the
+    trainee calls back a dropped call), one per exchange (named by ``ask`` or ``id``)
+    and, for a caller in another language, ``en-<name>`` for the interpreter's English.
 
-    Exchanges without an answer are skipped; names are made safe for file names
-    and a repeated name gets a ``-2`` suffix.
+    A text-to-911 call has no clips. Exchanges without an answer are skipped; names
+    are made safe for file names and a repeated name gets a ``-2`` suffix.
     """
     call = _call(scenario)
+    if _is_text_call(call):
+        return {}
     voice = scenario_voice(scenario)
+    relay = interpreter_voice(scenario)
     kind = scenario_ambience(scenario)
     clips: dict[str, ClipRequest] = {}
 
-    def add(name: str, text: object) -> None:
+    def add(name: str, text: object, speaker: VoiceProfile = voice) -> None:
         if not isinstance(text, str) or not text.strip():
             return
         base = _file_name(name)
@@ -115,15 +132,22 @@ def scenario_clips(scenario: Mapping) -> dict[str, ClipRequest]:
         while unique in clips:
             n += 1
             unique = f"{base}-{n}"
-        clips[unique] = ClipRequest(" ".join(text.split()), voice, kind)
+        clips[unique] = ClipRequest(
+            " ".join(text.split()), speaker, kind if speaker is voice else None
+        )
 
     add("opening", call.get("opening"))
+    callback = call.get("when_called_back")
+    if isinstance(callback, Mapping):
+        add("called_back", callback.get("answer"))
+        add("en-called_back", callback.get("interpreted"), relay)
     exchanges = call.get("exchanges")
     for index, exchange in enumerate(exchanges if isinstance(exchanges, list) else []):
         if not isinstance(exchange, Mapping):
             continue
         name = exchange.get("ask") or exchange.get("id") or f"exchange-{index + 1}"
         add(str(name), exchange.get("answer"))
+        add(f"en-{name}", exchange.get("interpreted"), relay)
     return clips
 
 

@@ -165,13 +165,38 @@ def state_from_tags(tags: object, relation: object = None) -> str | None:
     return None
 
 
+# The scenario format's age bands (caller.age) and the voice age each one sounds as.
+AGE_BANDS = {"child": "child", "teen": "young", "adult": "adult", "older": "older"}
+# espeak-ng voices for a caller's language (primary subtag); others use the subtag itself.
+ESPEAK_LANGUAGES = {"en": "en-us", "es": "es-419", "zh": "cmn", "pt": "pt-br"}
+
+
+def espeak_language(language: object) -> str:
+    """The espeak-ng voice (without variant) that speaks a BCP 47 language tag."""
+    if not isinstance(language, str) or not language.strip():
+        return "en-us"
+    primary = language.strip().split("-")[0].lower()
+    return ESPEAK_LANGUAGES.get(primary, primary)
+
+
+def language_of_voice(voice: VoiceProfile) -> str:
+    """The language a voice speaks, as a primary subtag (``en-us+f3`` -> ``en``)."""
+    name = voice.voice.split("+", 1)[0].split("-")[0]
+    return {"cmn": "zh"}.get(name, name)
+
+
 def caller_traits(caller: Mapping | None) -> tuple[str | None, str, str | None]:
-    """(sex or None, age, state or None) read from the caller's voice hint, then role."""
+    """(sex or None, age, state or None): the caller's ``gender`` and ``age`` keys first,
+    then words of the voice hint, then of the role."""
     caller = caller if isinstance(caller, Mapping) else {}
     hint, role = _words(caller.get("voice")), _words(caller.get("role"))
-    sex = _pick(hint, _SEX_WORDS, SEXES) or _pick(role, _SEX_WORDS, SEXES)
+    gender = caller.get("gender")
+    sex = gender if gender in SEXES else None
+    sex = sex or _pick(hint, _SEX_WORDS, SEXES) or _pick(role, _SEX_WORDS, SEXES)
     age_order = ("older", "young", "child", "adult")
-    age = _pick(hint, _AGE_WORDS, age_order) or _pick(role, _AGE_WORDS, age_order) or "adult"
+    age = AGE_BANDS.get(str(caller.get("age")))
+    age = age or _pick(hint, _AGE_WORDS, age_order) or _pick(role, _AGE_WORDS, age_order)
+    age = age or "adult"
     state = _pick(hint, _STATE_WORDS, ("intoxicated", "distressed", "calm"))
     return sex, age, state
 
@@ -190,8 +215,10 @@ def voice_for(
 ) -> VoiceProfile:
     """The caller's voice in one scenario: the same inputs always give the same voice.
 
-    Sex and age come from ``caller.voice`` (``adult_female``, ``older_male``,
-    ``teen_female``; the role is a fallback). The state is ``state`` if given,
+    Sex and age come from ``caller.gender`` and ``caller.age`` when given, else from
+    ``caller.voice`` (``adult_female``, ``older_male``, ``teen_female``; the role is a
+    fallback). A caller whose ``language`` is not English gets that language's espeak-ng
+    voice (Spanish: ``es-419``) with the same variant and pitch. The state is ``state`` if given,
     else a word in the voice hint, else the scenario ``tags``; it sets speed,
     pitch and loudness. A hash of the scenario id (and the caller) picks the
     variant, accent and exact pitch among the ones that fit.
@@ -210,6 +237,9 @@ def voice_for(
     pool = VARIANTS[(sex, age)]
     variant = pool[d[1] % len(pool)]
     accent = ACCENTS[d[2] % len(ACCENTS)]
+    language = espeak_language(caller.get("language"))
+    if language != "en-us":
+        accent = language
     low, high = _PITCH[(sex, age)]
     rate_add, pitch_add, volume = _STATE_EFFECT[mood]
     pitch = low + d[3] % (high - low + 1) + pitch_add

@@ -1,7 +1,12 @@
 """``python -m app audio``: pre-render call audio and check the speech engine.
 
 python -m app audio render PATH... [--out DIR]
-python -m app audio check
+python -m app audio check [PATH...] [--quick]
+
+``audio check`` with scenario paths also checks every call's voices: a caller is heard
+in a voice that speaks the caller's language (Spanish callers in espeak-ng's Spanish),
+the interpreter in English, and a text-to-911 call has no audio at all. Without
+``--quick`` it renders the opening of each call in another language to prove it.
 """
 
 from __future__ import annotations
@@ -29,7 +34,13 @@ def register(subparsers) -> None:
     )
     render.set_defaults(func=run_render)
 
-    check = commands.add_parser("check", help="Say whether speech is available here.")
+    check = commands.add_parser(
+        "check",
+        help="Say whether speech is available here; with PATHs, check each call's voices.",
+    )
+    check.add_argument(
+        "paths", nargs="*", metavar="PATH", help="scenario files or folders to check"
+    )
     check.add_argument(
         "--quick", action="store_true", help="only look for the engine; render no test clip"
     )
@@ -93,6 +104,67 @@ def run_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def voice_problems(data: dict) -> list[str]:
+    """What is wrong with the voices of one call (empty when every clip fits)."""
+    from app import audio
+    from app.audio.voices import language_of_voice
+    from app.core.scenario import call_kind
+
+    kind = call_kind(data)
+    clips = audio.scenario_clips(data)
+    if kind.is_text:
+        return [f"a text-to-911 call has {len(clips)} clip(s)"] if clips else []
+    wanted = kind.language.split("-")[0].lower()
+    problems = []
+    for name, request in clips.items():
+        relayed = name.startswith("en-")
+        heard = language_of_voice(request.voice)
+        expected = "en" if relayed else wanted
+        if heard != expected:
+            who = "interpreter" if relayed else "caller"
+            problems.append(
+                f"clip {name}: the {who} speaks {expected!r} but the voice "
+                f"{request.voice.voice!r} speaks {heard!r}"
+            )
+    if "opening" not in clips:
+        problems.append("the call has no opening to play")
+    return problems
+
+
+def check_scenarios(paths: list[str], render: bool) -> int:
+    """Check the voices of every call under ``paths``; 0 when all fit, else 1."""
+    from app import audio
+    from app.core.scenario import call_kind
+
+    scenarios, errors = load_scenarios(paths)
+    for line in errors:
+        print(line)
+    bad = len(errors)
+    counts = {"voice": 0, "text": 0, "other language": 0}
+    for path, data in scenarios:
+        kind = call_kind(data)
+        counts["text" if kind.is_text else "voice"] += 1
+        problems = voice_problems(data)
+        if kind.other_language and not kind.is_text:
+            counts["other language"] += 1
+            if render and not problems:
+                clip = audio.scenario_clips(data)["opening"]
+                try:
+                    audio.clip_for_text(*clip)
+                except audio.AudioError as exc:
+                    problems.append(f"the opening did not render in {clip.voice.voice}: {exc}")
+        for problem in problems:
+            print(f"{path}: {problem}")
+        bad += len(problems)
+    print(
+        f"Voices checked for {len(scenarios)} call(s): {counts['voice']} voice, "
+        f"{counts['text']} text (no audio), {counts['other language']} in another language"
+        + (", openings rendered" if render else "")
+        + f"; {bad} problem(s)."
+    )
+    return 1 if bad else 0
+
+
 def run_check(args: argparse.Namespace) -> int:
     import tempfile
 
@@ -101,6 +173,8 @@ def run_check(args: argparse.Namespace) -> int:
 
     ok, message = audio.speech_available()
     print(message)
+    if args.paths:
+        return check_scenarios(args.paths, render=ok and not args.quick) or (0 if ok else 1)
     if not ok:
         return 1
     if args.quick:

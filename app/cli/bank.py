@@ -180,6 +180,7 @@ _SHORT = {
 def render_text(report: dict, paths: list[Path]) -> str:
     """The report as plain-text tables for a terminal."""
     from app.core.bank_report import ALL_MODELS, DIFFICULTIES
+    from app.core.scenario.kinds import KIND_LABELS
 
     counts, special, minimums = report["counts"], report["special"], report["minimums"]
     dq_keys = list(counts["disqualifier"])
@@ -220,6 +221,15 @@ def render_text(report: dict, paths: list[Path]) -> str:
         *_table(
             ["case", "have", "need"],
             [[label, special[key], minimums[key]] for key, label in _SPECIAL_LABELS],
+        ),
+        "",
+        "Kinds of call",
+        *_table(
+            ["kind", "have", "need"],
+            [
+                [label, counts.get("call_kind", {}).get(kind, 0), minimums["per_call_kind"]]
+                for kind, label in KIND_LABELS.items()
+            ],
         ),
         "",
     ]

@@ -32,6 +32,19 @@ EVENTS = (
     "renewed",
     "regrade",  # grades under new grading rules stored beside the old ones
     "certificate_review",  # a certificate whose exam changes outcome under new rules
+    "content_draft",  # a scenario version saved, imported or generated as a draft
+    "content_approved",  # a second trainer approved a draft
+    "content_published",  # a version went live for trainees
+    "content_rejected",  # a draft was rejected (deleted or retired)
+    "content_retired",  # a published scenario was taken out of use
+    "review_settings",  # an agency's review or calibration rule changed
+    "user_created",  # an admin added a user
+    "user_disabled",  # an admin disabled a user (their logins end at once)
+    "user_enabled",
+    "role_changed",  # payload: from, to
+    "password_reset",  # an admin set a one-time password (changed at the next login)
+    "sso_linked",  # a first single sign-on linked an agency account to a user (by e-mail)
+    "sso_user_created",  # a first single sign-on created a user (the agency allows it)
 )
 MAX_PROBLEMS = 50  # a broken log can be long; the first problems say enough
 

@@ -16,6 +16,11 @@ parts a program can check, so that every hand-written and generated key follows 
 - scenarios marked as having the same facts (tags ``same-facts:<group>``) or as
   counterfactual twins (``twin:<group>``) are keyed the same way.
 
+:func:`lint_bank` adds the answers each caller can give (:mod:`app.core.answer_coverage`)
+and, for generated calls (tag ``generated``), the coherence of what the caller says
+(:mod:`app.core.generator.coherence`: time words, role, one fact per thing, openers, red
+herrings, the dispatch model, variety across the batch).
+
 Pure: it reads normalised scenario dicts (from :func:`app.core.scenario.load_paths` or
 the generator) and returns findings; it never opens a file itself.
 """
@@ -211,9 +216,37 @@ def lint_groups(items: Iterable[LintItem]) -> list[Finding]:
     return found
 
 
-def lint_bank(items: Iterable[LintItem], protocol: Protocol | None = None) -> list[Finding]:
-    """Every finding over a bank: each scenario on its own, then the groups."""
+def lint_policy(items: Iterable[LintItem], protocol: Protocol | None = None) -> list[Finding]:
+    """The keying-policy findings alone: each scenario on its own, then the groups."""
     protocol = protocol or load_protocol()
     items = list(items)
     found = [f for item in items for f in lint_scenario(item, protocol)]
     return found + lint_groups(items)
+
+
+def is_generated(data: Mapping) -> bool:
+    """A call the generator wrote (it carries the tag ``generated``)."""
+    return "generated" in (data.get("tags") or [])
+
+
+def lint_coherence(items: Iterable[LintItem], protocol: Protocol | None = None) -> list[Finding]:
+    """The coherence findings of the generated calls among ``items`` (as one batch), under
+    the agency's dispatch model; see :mod:`app.core.generator.coherence`."""
+    from app.core.generator.coherence import check_batch  # imports this module
+
+    generated = [item for item in items if is_generated(item.data)]
+    if not generated:
+        return []
+    protocol = protocol or load_protocol()
+    return check_batch(generated, protocol.dispatch_model)
+
+
+def lint_bank(items: Iterable[LintItem], protocol: Protocol | None = None) -> list[Finding]:
+    """Every finding over a bank: each scenario on its own, the answers each caller can
+    give, the groups, and the coherence of the generated calls."""
+    protocol = protocol or load_protocol()
+    items = list(items)
+    found = [f for item in items for f in lint_scenario(item, protocol)]
+    from app.core.answer_coverage import lint_all  # answered questions (imports this module)
+
+    return found + lint_all(items, protocol) + lint_groups(items) + lint_coherence(items, protocol)

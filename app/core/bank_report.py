@@ -17,7 +17,13 @@ How each count is decided (the rules trainers tag their scenarios by):
   screening question: tag ``unsure-caller`` (tags compare case-insensitively);
 - hotline closed at night: ``call.context.hotline_open`` is false and ``call.time`` is
   at night (from 20:00 to before 07:00);
-- responders unavailable: ``call.context.responders_available`` is false.
+- responders unavailable: ``call.context.responders_available`` is false;
+- kinds of call (docs/scenario-format.md 3.9), each with its own minimum: a dropped or
+  hung-up call (``call.connection``), a caller in another language, a child caller
+  (``caller.age: child``), a caller who does not know where they are
+  (``caller.knows_location: false``), a text (``call.medium: text``), a repeat caller
+  (``call.prior_calls``), a caller who cannot speak freely; one scenario can count
+  under several kinds.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from app.core.protocol import (
     ELIGIBLE_CALL_TYPES,
     default_protocol,
 )
+from app.core.scenario.kinds import KIND_LABELS, call_kind
 
 ALL_MODELS = "all"
 NO_DISQUALIFIER = "none"
@@ -66,6 +73,7 @@ class Minimums:
     third_party: int = 6
     unsure_caller: int = 5
     per_difficulty: int = 1
+    per_call_kind: int = 8
     conflict_exceeds_behavioral_health: bool = True
 
 
@@ -85,6 +93,7 @@ class Facts:
     unsure_caller: bool
     hotline_closed_night: bool
     responders_unavailable: bool
+    call_kinds: tuple[str, ...] = ()
 
 
 def _mapping(value: object) -> Mapping:
@@ -145,6 +154,7 @@ def scenario_facts(scenario: Mapping, groups: Mapping[str, str] | None = None) -
         unsure_caller=TAG_UNSURE in tags,
         hotline_closed_night=context.get("hotline_open") is False and is_night(call.get("time")),
         responders_unavailable=context.get("responders_available") is False,
+        call_kinds=call_kind(scenario).kinds(),
     )
 
 
@@ -237,6 +247,18 @@ def find_gaps(counts: Mapping, special: Mapping, minimums: Minimums) -> list[dic
                     f"need at least {minimums.per_difficulty}",
                 )
             )
+    for kind, label in KIND_LABELS.items():
+        have = counts.get("call_kind", {}).get(kind, 0)
+        if have < minimums.per_call_kind:
+            gaps.append(
+                _gap(
+                    "call_kind",
+                    kind,
+                    have,
+                    minimums.per_call_kind,
+                    f"{label}: {have} scenarios, need at least {minimums.per_call_kind}",
+                )
+            )
     if minimums.conflict_exceeds_behavioral_health:
         conflict = counts["group"].get("conflict", 0)
         behavioral = counts["group"].get("behavioral_health", 0)
@@ -277,6 +299,7 @@ def bank_report(
     model: Counter = Counter(m for f in facts for m in f.models)
     difficulty: Counter = Counter(f.difficulty for f in facts if f.difficulty is not None)
     channel: Counter = Counter(f.channel for f in facts)
+    kind: Counter = Counter(k for f in facts for k in f.call_kinds)
 
     cells: Counter = Counter()
     by_call_type: dict[str, dict[str, Counter]] = {}
@@ -304,6 +327,7 @@ def bank_report(
         "model": _ordered(model, (ALL_MODELS, *DISPATCH_MODELS)),
         "difficulty": _ordered(difficulty, DIFFICULTIES),
         "channel": _ordered(channel, CHANNELS),
+        "call_kind": _ordered(kind, KIND_LABELS),
     }
     special = {
         "crime_but_eligible": sum(f.crime_but_eligible for f in facts),

@@ -1,11 +1,17 @@
 """Expert calibration: how far trainers agree when they key the same call blind.
 
-Each trainer keys a scenario on three *dimensions*: the set of disqualifiers, the final
-call type and the route (disposition). A disqualifier set is compared as a whole
-(``medical+weapon``; ``none`` for the empty set). Definitions:
+Each trainer keys a scenario on four *dimensions*: the set of disqualifiers, the final
+call type, the priority (1 to 4) and the route (disposition). A disqualifier set is
+compared as a whole (``medical+weapon``; ``none`` for the empty set). A key made before
+priority was asked has no priority and is left out of that dimension only; a stored key
+without a priority is not compared on it. Definitions:
 
+- **Panel**: agreement needs at least :data:`MIN_KEYS` independent keys (trainers other
+  than the author of the stored key). With fewer there is no percent agreement, and a
+  scenario is never "agreed" (one key cannot agree with itself).
 - **Percent agreement** of a scenario on a dimension — the share of its trainers who
-  gave the most common answer (3 of 4 trainers chose ``police``: 0.75).
+  gave the most common answer (3 of 4 trainers chose ``police``: 0.75); None below
+  :data:`MIN_KEYS` answers.
 - **Majority** — the answer of more than half of the trainers (None on a tie).
 - **Contested** — with at least one trainer key, any of: agreement below
   :data:`AGREEMENT_THRESHOLD` on a dimension (two keys or more); any difference at all
@@ -31,13 +37,15 @@ from typing import Any, TypeVar
 
 _Trainer = TypeVar("_Trainer", bound=Hashable)
 
-DIMENSIONS = ("disqualifiers", "call_type", "disposition")
+DIMENSIONS = ("disqualifiers", "call_type", "priority", "disposition")
 DIMENSION_LABELS = {
     "disqualifiers": "Disqualifiers",
     "call_type": "Call type",
+    "priority": "Priority",
     "disposition": "Route",
 }
 AGREEMENT_THRESHOLD = 0.7
+MIN_KEYS = 2  # independent keys before a panel can agree
 NO_DISQUALIFIER = "none"
 
 
@@ -53,7 +61,7 @@ def answer(key: Mapping, dimension: str) -> str:
 @dataclass(frozen=True)
 class DimensionAgreement:
     dimension: str
-    agreement: float | None  # share giving the most common answer (None without keys)
+    agreement: float | None  # share giving the most common answer (None below MIN_KEYS)
     most_common: str | None
     majority: str | None  # the answer of more than half, else None
     counts: Mapping[str, int]
@@ -71,7 +79,9 @@ class ScenarioAgreement:
     def status(self) -> str:
         if self.raters == 0:
             return "not calibrated"
-        return "contested" if self.contested else "agreed"
+        if self.contested:
+            return "contested"
+        return "agreed" if self.raters >= MIN_KEYS else "needs more keys"
 
     @property
     def lowest(self) -> float | None:
@@ -80,33 +90,55 @@ class ScenarioAgreement:
 
 
 def _dimension(keys: Sequence[Mapping], dim: str, expert: Mapping | None) -> DimensionAgreement:
-    counts = Counter(answer(k, dim) for k in keys)
-    n = len(keys)
+    # A key without an answer on this dimension (priority, before it was asked) is left out.
+    answers = [a for a in (answer(k, dim) for k in keys) if a != ""]
+    counts = Counter(answers)
+    n = len(answers)
     most_common = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else None
     top = counts[most_common] if most_common is not None else 0
     majority = most_common if most_common is not None and 2 * top > n else None
+    stored = answer(expert, dim) if expert is not None else None
     return DimensionAgreement(
         dimension=dim,
-        agreement=top / n if n else None,
+        agreement=top / n if n >= MIN_KEYS else None,
         most_common=most_common,
         majority=majority,
         counts=dict(sorted(counts.items())),
-        expert=answer(expert, dim) if expert is not None else None,
+        expert=stored or None,
     )
+
+
+def say(dimension: str, value: str | None, labels: Mapping[str, Mapping[str, str]] | None) -> str:
+    """An answer in words: each code by its label from ``labels[dimension]`` when given."""
+    if value is None or value == "":
+        return "not set"
+    if dimension == "priority":
+        return f"priority {value}"
+    if dimension == "disqualifiers" and value == NO_DISQUALIFIER:
+        return "no disqualifier"
+    names = (labels or {}).get(dimension) or {}
+    return " + ".join(names.get(part, part) for part in value.split("+"))
 
 
 def scenario_agreement(
     keys: Sequence[Mapping],
     expert: Mapping | None = None,
     threshold: float = AGREEMENT_THRESHOLD,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ScenarioAgreement:
-    """Agreement of the trainers' ``keys`` on one scenario (and with the stored ``expert``)."""
+    """Agreement of the trainers' ``keys`` on one scenario (and with the stored ``expert``).
+
+    ``labels`` ({dimension: {code: label}}) puts the reasons in the protocol's words.
+    """
     dims = {dim: _dimension(keys, dim, expert) for dim in DIMENSIONS}
     reasons: list[str] = []
-    n = len(keys)
-    if n:
+    raters = len(keys)
+    if raters:
         for dim, result in dims.items():
             label = DIMENSION_LABELS[dim].lower()
+            n = sum(result.counts.values())
+            if not n:
+                continue
             if (
                 n >= 2
                 and result.agreement is not None
@@ -125,7 +157,7 @@ def scenario_agreement(
                     differ = n - result.counts.get(result.expert, 0)
                     reasons.append(
                         f"{label}: {differ} of {n} trainers differ from the stored key "
-                        f"({result.expert})"
+                        f"({say(dim, result.expert, labels)})"
                     )
             elif (
                 result.expert is not None
@@ -133,11 +165,11 @@ def scenario_agreement(
                 and result.majority != result.expert
             ):
                 reasons.append(
-                    f"{label}: most trainers chose {result.majority}; "
-                    f"the stored key says {result.expert}"
+                    f"{label}: most trainers chose {say(dim, result.majority, labels)}; "
+                    f"the stored key says {say(dim, result.expert, labels)}"
                 )
     return ScenarioAgreement(
-        raters=n, dimensions=dims, contested=bool(reasons), reasons=tuple(reasons)
+        raters=raters, dimensions=dims, contested=bool(reasons), reasons=tuple(reasons)
     )
 
 

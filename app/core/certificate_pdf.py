@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import segno
 from fpdf import FPDF
 
 from app.core.safe_text import strip_bidi
@@ -20,6 +21,7 @@ NAVY = (22, 43, 72)
 TEAL = (0, 110, 120)
 GREY = (90, 90, 90)
 RED = (170, 20, 20)
+QR_SIZE = 34.0  # mm
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,40 @@ class _Page:
         pdf.cell(pdf.w - 40, size * 0.5, self.text(value), align="C")
 
 
+def is_absolute(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
+
+
+def qr_matrix(data: str) -> list[list[bool]]:
+    """The QR code of ``data`` as rows of dark (True) and light modules, without the
+    quiet zone (error correction M: a scuffed print still reads)."""
+    code = segno.make_qr(data, error="m", boost_error=False)
+    return [[bool(cell) for cell in row] for row in code.matrix]
+
+
+def draw_qr(pdf: FPDF, data: str, *, x: float, y: float, size: float) -> None:
+    """Draw the QR code as vector squares in a ``size`` mm square at (x, y); runs of dark
+    modules in a row are one rectangle. The page around it is white (the quiet zone)."""
+    rows = qr_matrix(data)
+    module = size / len(rows)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(x - 4 * module, y - 4 * module, size + 8 * module, size + 8 * module, style="F")
+    pdf.set_fill_color(0, 0, 0)
+    for r, row in enumerate(rows):
+        c = 0
+        while c < len(row):
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            pdf.rect(x + start * module, y + r * module, (c - start) * module, module, style="F")
+
+
 def render_certificate_pdf(info: CertificateInfo) -> bytes:
-    """One landscape A4 page: holder, agency, track, dates, verification code and address."""
+    """One landscape A4 page: holder, agency, track, dates, verification code and address,
+    and a QR code of the address when it is absolute (the ``PUBLIC_URL`` setting)."""
     page = _Page()
     pdf = page.pdf
     pdf.set_draw_color(*NAVY)
@@ -105,8 +139,9 @@ def render_certificate_pdf(info: CertificateInfo) -> bytes:
         y=135,
     )
 
-    # The verification box.
-    box_w, box_h = 150, 30
+    # The verification box, with a QR code of the verify address beside it when the
+    # address is absolute (a phone cannot open a bare path).
+    box_w, box_h = 180, 30
     x, y = (pdf.w - box_w) / 2, 150
     pdf.set_fill_color(240, 246, 248)
     pdf.set_draw_color(*TEAL)
@@ -115,6 +150,13 @@ def render_certificate_pdf(info: CertificateInfo) -> bytes:
     page.line("Verification code", size=10, y=y + 4, color=GREY)
     page.line(info.code, size=20, y=y + 11, bold=True)
     page.line(f"Check it at {info.verify_url}", size=10, y=y + 22, color=GREY)
+    if is_absolute(info.verify_url):
+        qr_x = x + box_w + 5
+        draw_qr(pdf, info.verify_url, x=qr_x, y=y - 4, size=QR_SIZE)
+        pdf.set_font(page.family, "", 8)
+        pdf.set_text_color(*GREY)
+        pdf.set_xy(qr_x, y - 4 + QR_SIZE + 1)
+        pdf.cell(QR_SIZE, 3, page.text("Scan to check"), align="C")
 
     if info.status != "valid":
         page.line(

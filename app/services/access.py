@@ -38,10 +38,16 @@ class Actor:
     role: str
     username: str = ""
     display_name: str = ""
+    # An admin reset the password: nothing is allowed until the user sets a new one.
+    must_change_password: bool = False
+
+
+class PasswordChangeRequired(AccessDenied):
+    """The actor logged in with a one-time password and must set their own first."""
 
 
 def can(actor: Actor | None, permission: str) -> bool:
-    if actor is None:
+    if actor is None or actor.must_change_password:
         return False
     return actor.role in PERMISSIONS[permission]
 
@@ -52,6 +58,10 @@ def require(actor: Actor | None, permission: str, *, agency_id: int | None = Non
         raise AccessDenied("Please log in first.")
     if permission not in PERMISSIONS:
         raise KeyError(permission)
+    if actor.must_change_password:
+        raise PasswordChangeRequired(
+            "Your password was reset by an administrator. Set a new password first."
+        )
     if actor.role not in PERMISSIONS[permission]:
         raise AccessDenied(f"Your role ({actor.role}) may not do this.")
     if agency_id is not None and agency_id != actor.agency_id:

@@ -10,6 +10,12 @@ A login session is what the browser's HttpOnly cookie points to (``app/session_r
 sets the cookie). It ends at logout, after ``SESSION_IDLE_MINUTES`` without use, after
 ``SESSION_MAX_HOURS``, and for every session of a user when that user is disabled, their
 role changes or their password is changed or reset.
+
+An admin manages the users of their own agency only: add, disable or enable, change a
+role, and reset a password. A reset gives a one-time password, shown to the admin once;
+until its holder sets a password of their own, ``Actor.must_change_password`` makes
+every permission check refuse them. Disabling, enabling, role changes and resets are
+written to the audit log in the same transaction as the change.
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ from app.core import passwords
 from app.core.protocol_models import DISPATCH_MODELS
 from app.core.safe_text import strip_bidi
 from app.errors import NotFound, UserError
+from app.services import audit
 from app.services.access import Actor, require
+from app.services.scope import protocol_for
 from app.settings import get_settings
 from app.store.db import read_session, write_session
 from app.store.models import ROLES, Agency, LoginFailure, LoginSession, User, row_id, utcnow
@@ -45,6 +53,9 @@ FAILURE_WINDOW = dt.timedelta(hours=1)
 FAILURE_ROWS_KEPT = dt.timedelta(days=1)
 HANDOFF_TTL = dt.timedelta(minutes=2)  # time for the browser to fetch its cookie
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# One-time passwords: no look-alike characters (0/O, 1/l/I), read out or typed easily.
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+ONE_TIME_GROUPS = 4  # four groups of four: about 79 bits
 
 
 class LoginFailed(UserError):
@@ -106,6 +117,7 @@ def actor_for(user: User) -> Actor:
         role=user.role,
         username=user.username,
         display_name=user.display_name,
+        must_change_password=bool(user.must_change_password),
     )
 
 
@@ -239,15 +251,26 @@ def load_actor(user_id: int) -> Actor | None:
 
 
 def change_password(*, actor: Actor, current: str, new: str) -> None:
-    """A user changes their own password; every login of theirs ends, this one too."""
+    """A user changes their own password; every login of theirs ends, this one too.
+
+    This is also how a one-time password from an admin is replaced: the new password
+    must differ from it, and the forced change is then done.
+    """
     with write_session() as session:
         user = session.get(User, actor.user_id)
-        if user is None or not passwords.verify_password(user.password_hash, current):
+        if user is None or not user.is_active:
+            raise UserError("This account is disabled.")
+        if user.agency_id != actor.agency_id:
+            raise NotFound("no such user in your agency")
+        if not passwords.verify_password(user.password_hash, current):
             raise UserError("The current password is wrong.")
         problem = passwords.password_problem(new, username=user.username)
         if problem:
             raise UserError(problem)
+        if new == current:
+            raise UserError("The new password must differ from the current one.")
         user.password_hash = passwords.hash_password(new)
+        user.must_change_password = False
         session.add(user)
         end_user_sessions(session, row_id(user))
 
@@ -274,6 +297,17 @@ def list_users(*, actor: Actor) -> list[dict]:
         rows = session.exec(
             select(User).where(User.agency_id == actor.agency_id).order_by(User.role, User.username)
         ).all()
+        now = utcnow()
+        live = dict(
+            session.exec(
+                select(LoginSession.user_id, func.count())
+                .join(User, col(User.id) == LoginSession.user_id)
+                .where(User.agency_id == actor.agency_id)
+                .where(col(LoginSession.revoked).is_(False))
+                .where(col(LoginSession.expires_at) > now)
+                .group_by(col(LoginSession.user_id))
+            ).all()
+        )
         return [
             {
                 "id": u.id,
@@ -281,6 +315,8 @@ def list_users(*, actor: Actor) -> list[dict]:
                 "name": u.display_name,
                 "role": u.role,
                 "active": u.is_active,
+                "must_change_password": bool(u.must_change_password),
+                "open_logins": int(live.get(row_id(u), 0)) if u.is_active else 0,
             }
             for u in rows
         ]
@@ -300,41 +336,110 @@ def admin_create_user(
             role=role,
             password=password,
         )
+        _audit(session, actor, "user_created", user, {"role": user.role})
         return row_id(user)
 
 
-def set_active(*, actor: Actor, user_id: int, active: bool) -> None:
+def _agency_user(session: Session, actor: Actor, user_id: int) -> User:
+    """A user of the admin's own agency, locked for the change (NotFound otherwise)."""
+    user = session.exec(
+        select(User)
+        .where(User.id == user_id)
+        .where(User.agency_id == actor.agency_id)
+        .with_for_update()
+    ).first()
+    if user is None:
+        raise NotFound("There is no such user in your agency.")
+    return user
+
+
+def _audit(session: Session, actor: Actor, event: str, user: User, payload: dict) -> None:
+    audit.append(
+        session,
+        event=event,
+        subject=f"user {user.username}",
+        payload=payload,
+        agency_id=actor.agency_id,
+        actor_id=actor.user_id,
+    )
+
+
+def set_active(*, actor: Actor, user_id: int, active: bool) -> int:
+    """An admin disables or enables a user of their agency.
+
+    Disabling ends every login of that user at once: their next click in any open tab
+    is refused. Returns how many open logins were ended (0 when enabling or unchanged).
+    """
     require(actor, "manage_users")
     with write_session() as session:
-        user = session.get(User, user_id)
-        if user is None or user.agency_id != actor.agency_id:
-            raise NotFound("no such user in your agency")
+        user = _agency_user(session, actor, user_id)
         if user.id == actor.user_id and not active:
             raise UserError("You cannot disable your own account.")
         if user.is_active == active:
-            return
+            return 0
         user.is_active = active
         session.add(user)
-        if not active:
-            end_user_sessions(session, row_id(user))
+        ended = end_user_sessions(session, row_id(user)) if not active else 0
+        event = "user_enabled" if active else "user_disabled"
+        _audit(session, actor, event, user, {"logins_ended": ended} if not active else {})
+        return ended
 
 
-def set_role(*, actor: Actor, user_id: int, role: str) -> None:
-    """An admin changes the role of a user of their agency; that user's logins end."""
+def set_role(*, actor: Actor, user_id: int, role: str) -> int:
+    """An admin changes the role of a user of their agency; that user's logins end.
+
+    Returns how many open logins were ended.
+    """
     require(actor, "manage_users")
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
     with write_session() as session:
-        user = session.get(User, user_id)
-        if user is None or user.agency_id != actor.agency_id:
-            raise NotFound("no such user in your agency")
+        user = _agency_user(session, actor, user_id)
         if user.id == actor.user_id:
             raise UserError("You cannot change your own role.")
         if user.role == role:
-            return
+            return 0
+        before = user.role
         user.role = role
         session.add(user)
-        end_user_sessions(session, row_id(user))
+        ended = end_user_sessions(session, row_id(user))
+        _audit(session, actor, "role_changed", user, {"from": before, "to": role})
+        return ended
+
+
+def one_time_password() -> str:
+    """A random password such as ``k7pm-x3qa-9dhr-tw2e`` (read out or typed easily)."""
+    while True:
+        groups = [
+            "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(4))
+            for _ in range(ONE_TIME_GROUPS)
+        ]
+        candidate = "-".join(groups)
+        if passwords.password_problem(candidate) is None:
+            return candidate
+
+
+def reset_password(*, actor: Actor, user_id: int) -> str:
+    """An admin gives a user of their agency a one-time password and returns it.
+
+    The password is returned once and stored only as a hash. The user's logins end and
+    login pauses are cleared; at the next login the user may only set a new password.
+    """
+    require(actor, "manage_users")
+    with write_session() as session:
+        user = _agency_user(session, actor, user_id)
+        if user.id == actor.user_id:
+            raise UserError("Change your own password on the Account page.")
+        if not user.is_active:
+            raise UserError("Enable this user before resetting their password.")
+        password = one_time_password()
+        user.password_hash = passwords.hash_password(password)
+        user.must_change_password = True
+        _clear_failures(user)
+        session.add(user)
+        ended = end_user_sessions(session, row_id(user))
+        _audit(session, actor, "password_reset", user, {"logins_ended": ended})
+        return password
 
 
 def agency_of(*, actor: Actor) -> dict:
@@ -342,11 +447,14 @@ def agency_of(*, actor: Actor) -> dict:
         agency = session.get(Agency, actor.agency_id)
         if agency is None:
             raise NotFound("this agency no longer exists")
+        protocol = protocol_for(agency.protocol_overrides)
+        model = protocol.models.get(agency.dispatch_model)
         return {
             "id": agency.id,
             "slug": agency.slug,
             "name": agency.name,
             "dispatch_model": agency.dispatch_model,
+            "dispatch_model_label": model.label if model else agency.dispatch_model,
             "protocol_overrides": agency.protocol_overrides or {},
         }
 

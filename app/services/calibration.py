@@ -2,9 +2,16 @@
 
 Blind: :func:`calibration_task` shows a trainer the call exactly as a trainee gets it
 and nothing of anyone's key, neither the other trainers' keys nor the stored expert
-key, until that trainer has submitted their own (:func:`submit_key`). The author of a
-scenario (``created_by``) may not key it: they wrote the stored key, so they see the
-panel's keys at once, to resolve a contest.
+key, until that trainer has submitted their own (:func:`submit_key`). A key has four
+parts: disqualifiers, final call type, priority and route. The author of the stored key
+(``key_author``: whoever wrote the ``expert`` section; a trainer who only edits the
+title or the call does not become it) may not key it: they see the panel's keys at
+once, to resolve a contest.
+
+The panel: agreement needs at least two independent keys (from trainers other than the
+key's author); with one key the scenario "needs more keys", never "agreed". Where an
+agency requires calibration, a draft is published only once such a panel agrees
+(:func:`panel_block`).
 
 A key belongs to the call text it was made for (a hash of the scenario's ``call``
 section). When the call is edited, earlier keys become *stale*: they no longer count
@@ -29,12 +36,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from app.core import calibration as core
 from app.core import grading
 from app.core.call_view import call_view
-from app.core.protocol import Protocol, ProtocolError
+from app.core.protocol import DISPOSITIONS, Protocol, ProtocolError
 from app.errors import AccessDenied, UserError
 from app.services.access import Actor, require
 from app.services.practice import scenario_clip
@@ -55,7 +63,17 @@ def stored_key(data: Mapping, protocol: Protocol, model: str) -> dict:
     return {
         "disqualifiers": sorted(key["disqualifiers"]),
         "call_type": key["call_type"],
+        "priority": key.get("priority"),
         "disposition": key["disposition"],
+    }
+
+
+def labels(protocol: Protocol) -> dict[str, dict[str, str]]:
+    """{dimension: {code: label}} for the reasons, in the protocol's words."""
+    return {
+        "disqualifiers": {d.code: d.label for d in protocol.disqualifiers.values()},
+        "call_type": {c.code: c.label for c in protocol.call_types.values()},
+        "disposition": {d: protocol.disposition_label(d) for d in DISPOSITIONS},
     }
 
 
@@ -73,8 +91,10 @@ class CalibrationState:
     def status(self) -> str:
         if self.contested:
             return "contested"
-        if self.current_keys:
+        if self.current_keys >= core.MIN_KEYS:
             return "agreed"
+        if self.current_keys:
+            return "needs more keys"
         if self.stale_keys:
             return "needs re-keying"
         return "not calibrated"
@@ -82,19 +102,23 @@ class CalibrationState:
 
 def _state(keys: Sequence[Mapping], row: ScenarioVersion, protocol: Protocol, model: str):
     now = call_hash(row.data)
+    # Only independent keys count: not one by the author of the stored key (a trainer
+    # who keyed the call and then rewrote its key is its author now).
+    keys = [k for k in keys if row.key_author is None or k.get("_trainer") != row.key_author]
     current = [k for k in keys if k.get("call_hash") == now]
     stale = [k for k in keys if k.get("call_hash") != now]
     try:
         expert = stored_key(row.data or {}, protocol, model)
     except (grading.GradingError, ProtocolError):
         expert = None
+    words = labels(protocol)
     if current:
-        agreement = core.scenario_agreement(current, expert)
+        agreement = core.scenario_agreement(current, expert, labels=words)
         return CalibrationState(
             len(current), len(stale), agreement, agreement.contested, agreement.reasons
         )
     if stale:
-        agreement = core.scenario_agreement(stale, expert)
+        agreement = core.scenario_agreement(stale, expert, labels=words)
         if agreement.contested:
             reasons = tuple(f"before the call was edited: {r}" for r in agreement.reasons)
             reasons += ("the edited call needs keys from the trainers again",)
@@ -126,7 +150,10 @@ def calibration_states(
     keys = _keys_by_version(session, row_id(agency), [row_id(r) for r in rows])
     return {
         row_id(r): _state(
-            [k.key or {} for k in keys.get(row_id(r), [])], r, protocol, agency.dispatch_model
+            [{**(k.key or {}), "_trainer": k.trainer_id} for k in keys.get(row_id(r), [])],
+            r,
+            protocol,
+            agency.dispatch_model,
         )
         for r in rows
     }
@@ -143,6 +170,46 @@ def publish_block(session: Session, agency: Agency, row: ScenarioVersion) -> str
     )
 
 
+def panel_block(session: Session, agency: Agency, row: ScenarioVersion) -> str | None:
+    """Why the calibration panel does not yet allow publishing ``row`` (None when it does):
+    fewer than two independent keys of the call as it now reads."""
+    state = calibration_states(session, agency, [row])[row_id(row)]
+    if state.current_keys >= core.MIN_KEYS:
+        return None
+    return (
+        "Your agency publishes a call only once its calibration panel agrees: "
+        f"{state.current_keys} of the {core.MIN_KEYS} keys needed so far. Trainers other "
+        "than the key's author key it on the Calibration page."
+    )
+
+
+def _author(row: ScenarioVersion, actor: Actor) -> bool:
+    """Whether ``actor`` wrote the stored key of ``row``."""
+    return row.key_author is not None and row.key_author == actor.user_id
+
+
+def _queue_rows(session: Session, agency_id: int) -> list[ScenarioVersion]:
+    """The versions to calibrate: each scenario's draft waiting for approval if it has
+    one, else its current version; retired ones left out."""
+    rows = session.exec(
+        select(ScenarioVersion)
+        .where(ScenarioVersion.agency_id == agency_id)
+        .where(
+            or_(
+                col(ScenarioVersion.is_current) == True,  # noqa: E712
+                col(ScenarioVersion.status) == "draft",
+            )
+        )
+        .where(ScenarioVersion.status != "retired")
+        .order_by(ScenarioVersion.scenario_key, col(ScenarioVersion.version).desc())
+    ).all()
+    chosen: dict[str, ScenarioVersion] = {}
+    for r in rows:
+        if r.scenario_key not in chosen or (r.status == "draft" and not r.is_current):
+            chosen[r.scenario_key] = r
+    return list(chosen.values())
+
+
 # ------------------------------------------------------------------ a trainer's queue
 
 
@@ -151,13 +218,7 @@ def calibration_queue(*, actor: Actor) -> list[dict]:
     require(actor, "calibrate")
     with read_session() as session:
         agency = actor_agency(session, actor)
-        rows = session.exec(
-            select(ScenarioVersion)
-            .where(ScenarioVersion.agency_id == actor.agency_id)
-            .where(ScenarioVersion.is_current == True)  # noqa: E712
-            .where(ScenarioVersion.status != "retired")
-            .order_by(ScenarioVersion.scenario_key)
-        ).all()
+        rows = _queue_rows(session, actor.agency_id)
         keys = _keys_by_version(session, row_id(agency), [row_id(r) for r in rows])
         states = calibration_states(session, agency, rows)
     out = []
@@ -174,7 +235,7 @@ def calibration_queue(*, actor: Actor) -> list[dict]:
                 "keys": states[row_id(r)].current_keys,
                 "keyed_by_me": bool(mine and mine.get("call_hash") == call_hash(r.data)),
                 "mine_stale": bool(mine and mine.get("call_hash") != call_hash(r.data)),
-                "author": r.created_by == actor.user_id,
+                "author": _author(r, actor),
                 "calibration": states[row_id(r)].status,
             }
         )
@@ -232,7 +293,7 @@ def calibration_task(*, actor: Actor, version_id: int) -> dict:
     now = call_hash(data)
     mine = next((k for k in keys if k.trainer_id == actor.user_id), None)
     keyed = bool(mine and (mine.key or {}).get("call_hash") == now)
-    author = row.created_by == actor.user_id
+    author = _author(row, actor)
     # The author wrote the stored key and may not key: they see the panel's keys at once,
     # so they can resolve a contest.
     revealed = keyed or author
@@ -248,6 +309,7 @@ def calibration_task(*, actor: Actor, version_id: int) -> dict:
             "disqualifiers": view["disqualifiers"],
             "call_types": view["call_types"],
             "dispositions": view["dispositions"],
+            "priorities": [1, 2, 3, 4],
         },
         "mine": _public_key(mine.key) if mine is not None and keyed else None,
         "mine_stale": bool(mine and not keyed),
@@ -294,6 +356,7 @@ def _public_key(key: Mapping | None) -> dict:
     return {
         "disqualifiers": list(key.get("disqualifiers") or []),
         "call_type": key.get("call_type"),
+        "priority": key.get("priority"),
         "disposition": key.get("disposition"),
         "revisions": int(key.get("revisions") or 0),
     }
@@ -306,18 +369,22 @@ def submit_key(
     disqualifiers: Iterable[str],
     call_type: str | None,
     disposition: str | None,
+    priority: int | None = None,
 ) -> dict:
-    """Store (or, once revealed, revise) the trainer's key; returns the revealed task."""
+    """Store (or, once revealed, revise) the trainer's key; returns the revealed task.
+
+    A key is complete: disqualifiers (none is an answer), call type, priority 1 to 4
+    and a route that exists for the call."""
     require(actor, "calibrate")
     with write_session() as session:
         agency = actor_agency(session, actor)
         row = agency_scenario(session, actor, version_id)
-        if row.created_by == actor.user_id:
+        if _author(row, actor):
             raise AccessDenied(
-                "You wrote this scenario, so you know its key; ask other trainers to key it."
+                "You wrote this scenario's key, so you know it; ask other trainers to key it."
             )
-        if not row.is_current or row.status == "retired":
-            raise UserError("Only current, unretired scenarios are calibrated.")
+        if row.status == "retired" or (not row.is_current and row.status != "draft"):
+            raise UserError("Only current scenarios and drafts waiting for approval are keyed.")
         protocol = agency_protocol(agency)
         data = row.data or {}
         view = _trainee_view(data, protocol, agency.dispatch_model)
@@ -327,6 +394,8 @@ def submit_key(
             raise UserError(f"Unknown disqualifier(s): {', '.join(unknown)}.")
         if not call_type or call_type not in protocol.call_types:
             raise UserError("Choose the final call type.")
+        if priority not in (1, 2, 3, 4):
+            raise UserError("Choose the priority (1 to 4).")
         routes = [d["code"] for d in view["dispositions"]]
         if not disposition or disposition not in routes:
             raise UserError("Choose a route that exists for this call.")
@@ -340,6 +409,7 @@ def submit_key(
         key: dict[str, Any] = {
             "disqualifiers": chosen,
             "call_type": call_type,
+            "priority": int(priority),
             "disposition": disposition,
             "model": agency.dispatch_model,
             "call_hash": now,
@@ -383,13 +453,17 @@ def calibration_report(*, actor: Actor) -> dict:
         keyed = select(CalibrationKey.scenario_version_id).where(
             CalibrationKey.agency_id == actor.agency_id
         )
-        rows = session.exec(
-            select(ScenarioVersion)
-            .where(ScenarioVersion.agency_id == actor.agency_id)
-            .where(ScenarioVersion.is_current == True)  # noqa: E712
-            .where(col(ScenarioVersion.id).in_(keyed))
-            .order_by(ScenarioVersion.scenario_key)
-        ).all()
+        wanted = {row_id(r) for r in _queue_rows(session, actor.agency_id)}
+        rows = [
+            r
+            for r in session.exec(
+                select(ScenarioVersion)
+                .where(ScenarioVersion.agency_id == actor.agency_id)
+                .where(col(ScenarioVersion.id).in_(keyed))
+                .order_by(ScenarioVersion.scenario_key)
+            ).all()
+            if row_id(r) in wanted
+        ]
         keys = _keys_by_version(session, row_id(agency), [row_id(r) for r in rows])
         states = calibration_states(session, agency, rows)
         trainer_ids = [k.trainer_id for group in keys.values() for k in group]
@@ -399,12 +473,14 @@ def calibration_report(*, actor: Actor) -> dict:
     for r in rows:
         now = call_hash(r.data)
         current = {
-            k.trainer_id: k.key for k in keys.get(row_id(r), []) if k.key.get("call_hash") == now
+            k.trainer_id: k.key
+            for k in keys.get(row_id(r), [])
+            if (k.key or {}).get("call_hash") == now and not (k.trainer_id == r.key_author)
         }
         by_scenario[row_id(r)] = current
         state = states[row_id(r)]
         # Still blind: a trainer who has not keyed this call sees only how many have.
-        revealed = actor.user_id in current or r.created_by == actor.user_id
+        revealed = actor.user_id in current or _author(r, actor)
         dims = state.agreement.dimensions if state.agreement and revealed else {}
         scenarios.append(
             {

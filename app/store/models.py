@@ -64,6 +64,10 @@ class Agency(SQLModel, table=True):
     dispatch_model: str = Field(default="call_center_led", max_length=32)
     protocol_overrides: dict | None = _json()
     created_at: dt.datetime = Field(default_factory=utcnow)
+    # Content review (migration 0011): publishing needs a second trainer's approval, and
+    # where calibration is required, a panel of at least two keys that agree.
+    review_required: bool = Field(default=True)
+    calibration_required: bool = Field(default=False)
 
 
 class User(SQLModel, table=True):
@@ -81,6 +85,10 @@ class User(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     # A trainee's setting: show the transcript on every call (it starts hidden otherwise).
     always_show_transcripts: bool = Field(default=False)
+    # Set when an admin resets the password: the next login may only set a new one.
+    must_change_password: bool = Field(default=False)
+    # The address single sign-on matches a first sign-in against (lower-case; migration 0014).
+    email: str | None = Field(default=None, max_length=254, index=True)
 
 
 class ScenarioVersion(SQLModel, table=True):
@@ -110,6 +118,16 @@ class ScenarioVersion(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
+    # Content review (migration 0011). ``editors``: ids of everyone who saved this
+    # version's text (none of them may approve it); ``key_author``: who wrote the expert
+    # key (carried over when a change leaves the key alone); ``approved_*``: the second
+    # trainer's approval; ``published_at``: when it went live. User ids without a foreign
+    # key (SQLite cannot add one without copying the table; users are never deleted).
+    editors: list | None = _json()
+    key_author: int | None = None
+    approved_by: int | None = None
+    approved_at: dt.datetime | None = None
+    published_at: dt.datetime | None = None
 
 
 class Attempt(SQLModel, table=True):
@@ -251,6 +269,8 @@ class Exam(SQLModel, table=True):
     result: dict | None = _json()
     signed_off_by: int | None = Field(default=None, foreign_key="user.id")
     signed_off_at: dt.datetime | None = None
+    # What the supervisor attested at sign-off: statement and calls opened (migration 0012).
+    signoff_attestation: dict | None = _json()
 
 
 class Certificate(SQLModel, table=True):
@@ -335,6 +355,63 @@ class LoginFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     address: str = Field(max_length=64)
     at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+class VerifyLookup(SQLModel, table=True):
+    """One lookup on the public verify page from a client address, for its rate limit.
+
+    Kept in the database so the limit holds across browser sessions and replicas; rows
+    older than a day are deleted as new ones arrive (migration 0012).
+    """
+
+    __table_args__ = (Index("ix_verifylookup_address_at", "address", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    address: str = Field(max_length=64)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+class UserIdentity(SQLModel, table=True):
+    """A user's account at their agency's identity provider (single sign-on, migration 0014).
+
+    ``provider`` is the provider's name in ``.streamlit/secrets.toml``; ``subject`` the
+    token's ``sub`` claim. After the first sign-in the user is found by this pair alone.
+    """
+
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    provider: str = Field(max_length=64)
+    subject: str = Field(max_length=255)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_login_at: dt.datetime | None = None
+
+
+class LearningRecord(SQLModel, table=True):
+    """One xAPI statement waiting for, or delivered to, the Learning Record Store.
+
+    Written in the same transaction as the event it records (the outbox); the sender
+    (``app/services/lrs/``) delivers it. ``status``: pending | sent | rejected.
+    ``statement_id`` is a UUID5 of ``event_key``, so a statement is the same every time.
+    """
+
+    __table_args__ = (Index("ix_learningrecord_status_next_try_at", "status", "next_try_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    event_key: str = Field(max_length=200, unique=True)
+    statement_id: str = Field(max_length=36, unique=True)
+    verb: str = Field(max_length=32)
+    statement: dict | None = _json()
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    status: str = Field(default="pending", max_length=16)
+    tries: int = Field(default=0)
+    next_try_at: dt.datetime = Field(default_factory=utcnow)
+    lease_until: dt.datetime | None = None
+    sent_at: dt.datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
 
 
 # --- Rollups of submitted attempts (kept by database triggers, app/store/rollups.py) ---------

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 
 import streamlit as st
 
-from app.ui.grade_card import plain
+from app.ui.grade_card import plain, plain_label
 
 CHANNEL_LABELS = {
     "911": "911 emergency line",
@@ -174,7 +174,7 @@ def render_question_cards(
         for index, question in enumerate(items):
             done = question["id"] in asked
             cols[index % 2].button(
-                plain(question["text"]),
+                plain_label(question["text"]),
                 key=key(question["id"]),
                 on_click=on_click,
                 args=args(question["id"]),

@@ -36,6 +36,22 @@ def plain(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text or "").split()))
 
 
+# A widget label is one line of inline Markdown. Only these characters can start
+# formatting there; the rest ("-", ".", "(", "!") is escaped only where it could begin a
+# block at the very start. Fewer escapes keep a screen reader's name of the widget clean
+# ("Police-only need", not "Police\\-only need").
+_LABEL_SPECIAL = re.compile(r"([\\`*_\[\]{}<>~$|])")
+_LABEL_DIRECTIVE = re.compile(r":(?=[A-Za-z0-9_+/-]+\\?[:\[])")
+_LABEL_BLOCK_START = re.compile(r"^([#>+\-]|\d+[.)])")
+
+
+def plain_label(text: object) -> str:
+    """Text made inert for a widget label (or a radio option), escaping as little as needed."""
+    text = _LABEL_SPECIAL.sub(r"\\\1", " ".join(str(text or "").split()))
+    text = _LABEL_DIRECTIVE.sub(r"\\:", text)
+    return _LABEL_BLOCK_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], text)
+
+
 def compliance_label(review: Mapping) -> str:
     """The level as feedback worked it out (the grade's own rule), else the stored one."""
     teaching = review.get("feedback") or {}

@@ -91,8 +91,24 @@ PAGES: list[PageSpec] = [
 ]
 
 
+# The page each role lands on after logging in (its home page).
+HOME = {
+    "trainee": "trainee_home.py",
+    "trainer": "trainer_bank.py",
+    "supervisor": "supervisor_dashboard.py",
+    "admin": "admin_users.py",
+}
+
+
 def pages_for(role: str | None) -> list[PageSpec]:
     return [p for p in PAGES if role in p.roles]
+
+
+def home_page(role: str | None) -> PageSpec | None:
+    """The role's home page (the first of its pages for a role without one)."""
+    mine = pages_for(role)
+    wanted = HOME.get(role or "")
+    return next((p for p in mine if p.file == wanted), mine[0] if mine else None)
 
 
 def build_navigation(actor: Actor | None):
@@ -122,10 +138,17 @@ def build_navigation(actor: Actor | None):
                 *deep_links,
             ]
         )
+    if actor.must_change_password:
+        # A one-time password from an admin: only the form to set a new one (every page
+        # and service refuses this actor anyway; see app/ui/session.py).
+        return st.navigation(
+            [st.Page("app_pages/account.py", title="Set a new password", icon=":material/key:")]
+        )
     sections: dict[str, list] = {}
-    for index, spec in enumerate(pages_for(actor.role)):
+    home = home_page(actor.role)
+    for spec in pages_for(actor.role):
         page = st.Page(
-            f"app_pages/{spec.file}", title=spec.title, icon=spec.icon, default=index == 0
+            f"app_pages/{spec.file}", title=spec.title, icon=spec.icon, default=spec == home
         )
         sections.setdefault(spec.section, []).append(page)
     sections.setdefault("Account", []).append(

@@ -21,7 +21,7 @@ from app.ui.call_context import (
     render_transcript,
     speech_status,
 )
-from app.ui.grade_card import plain
+from app.ui.grade_card import plain, plain_label
 
 ClipSource = Callable[[str], bytes | None]
 
@@ -83,7 +83,7 @@ def _decision(view: dict, key: str) -> None:
         st.markdown("**Disqualifiers heard on this call**")
         for item in view["disqualifiers"]:
             st.checkbox(
-                plain(item["label"]),
+                plain_label(item["label"]),
                 key=_k(key, f"dq.{item['code']}"),
                 help=plain(item["description"]),
                 disabled=True,
@@ -109,7 +109,7 @@ def _decision(view: dict, key: str) -> None:
         st.radio(
             "Send the call to",
             options=list(routes),
-            format_func=lambda code: plain(routes.get(code, code)),
+            format_func=lambda code: plain_label(routes.get(code, code)),
             index=None,
             key=_k(key, "disposition"),
             disabled=True,

@@ -10,6 +10,10 @@ also gets an HttpOnly cookie. A page cannot set such a cookie, so after a login 
 sends the login's one-time code to ``POST /api/session`` (``app/session_routes.py``),
 which answers with the cookie; logging out calls ``POST /api/session/logout``. Page
 scripts never see the token.
+
+A user whose password an admin reset logs in with the one-time password and then sees
+only the form to set a new one: :func:`page_actor` shows it in place of any page, and
+every service refuses them too (``Actor.must_change_password`` in ``require``).
 """
 
 from __future__ import annotations
@@ -18,21 +22,28 @@ import json
 
 import streamlit as st
 
-from app.errors import AccessDenied
-from app.services.access import Actor, require
+from app.errors import AccessDenied, UserError
+from app.services.access import Actor, PasswordChangeRequired, require
 from app.services.accounts import (
     begin_login,
+    change_password,
     check_login_session,
     end_login_session,
     load_actor,
     login_session_for_token,
 )
 from app.session_routes import COOKIE, LOGOUT_PATH, SESSION_PATH
+from app.ui.sso import end_identity_session
 
 USER_KEY = "user_id"
 LOGIN_KEY = "login_session_id"
 _PENDING_COOKIE = "_pending_cookie"  # ("set", code) or ("clear", None), sent on the next run
 ENDED_NOTICE = "Your login has ended. Please log in again."
+FORCED_TITLE = "Set a new password"
+FORCED_TEXT = (
+    "An administrator reset your password. Before you go on, choose a password of your own."
+    " Type the one-time password you were given, then your new password twice."
+)
 
 
 def _cookie_token() -> str | None:
@@ -93,10 +104,54 @@ def page_actor(permission: str) -> Actor:
     actor = current_actor()
     try:
         return require(actor, permission)
+    except PasswordChangeRequired:
+        assert actor is not None  # require refuses None with a plain AccessDenied
+        password_change_form(actor, forced=True)
+        st.stop()
+        raise  # unreachable: st.stop() ends the script
     except AccessDenied as exc:
         st.error(str(exc))
         st.stop()
         raise  # unreachable: st.stop() ends the script
+
+
+def password_change_form(actor: Actor, *, forced: bool = False) -> None:
+    """The change-password form. A change ends every login, so the user logs in again.
+
+    ``forced``: the user holds a one-time password from an admin; the form is all they see.
+    """
+    if forced:
+        st.title(FORCED_TITLE)
+        st.info(FORCED_TEXT, icon=":material/key:")
+    with st.form("session.password", clear_on_submit=False):
+        if not forced:
+            st.subheader("Change password", anchor=False)
+        current = st.text_input(
+            "One-time password" if forced else "Current password",
+            type="password",
+            autocomplete="current-password",
+        )
+        new = st.text_input(
+            "New password (at least 8 characters)", type="password", autocomplete="new-password"
+        )
+        again = st.text_input("New password again", type="password", autocomplete="new-password")
+        submitted = st.form_submit_button(
+            "Set my new password" if forced else "Change password", type="primary"
+        )
+    if not submitted:
+        return
+    if new != again:
+        st.error("The two new passwords are not the same. Type them again.")
+        return
+    try:
+        change_password(actor=actor, current=current, new=new)
+    except UserError as exc:
+        st.error(str(exc))
+        return
+    log_out()
+    st.success("Your password is changed. Log in again with your new password.")
+    if st.button("Go to the login page", type="primary"):
+        st.rerun()
 
 
 def log_in(actor: Actor) -> None:
@@ -114,6 +169,7 @@ def log_out() -> None:
         end_login_session(int(login_id))
     st.session_state.clear()
     st.session_state[_PENDING_COOKIE] = ("clear", None)
+    end_identity_session()  # signed in through the agency's identity provider: end that too
 
 
 def sync_login_cookie() -> None:

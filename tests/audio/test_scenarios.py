@@ -58,8 +58,13 @@ def test_scenario_files_were_found():
 def test_every_scenario_renders(speech, path):
     scenario = yaml.safe_load(path.read_text(encoding="utf-8"))
     clips = render_scenario(scenario)
-    exchanges = scenario["call"].get("exchanges") or []
-    assert len(clips) == 1 + sum(1 for e in exchanges if str(e.get("answer") or "").strip())
+    call = scenario["call"]
+    exchanges = call.get("exchanges") or []
+    said = [call.get("when_called_back") or {}, *exchanges]  # the call back, then each answer
+    expected = 1 + sum(
+        bool(str(e.get(key) or "").strip()) for e in said for key in ("answer", "interpreted")
+    )
+    assert len(clips) == (0 if call.get("medium") == "text" else expected)  # a text is silent
     for clip in clips.values():
         _assert_clip(clip)
 

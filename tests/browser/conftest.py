@@ -119,6 +119,7 @@ def live_server(tmp_path_factory):
     )
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
+    env["PUBLIC_URL"] = base_url  # certificates print the absolute verify address
     cmd = [
         sys.executable,
         "-m",

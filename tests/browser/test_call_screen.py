@@ -309,6 +309,20 @@ def test_the_decision_panel_on_a_phone_comes_before_the_transcript(live_server, 
     assert ask["y"] < decision["y"] < listen["y"]  # question box, decision, then the caller
     assert decision["y"] < 844  # its top is on the first screen
     page.screenshot(path=str(ARTIFACTS / "call-screen-390.png"))
+    # Submit is on the screen without scrolling, and stays there at the bottom of the page,
+    # where the last of the transcript is not hidden behind it.
+    submit = page.locator(".st-key-cs-submit button")
+    for where in ("top", "bottom"):
+        _scroll_main(page, where)
+        box = submit.bounding_box()
+        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844, (where, box)
+        assert box["width"] > 300  # the whole width: easy to reach with a thumb
+    last = page.locator(".st-key-cs-listen").bounding_box()
+    bar = page.locator(".st-key-cs-submit").bounding_box()
+    assert last["y"] + last["height"] <= bar["y"] + 1, (last, bar)
+    page.screenshot(path=str(ARTIFACTS / "call-screen-390-bottom.png"))
+    expect(submit).to_be_enabled()
+    submit.click(trial=True)  # nothing covers it: a tap would reach it
 
 
 def test_the_clock_stands_still_while_the_trainee_is_on_another_page(live_server, trainees, page):

@@ -284,7 +284,8 @@ def test_during_an_exam_pages_refuse_and_no_frame_carries_a_key(live_server, exa
     # The exam is started in the browser and its first call opened.
     _visit(live_server, page, wire, "Certification exam", "Certification")
     wire.page_name = "exam call"
-    page.get_by_role("button", name="Start the exam").click()
+    page.get_by_role("button", name="Start the exam", exact=True).click()
+    page.get_by_role("button", name="Yes, start the exam").click()  # the confirmation
     page.get_by_text("Exam call 1 of").wait_for(timeout=60_000)
     page.get_by_text("Your decision").wait_for(timeout=30_000)
     live_server.wait_idle(page)

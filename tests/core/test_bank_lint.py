@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from app.core.bank_lint import LintItem, lint_bank, lint_scenario
+from app.core.bank_lint import LintItem, lint_policy, lint_scenario
 from app.core.scenario import parse_scenario
 
 GOOD = textwrap.dedent(
@@ -59,7 +59,7 @@ def _messages(item: LintItem) -> list[str]:
 
 
 def test_a_key_that_follows_the_policy_has_no_findings():
-    assert lint_bank([_item(GOOD)]) == []
+    assert lint_policy([_item(GOOD)]) == []
 
 
 def test_findings_print_as_file_line_message():
@@ -132,11 +132,13 @@ def test_scenarios_with_the_same_facts_are_keyed_the_same(tag):
         "disposition: community_responder_with_police\n  acceptable: [police]",
         "disposition: police\n  acceptable: [community_responder_with_police]",
     )
-    findings = lint_bank([_item(first, "a.yaml"), _item(second, "b.yaml")])
+    findings = lint_policy([_item(first, "a.yaml"), _item(second, "b.yaml")])
     assert [(f.file, f.message) for f in findings] == [
         ("b.yaml", f"{tag}: keyed differently from lint-knife-0001 (disposition, acceptable)")
     ]
-    assert lint_bank([_item(first, "a.yaml"), _item(first.replace("0001", "0003"), "c.yaml")]) == []
+    assert (
+        lint_policy([_item(first, "a.yaml"), _item(first.replace("0001", "0003"), "c.yaml")]) == []
+    )
 
 
 def test_police_need_a_disqualifier_that_demands_them():

@@ -85,7 +85,23 @@ def complete_bank() -> list[dict]:
         add(call_type="JUVENILE_PROBLEM", tags=["unsure-caller"])
     for channel in CHANNELS:
         add(channel=channel)
+    for kind_call in KIND_CALLS.values():
+        for _ in range(8):
+            add(call_type="WELFARE_CHECK")
+            bank[-1]["call"].update(copy.deepcopy(kind_call))
     return bank
+
+
+# One call of each kind of docs/scenario-format.md 3.9, as the keys of its ``call``.
+KIND_CALLS = {
+    "dropped_or_hang_up": {"connection": "dropped", "when_called_back": {"answer": "Hello?"}},
+    "other_language": {"caller": {"language": "es"}},
+    "child_caller": {"caller": {"age": "child"}},
+    "location_unknown": {"caller": {"knows_location": False}},
+    "text": {"medium": "text"},
+    "repeat_caller": {"prior_calls": [{"when": "yesterday", "what": "the same noise"}]},
+    "cannot_speak_freely": {"caller": {"can_speak_freely": False}},
+}
 
 
 def gap_rules(report: dict) -> set[tuple[str, str]]:
@@ -255,6 +271,7 @@ def test_empty_bank_reports_every_rule():
         "channel",
         "difficulty",
         "conflict_vs_behavioral_health",
+        "call_kind",
     }
 
 
@@ -307,9 +324,29 @@ def test_minimums_can_be_changed():
         third_party=0,
         unsure_caller=0,
         per_difficulty=0,
+        per_call_kind=0,
     )
     assert bank_report(bank, none_needed)["gaps"] == []
     assert bank_report(bank, replace(none_needed, total=2))["gaps"][0]["rule"] == "total"
+
+
+def test_every_call_kind_is_counted_and_its_minimum_named():
+    bank = complete_bank()
+    report = bank_report(bank)
+    assert set(report["counts"]["call_kind"]) == set(KIND_CALLS)
+    assert all(n == 8 for n in report["counts"]["call_kind"].values())
+    for kind in KIND_CALLS:
+        one_short = [s for s in bank if kind not in scenario_facts(s).call_kinds]
+        one_short += [s for s in bank if kind in scenario_facts(s).call_kinds][1:]
+        gaps = [g for g in bank_report(one_short)["gaps"] if g["rule"] == "call_kind"]
+        assert [(g["what"], g["have"], g["need"]) for g in gaps] == [(kind, 7, 8)]
+
+
+def test_a_call_counts_under_each_of_its_kinds():
+    both = scenario("x")
+    both["call"].update({"medium": "text", "caller": {"age": "child", "language": "es-MX"}})
+    assert set(scenario_facts(both).call_kinds) == {"text", "child_caller", "other_language"}
+    assert scenario_facts(scenario("plain")).call_kinds == ()
 
 
 def test_report_does_not_change_its_input():

@@ -16,8 +16,11 @@ from app.core.calibration import (
 )
 
 
-def K(dq=(), call_type="WELFARE_CHECK", route="community_responder"):
-    return {"disqualifiers": list(dq), "call_type": call_type, "disposition": route}
+def K(dq=(), call_type="WELFARE_CHECK", route="community_responder", priority=3):
+    key = {"disqualifiers": list(dq), "call_type": call_type, "disposition": route}
+    if priority is not None:
+        key["priority"] = priority
+    return key
 
 
 def test_answers_compare_disqualifier_sets_as_a_whole():
@@ -59,6 +62,36 @@ def test_disagreeing_with_the_stored_key_is_contested():
     assert any("MENTAL_HEALTH" in r and "WELFARE_CHECK" in r for r in result.reasons)
     # A single trainer whose disqualifiers differ from the stored key: contested too.
     assert scenario_agreement([K(["medical"])], expert=K()).contested
+
+
+def test_one_key_is_not_an_agreement():
+    # One trainer cannot agree with themself: no percent agreement, never "agreed".
+    result = scenario_agreement([K()], expert=K())
+    assert result.status == "needs more keys" and not result.contested
+    assert all(d.agreement is None for d in result.dimensions.values())
+    two = scenario_agreement([K(), K()], expert=K())
+    assert two.status == "agreed" and two.dimensions["priority"].agreement == 1.0
+
+
+def test_priority_is_part_of_the_key():
+    keys = [K(priority=2)] * 3
+    result = scenario_agreement(keys, expert=K(priority=3))
+    assert result.contested
+    assert any("priority 2" in r and "priority 3" in r for r in result.reasons)
+    split = scenario_agreement([K(priority=2), K(priority=3)], expert=K(priority=3))
+    assert split.contested and any(r.startswith("priority: 1 of 2") for r in split.reasons)
+    # A key made before priority was asked, and a stored key without one, are not compared.
+    old = scenario_agreement([K(priority=None), K(priority=None)], expert=K(priority=3))
+    assert not old.contested and old.dimensions["priority"].counts == {}
+    unset = scenario_agreement([K(priority=1), K(priority=1)], expert=K(priority=None))
+    assert not unset.contested
+
+
+def test_reasons_use_the_protocols_words():
+    labels = {"call_type": {"WELFARE_CHECK": "Welfare check", "MENTAL_HEALTH": "Mental health"}}
+    result = scenario_agreement([K(call_type="MENTAL_HEALTH")] * 2, expert=K(), labels=labels)
+    assert any("Mental health" in r and "Welfare check" in r for r in result.reasons)
+    assert not any("MENTAL_HEALTH" in r for r in result.reasons)
 
 
 def test_no_keys_is_not_calibrated():
@@ -116,16 +149,17 @@ def test_trainer_agreement_with_the_others_majority():
         "s2": {"ann": K(), "bob": K(route="police"), "cy": K(route="police")},
     }
     result = trainer_agreement(keys)
-    # s1: ann vs {bob, cy} on route: tie -> not compared; on dq and call type: agrees (2).
-    # s2: ann vs {bob, cy} -> majority police on route: disagrees; agrees on dq, call type.
+    # s1: ann vs {bob, cy} on route: tie -> not compared; on dq, call type and priority:
+    # agrees (3). s2: ann vs {bob, cy} -> majority police on route: disagrees; agrees on
+    # the other three.
     ann = result["ann"]
-    assert (ann.agreed, ann.compared) == (4, 5)
+    assert (ann.agreed, ann.compared) == (6, 7)
     assert ann.by_dimension["disposition"] == (0, 1)
     # cy: s1 others {ann, bob} say community_responder: disagrees; s2 others tie.
     assert result["cy"].by_dimension["disposition"] == (0, 1)
-    # bob: on the route the others tie in both scenarios (not compared); the other four
+    # bob: on the route the others tie in both scenarios (not compared); the other six
     # comparisons agree.
-    assert (result["bob"].agreed, result["bob"].compared) == (4, 4)
+    assert (result["bob"].agreed, result["bob"].compared) == (6, 6)
 
 
 keys_strategy = st.lists(
@@ -134,6 +168,7 @@ keys_strategy = st.lists(
         dq=st.lists(st.sampled_from(["weapon", "threat", "medical"]), max_size=2),
         call_type=st.sampled_from(["WELFARE_CHECK", "MENTAL_HEALTH"]),
         route=st.sampled_from(["community_responder", "police"]),
+        priority=st.integers(1, 4),
     ),
     min_size=1,
     max_size=8,
@@ -144,10 +179,18 @@ keys_strategy = st.lists(
 def test_agreement_properties(keys):
     result = scenario_agreement(keys)
     for d in result.dimensions.values():
-        assert 1 / len(keys) <= d.agreement <= 1.0
+        if len(keys) < 2:
+            assert d.agreement is None  # no agreement from one key
+        else:
+            assert 1 / len(keys) <= d.agreement <= 1.0
         assert sum(d.counts.values()) == len(keys)
+    if len(keys) < 2:
+        assert result.status != "agreed"
     unanimous = (
-        all(len({answer(k, dim) for k in keys}) == 1 for dim in ("disqualifiers", "call_type"))
+        all(
+            len({answer(k, dim) for k in keys}) == 1
+            for dim in ("disqualifiers", "call_type", "priority")
+        )
         and len({k["disposition"] for k in keys}) == 1
     )
     if unanimous:

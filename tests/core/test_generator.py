@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 
 from app.core.bank_lint import LintItem, lint_bank
 from app.core.generator import DEFAULT_MIX, GeneratedScenario, MixError, generate
+from app.core.generator.coherence import PLAYING_DOWN
 from app.core.generator.engine import _setting
 from app.core.generator.facts import FACT_VALUES
-from app.core.generator.rules import derive_key
+from app.core.generator.rules import derive_key, disqualifiers_for
 from app.core.generator.templates import TEMPLATE_DIR, load_templates
 from app.core.generator.writer import draft_call
 from app.core.grading import expert_answer, grade
@@ -209,7 +210,11 @@ def test_an_unresponsive_person_on_an_eligible_call_is_a_medical_emergency():
     """The issue's ``gen-low-acuity-medical-s7-0014-a`` kept LOW_ACUITY_MEDICAL on a priority-1
     EMS call; an eligible code never survives a medical emergency."""
     named = next(
-        s for s in generate(14, 7, twins=True) if s.id == "gen-low-acuity-medical-s7-0014-a"
+        s
+        for s in generate(300, 7, twins=True)
+        if s.id.startswith("gen-low-acuity-medical-")
+        and s.id.endswith("-a")
+        and s.facts["medical"] == "emergency"
     )
     key = named.data["expert"]
     assert key["disqualifiers"] == ["medical"]
@@ -246,8 +251,25 @@ def test_every_disqualifier_has_evidence_and_is_named_in_the_rationale():
             assert words[code] in key["rationale"].lower(), (scenario.id, code)
 
 
+@functools.cache
+def thousand_with_hotline() -> tuple[GeneratedScenario, ...]:
+    """The same thousand calls for an agency whose model forwards calls to a hotline."""
+    agency = replace(PROTOCOL, dispatch_model="external_hotline")
+    return tuple(generate(1000, 20240611, protocol=agency))
+
+
+def test_no_hotline_talk_where_the_agency_has_no_hotline():
+    """Under the default (911-center-led) agency no call states the hotline's hours, and no
+    rationale speaks of a hotline; the same seed for a hotline agency does."""
+    assert PROTOCOL.dispatch_model != "external_hotline"
+    for scenario in thousand():
+        assert "hotline_open" not in scenario.data["call"]["context"], scenario.id
+        assert "hotline" not in scenario.data["expert"]["rationale"], scenario.id
+    assert any(s.facts["hotline_open"] is False for s in thousand_with_hotline())
+
+
 def test_a_closed_hotline_never_sends_police():
-    calls = [s for s in thousand() if s.facts["hotline_open"] is False]
+    calls = [s for s in thousand_with_hotline() if s.facts["hotline_open"] is False]
     entries = 0
     for scenario in calls:
         key = scenario.data["expert"]
@@ -395,7 +417,14 @@ def test_facts_are_revealed_only_by_their_own_question(template):
             else:
                 values = [v for v in FACT_VALUES[fact] if template.weights[fact].get(v)]
             other = draft_call(template, seed, replace(base.facts, **{fact: rng.choice(values)}))
-            assert other.opening == base.opening
+            if bool(disqualifiers_for(base.facts)) == bool(disqualifiers_for(other.facts)):
+                assert other.opening == base.opening
+            else:  # only a fragment that plays the call down gives way on a disqualified call
+                calm, serious = (
+                    (base, other) if not disqualifiers_for(base.facts) else (other, base)
+                )
+                for mild, kept in zip(calm.opening, serious.opening, strict=True):
+                    assert mild == kept or PLAYING_DOWN.search(mild), (mild, kept)
             assert other.title == base.title
             before = {q: a for q, _, a in base.exchanges if q not in own}
             after = {q: a for q, _, a in other.exchanges if q not in own}
@@ -538,7 +567,7 @@ def test_spoken_text_is_friendly_to_a_speech_voice():
             assert not re.search(r"\b(St|Ave|Apt|Rd|Blvd|Dr)\.", text), text
             assert "{" not in text and "}" not in text, text
             assert "  " not in text and text == text.strip()
-            assert text[0].isupper() or text[0] in "'\"", text
+            assert text[0].isupper() or text[0] in "'\"¿¡", text
         call = scenario.data["call"]
         assert "{" not in call["location"] and not re.search(r"\b(St|Ave|Apt)\.", call["location"])
 

@@ -35,8 +35,8 @@ def test_yes_and_no_keys_are_read_as_written():
 def test_a_schema_error_names_file_line_and_key(template_dir):
     number = _replace(
         template_dir / "noise-party.yaml",
-        "  - {role: downstairs neighbor",
-        "  - {role: downstairs neighbor, relation: cousin}",
+        "  - {role: next-door neighbor",
+        "  - {role: next-door neighbor, relation: cousin}",
     )
     with pytest.raises(TemplateError) as caught:
         load_templates(template_dir)

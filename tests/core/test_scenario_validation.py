@@ -134,7 +134,7 @@ CASES = [
     ("unknown top key", add(7, "colour: red"), 8, "unknown key 'colour' in the scenario"),
     ("typo top key", sub(4, "titel: Man asleep"), 4, "did you mean 'title'?"),
     ("unknown call key", add(9, "  channell: x"), 10, "unknown key 'channell' in call"),
-    ("unknown caller key", add(16, "    age: 40"), 17, "unknown key 'age' in call.caller"),
+    ("unknown caller key", add(16, "    mood: 40"), 17, "unknown key 'mood' in call.caller"),
     (
         "unknown exchange key",
         add(22, "      mood: calm"),

@@ -132,46 +132,69 @@ def test_checks_are_run_and_reported(bank, world):
     assert broken[0]["ok"] is False and "passed: false" in broken[0]["differences"][0]
 
 
-def test_save_without_attempts_updates_in_place(bank, world):
+def test_an_edit_of_a_published_scenario_is_a_draft_beside_it(bank, world):
     trainer = world["trainer-a"]
-    text = text_of(LAUNDROMAT).replace("argument over a dryer", "argument over a washer")
+    live = text_of(LAUNDROMAT)
+    text = live.replace("argument over a dryer", "argument over a washer")
     saved = authoring.save_scenario(actor=trainer, text=text, key="disturbance-laundromat-0004")
-    assert saved["outcome"] == "updated" and saved["version_id"] == bank["laundromat"]
-    assert authoring.load_scenario(actor=trainer, version_id=bank["laundromat"])["yaml_text"] == (
-        text
+    assert (saved["outcome"], saved["status"]) == ("new_draft", "draft")
+    assert saved["version_id"] != bank["laundromat"]
+    # Trainees keep the published version, unchanged, until the draft is approved.
+    published = authoring.load_scenario(actor=trainer, version_id=bank["laundromat"])
+    assert (published["yaml_text"], published["status"], published["current"]) == (
+        live,
+        "published",
+        True,
     )
-    again = authoring.save_scenario(actor=trainer, text=text, key="disturbance-laundromat-0004")
-    assert again["outcome"] == "unchanged"
+    draft = authoring.load_scenario(actor=trainer, version_id=saved["version_id"])
+    assert (draft["yaml_text"], draft["current"]) == (text, False)
+    # The editor opens the draft; saving again changes the same draft.
+    choice = next(c for c in authoring.scenario_choices(actor=trainer) if c["key"].endswith("04"))
+    assert (choice["version_id"], choice["pending"]) == (saved["version_id"], True)
+    again = authoring.save_scenario(
+        actor=trainer, text=text.replace("washer", "washing machine"), key=saved["key"]
+    )
+    assert (again["outcome"], again["version_id"]) == ("updated", saved["version_id"])
+    same = authoring.save_scenario(
+        actor=trainer, text=text.replace("washer", "washing machine"), key=saved["key"]
+    )
+    assert same["outcome"] == "unchanged"
 
 
-def test_save_with_attempts_makes_a_new_version_and_a_diff(bank, world):
+def test_a_title_edit_changes_one_line_and_is_published_on_approval(bank, world):
+    from tests.services.test_authoring_support import add_user
+
     trainer = world["trainer-a"]
+    reviewer = add_user(world.agencies["a"], "trainer-a2", "trainer")
     add_attempt(world["trainee-a"], bank["laundromat"], 100)
     old_text = text_of(LAUNDROMAT)
-    v = int(old_text.split("\nversion: ", 1)[1].split("\n", 1)[0])  # the file's version
-    text = old_text.replace("argument over a dryer", "argument over a washer", 1)
+    values = authoring.form_values(old_text)
+    text = authoring.apply_form(old_text, {**values, "title": "Argument over a washer"})
     saved = authoring.save_scenario(actor=trainer, text=text, key="disturbance-laundromat-0004")
-    assert saved["outcome"] == "new_version" and saved["version"] == v + 1
-    assert saved["version_id"] != bank["laundromat"]
-    loaded = authoring.load_scenario(actor=trainer, version_id=bank["laundromat"])
-    assert loaded["yaml_text"] == old_text and loaded["current"] is False
-    assert [v["version"] for v in loaded["versions"]] == [v + 1, v]
-    assert [v["attempts"] for v in loaded["versions"]] == [0, 1]
+    assert saved["outcome"] == "new_draft"
+    with read_session() as session:
+        stored = session.get(ScenarioVersion, saved["version_id"]).yaml_text
+    assert stored == text
     diff = authoring.version_diff(
         actor=trainer, old_version_id=bank["laundromat"], new_version_id=saved["version_id"]
     )
-    # The title, and the version line raised to match the new version.
-    assert (diff.added, diff.removed) == (2, 2)
-    assert f"-version: {v}" in diff.text and f"+version: {v + 1}" in diff.text
+    # Exactly one line of the stored file changed: the title.
+    assert (diff.added, diff.removed) == (1, 1), diff.text
     assert "-title: Team on patrol stops at an argument over a dryer" in diff.text
-    assert "+title: Team on patrol stops at an argument over a washer" in diff.text
-    # The bank shows the new version, still published.
-    row = next(r for r in authoring.bank(actor=trainer) if r["key"].endswith("0004"))
-    assert (row["version_id"], row["version"], row["status"]) == (
-        saved["version_id"],
-        v + 1,
-        "published",
-    )
+    assert "+title: Argument over a washer" in diff.text
+    # The bank shows the live version and the draft of the change beside it.
+    rows = [r for r in authoring.bank(actor=trainer) if r["key"].endswith("0004")]
+    assert [(r["status"], r["pending"]) for r in rows] == [
+        ("published", False),
+        ("draft", True),
+    ]
+    authoring.approve(actor=reviewer, version_id=saved["version_id"])
+    rows = [r for r in authoring.bank(actor=trainer) if r["key"].endswith("0004")]
+    assert [(r["version_id"], r["status"], r["pending"]) for r in rows] == [
+        (saved["version_id"], "published", False)
+    ]
+    old = authoring.load_scenario(actor=trainer, version_id=bank["laundromat"])
+    assert (old["yaml_text"], old["current"], old["attempts"]) == (old_text, False, 1)
 
 
 def test_save_refuses_errors_id_changes_and_id_collisions(bank, world):
@@ -271,7 +294,12 @@ def test_generate_drafts_then_publish_and_reject(bank, world):
     drafts = authoring.generated_drafts(actor=trainer)
     assert len(drafts) == result["created"] and all(d["source"] == "generated" for d in drafts)
     first, second = drafts[0]["version_id"], drafts[1]["version_id"]
-    authoring.set_status(actor=trainer, version_id=first, status="published")
+    with pytest.raises(AccessDenied, match="another trainer"):
+        authoring.set_status(actor=trainer, version_id=first, status="published")
+    from tests.services.test_authoring_support import add_user
+
+    reviewer = add_user(world.agencies["a"], "trainer-a2", "trainer")
+    authoring.set_status(actor=reviewer, version_id=first, status="published")
     add_attempt(world["trainee-a"], second, 40)
     assert authoring.reject_draft(actor=trainer, version_id=second) == "retired"
     third = drafts[2]["version_id"]
@@ -437,7 +465,7 @@ def test_a_trainer_of_agency_b_cannot_touch_agency_as_scenarios(bank, world):
         b_rows = session.exec(
             select(ScenarioVersion).where(ScenarioVersion.agency_id == world.agencies["b"])
         ).all()
-    assert [r.yaml_text for r in b_rows] == [text]
+    assert sorted(r.yaml_text for r in b_rows) == sorted([text_of(KNIFE), text])
     assert keys(authoring.bank(actor=other)) == {"disturbance-knife-0003"}
 
 
@@ -452,10 +480,10 @@ def test_a_save_never_undoes_a_save_made_after_the_editor_opened(bank, world):
     phone = opened.replace("argument over a dryer", "argument over a phone charger")
     assert washer != opened and phone != opened
 
-    authoring.save_scenario(actor=first, text=washer, key=key, based_on=base)
+    draft = authoring.save_scenario(actor=first, text=washer, key=key, based_on=base)
     with pytest.raises(authoring.EditConflict, match="after you opened it"):
         authoring.save_scenario(actor=second, text=phone, key=key, based_on=base)
-    stored = authoring.load_scenario(actor=first, version_id=bank["laundromat"])["yaml_text"]
+    stored = authoring.load_scenario(actor=first, version_id=draft["version_id"])["yaml_text"]
     assert stored == washer  # the first save stands
 
     same = authoring.save_scenario(actor=second, text=washer, key=key, based_on=base)

@@ -115,7 +115,9 @@ def test_trainee_from_zero_to_verified_certificate(database, world):
 
     pending = certification.pending_sign_offs(actor=supervisor)
     assert [p["exam_id"] for p in pending] == [exam_id]
-    cert = certification.sign_off(actor=supervisor, exam_id=exam_id)
+    cert = certification.sign_off(
+        actor=supervisor, exam_id=exam_id, attested=True, calls_opened=[1]
+    )
     assert cert["status"] == "valid" and core.normalize_code(cert["code"]) == cert["code"]
     assert certification.pending_sign_offs(actor=supervisor) == []
     issued = core.as_utc(cert["issued_at"])
@@ -155,9 +157,11 @@ def test_trainee_from_zero_to_verified_certificate(database, world):
 def test_supervisor_signs_off_then_revokes(database, world):
     trainee, supervisor = world["trainee-a"], world["supervisor-a"]
     _, exam_id, _ = passed_exam(world)
-    cert = certification.sign_off(actor=supervisor, exam_id=exam_id)
+    cert = certification.sign_off(
+        actor=supervisor, exam_id=exam_id, attested=True, calls_opened=[1]
+    )
     with pytest.raises(UserError):
-        certification.sign_off(actor=supervisor, exam_id=exam_id)
+        certification.sign_off(actor=supervisor, exam_id=exam_id, attested=True, calls_opened=[1])
     with pytest.raises(UserError):
         certification.revoke(actor=supervisor, certificate_id=cert["certificate_id"], reason="")
     revoked = certification.revoke(
@@ -185,13 +189,19 @@ def test_supervisor_signs_off_then_revokes(database, world):
 def test_access_denials(database, world):
     trainee, exam_id, _ = passed_exam(world)
     with pytest.raises(AccessDenied):
-        certification.sign_off(actor=trainee, exam_id=exam_id)
+        certification.sign_off(actor=trainee, exam_id=exam_id, attested=True, calls_opened=[1])
     with pytest.raises(AccessDenied):
-        certification.sign_off(actor=world["trainer-a"], exam_id=exam_id)
+        certification.sign_off(
+            actor=world["trainer-a"], exam_id=exam_id, attested=True, calls_opened=[1]
+        )
     with pytest.raises(AccessDenied):
-        certification.sign_off(actor=world["admin-a"], exam_id=exam_id)
+        certification.sign_off(
+            actor=world["admin-a"], exam_id=exam_id, attested=True, calls_opened=[1]
+        )
     with pytest.raises(NotFound):
-        certification.sign_off(actor=world["supervisor-b"], exam_id=exam_id)
+        certification.sign_off(
+            actor=world["supervisor-b"], exam_id=exam_id, attested=True, calls_opened=[1]
+        )
     with pytest.raises(NotFound):
         certification.exam_review(actor=world["supervisor-b"], exam_id=exam_id)
     assert certification.pending_sign_offs(actor=world["supervisor-b"]) == []
@@ -218,7 +228,9 @@ def test_access_denials(database, world):
     with pytest.raises(AccessDenied):
         certification.start_exam(actor=world["supervisor-a"], track_id=TRACK)
 
-    cert = certification.sign_off(actor=world["supervisor-a"], exam_id=exam_id)
+    cert = certification.sign_off(
+        actor=world["supervisor-a"], exam_id=exam_id, attested=True, calls_opened=[1]
+    )
     cid = cert["certificate_id"]
     with pytest.raises(AccessDenied):
         certification.revoke(actor=trainee, certificate_id=cid, reason="I changed my mind")
@@ -274,7 +286,9 @@ def test_failed_exam_gives_reasons_and_waits_before_a_retake(database, world):
     assert any("critical" in r for r in outcome["reasons"])
     assert certification.pending_sign_offs(actor=world["supervisor-a"]) == []
     with pytest.raises(UserError):
-        certification.sign_off(actor=world["supervisor-a"], exam_id=exam_id)
+        certification.sign_off(
+            actor=world["supervisor-a"], exam_id=exam_id, attested=True, calls_opened=[1]
+        )
     with pytest.raises(certification.NotEligible, match="retake"):
         certification.start_exam(actor=trainee, track_id=TRACK)
     report = certification.exam_report(actor=trainee, exam_id=exam_id)
@@ -284,7 +298,9 @@ def test_failed_exam_gives_reasons_and_waits_before_a_retake(database, world):
 def test_expiry_events_and_renewal_through_practice(database, world):
     trainee, supervisor = world["trainee-a"], world["supervisor-a"]
     _, exam_id, ids = passed_exam(world)
-    cert = certification.sign_off(actor=supervisor, exam_id=exam_id)
+    cert = certification.sign_off(
+        actor=supervisor, exam_id=exam_id, attested=True, calls_opened=[1]
+    )
     cid = cert["certificate_id"]
     now = utcnow()
     assert certification.record_expiries(now=now) == 0
@@ -428,8 +444,12 @@ def test_external_hotline_agency_uses_its_model_section(database, world):
     state = take_exam(trainee, exam_id, model="external_hotline")
     assert state["outcome"]["passed"]
     with pytest.raises(NotFound):
-        certification.sign_off(actor=world["supervisor-a"], exam_id=exam_id)
-    cert = certification.sign_off(actor=world["supervisor-b"], exam_id=exam_id)
+        certification.sign_off(
+            actor=world["supervisor-a"], exam_id=exam_id, attested=True, calls_opened=[1]
+        )
+    cert = certification.sign_off(
+        actor=world["supervisor-b"], exam_id=exam_id, attested=True, calls_opened=[1]
+    )
     assert certification.verify_certificate(cert["code"])["agency"] == "Agency B"
 
 

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from app.core import grading
 from app.core.scenario import parse_scenario
+from app.core.scenario.kinds import call_kind
 from app.services import lessons, practice
 from app.services.access import Actor
 from app.services.bank import store_scenario
@@ -132,6 +133,8 @@ def answer_call(actor: Actor, attempt_id: int, *, version_id: int, model: str, w
     """Answer an open call like the expert would (or with ``wrong`` changes)."""
     data = scenario_data(version_id)
     expert = grading.expert_answer(data, model)
+    if call_kind(data).needs_callback:  # a dropped line: call back before asking
+        practice.call_back(actor=actor, attempt_id=attempt_id)
     for question in expert["questions"]:
         practice.ask_question(actor=actor, attempt_id=attempt_id, question_id=question)
     answer = {k: expert[k] for k in ("disqualifiers", "call_type", "disposition")}

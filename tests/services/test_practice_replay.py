@@ -10,6 +10,7 @@ from app.services import practice, review
 from app.services.practice import call as calls
 from app.services.practice import clock
 from app.services.practice import submit as submitting
+from app.services.review.replay import _question
 from tests.services.test_practice_support import KNIFE_TEXT, store
 from tests.services.test_practice_typed import KNIFE_ANSWER
 
@@ -55,7 +56,7 @@ def test_the_replay_shows_each_typed_text_and_what_it_matched(typed_call, world)
         ["did he threaten you", "threats"],
     ]
     labels = replay.timeline["label"].tolist()
-    assert "typed: 'is he armed' → weapons" in labels
+    assert f"typed: 'is he armed' → {_question('weapons')}" in labels
     assert "typed: 'hold on' → not understood" in labels
     unmatched = replay.timeline[replay.timeline["kind"] == "unmatched"]
     assert unmatched["verdict"].tolist() == ["counts as nothing"]

@@ -358,26 +358,32 @@ def test_trainee_detail(seeded, sup):
     assert detail.summary["avg_score"] == pytest.approx(77)
 
 
+# Question ids are shown as the protocol's questions (issue 18: no raw codes).
+WEAPONS_Q = "Does anyone there have a weapon, or is there one within reach?"
+MEDICAL_Q = "Is the person awake and breathing normally? Do they need medical help right now?"
+
+
 def test_attempt_replay(seeded, sup):
     replay = review.attempt_replay(actor=sup, attempt_id=seeded.attempts[2])
     assert replay.attempt["trainee"] == "Trainee A"
     assert replay.key["disqualifiers"] == ["weapon"] and replay.key["disposition"] == "police"
     assert replay.timeline["verdict"].tolist() == [
-        "required; reveals weapon",
+        "required; reveals Weapon",  # protocol labels, not codes (issue 18)
         "required",
         "not in the key",
         "undid an over-flag",
-        "key: WEAPONS",
+        "key: Weapons call",
         "UNSAFE",
     ]
     assert replay.timeline["t"].tolist() == [5, 12, 20, 25, 30, 50]
     assert replay.timeline["judgement"].tolist() == ["good", "good", "bad", "good", "bad", "bad"]
     checklist = replay.checklist.set_index("item")
-    assert checklist.loc["ask: weapons", "trainee"] == "asked at 5 s"
-    assert not checklist.loc["disqualifier: weapon", "ok"]
+    assert checklist.loc[f"ask: {WEAPONS_Q}", "trainee"] == "asked at 5 s"
+    assert not checklist.loc["disqualifier: Weapon", "ok"]
+    assert checklist.loc["call type", "expected"] == "Weapons call"
     assert not checklist.loc["route", "ok"]
     asked = replay.exchanges.set_index("question")["asked_at"]
-    assert asked["weapons"] == 5 and pd.isna(asked["medical"])
+    assert asked[WEAPONS_Q] == 5 and pd.isna(asked[MEDICAL_Q])
 
 
 def test_review_notes(seeded, sup, world):

@@ -58,7 +58,9 @@ def passed_exam(world) -> int:
 
 def test_verify_works_logged_out(sqlite_db, world):
     exam_id = passed_exam(world)
-    cert = certification.sign_off(actor=world["supervisor-a"], exam_id=exam_id)
+    cert = certification.sign_off(
+        actor=world["supervisor-a"], exam_id=exam_id, attested=True, calls_opened=[1]
+    )
     at = page("verify.py").run()
     assert not at.exception
     assert "user_id" not in at.session_state
@@ -91,9 +93,17 @@ def test_verify_link_with_code_is_checked_on_arrival_and_rate_limited(sqlite_db,
     assert not at.exception
     assert at.text_input[0].value == "2345-6789-ABCD"
     assert [e.value for e in at.error] == ["No certificate with this code was found."]
-    for _ in range(10):
+    for _ in range(certification.LOOKUPS_PER_MINUTE - 1):  # 30 lookups in all
         at.button[0].click().run()
+        assert not at.warning
+    at.button[0].click().run()  # the 31st
     assert at.warning and "Too many checks" in at.warning[0].value
+    assert not at.error  # the code was not looked at
+    # A new browser session does not reset the count: it is kept in the database.
+    fresh = page("verify.py").run()
+    fresh.text_input[0].input("2345-6789-ABCD")
+    fresh.button[0].click().run()
+    assert fresh.warning and "Too many checks" in fresh.warning[0].value
 
 
 # ----------------------------------------------------------------------------- the exam
@@ -114,6 +124,9 @@ def test_exam_page_runs_the_exam_and_resumes_after_a_refresh(sqlite_db, world):
     start = next(b for b in at.button if b.label == "Start the exam")
     assert not start.disabled
     start.click().run()
+    assert certification.current_exam(actor=trainee) is None  # asked first (issue 18)
+    assert "Start the exam now?" in texts(at)
+    next(b for b in at.button if b.label == "Yes, start the exam").click().run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Community responder call screening"
     assert "Exam call 1 of 10" in at.get("progress")[0].proto.text
@@ -156,7 +169,9 @@ def test_exam_page_runs_the_exam_and_resumes_after_a_refresh(sqlite_db, world):
     assert refreshed.success and "A supervisor will review" in refreshed.success[0].value
     assert refreshed.dataframe[0].value.shape[0] == 10
 
-    certification.sign_off(actor=world["supervisor-a"], exam_id=exam_id)
+    certification.sign_off(
+        actor=world["supervisor-a"], exam_id=exam_id, attested=True, calls_opened=[1]
+    )
     next(b for b in refreshed.button if b.label == "Back to certification").click().run()
     assert not refreshed.exception
     shown = texts(refreshed)
@@ -178,28 +193,60 @@ def test_answer_call_helper_matches_the_page(sqlite_db, world):
 # ----------------------------------------------------------------------------- supervisor
 
 
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
 def test_supervisor_signs_off_and_revokes_on_the_page(sqlite_db, world):
-    passed_exam(world)
+    exam_id = passed_exam(world)
     supervisor = world["supervisor-a"]
     at = page("supervisor_certs.py", supervisor.user_id).run()
     assert not at.exception, at.exception
     assert "Trainee A" in texts(at)
-    next(b for b in at.button if b.label == "Sign off and issue certificate").click().run()
+    # Every exam call is listed with a button to open its replay; sign-off waits for one.
+    opens = [b for b in at.button if b.label == "Open call"]
+    assert len(opens) == 10
+    assert button(at, "Sign off…").disabled
+    assert not [b for b in at.button if b.label == "Sign off and issue certificate"]
+
+    opens[2].click().run()  # call 3: the replay opens in a dialog
+    assert not at.exception, at.exception
+    assert "Call 3:" in texts(at)
+    assert "What the trainee did, second by second" in texts(at)
+    assert "You opened call 3 of 10." in texts(at)
+    assert not button(at, "Sign off…").disabled
+
+    button(at, "Sign off…").click().run()
+    assert not at.exception, at.exception
+    statement = certification.sign_off_statement(actor=supervisor, exam_id=exam_id)
+    assert statement.replace("'", "") in texts(at).replace("'", "")
+    sign = button(at, "Sign off and issue certificate")
+    assert sign.disabled  # until the statement is confirmed
+    at.checkbox(key=f"certs.attest.{exam_id}").check().run()
+    button(at, "Sign off and issue certificate").click().run()
     assert not at.exception, at.exception
     issued = at.success[0].value.replace("\\", "")
     code = certification.list_certificates(actor=supervisor)[0]["code"]
     assert issued == f"Certificate issued to Trainee A: code {code}."
     assert "No passed exam is waiting for sign-off." in texts(at)
+    review = certification.exam_review(actor=supervisor, exam_id=exam_id)
+    assert review["attestation"]["calls_opened"] == [3]
+    assert review["attestation"]["statement"] == statement
+    assert review["signed_off_by"] == supervisor.display_name
     table = at.dataframe[0].value
     assert list(table["Status"]) == ["Valid"] and list(table["Code"]) == [code]
+    # A fresh certificate shows no renewal warning, only when renewal opens.
+    shown = texts(at)
+    assert "Renewal opens on" in shown and "critical error" not in shown
+    assert not [c for c in at.caption if ":material/close:" in c.value]
 
     reason = next(t for t in at.text_area if t.label == "Reason for revoking")
     reason.input("Repeated unsafe dispatches on live calls.")
-    next(b for b in at.button if b.label == "Revoke certificate").click().run()
+    button(at, "Revoke certificate").click().run()
     assert not at.exception, at.exception
     assert "is revoked" in at.success[0].value
     assert certification.verify_certificate(code)["status"] == "revoked"
-    assert "The audit log is intact (5 entries, hash chain verified)." in texts(at)
+    assert "The audit log is intact: 5 entries" in texts(at)
 
 
 def test_admin_sees_certificates_but_cannot_sign_off(sqlite_db, world):

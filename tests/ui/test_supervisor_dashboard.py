@@ -82,8 +82,8 @@ def test_cohort_page_traces_a_week(sqlite_db, world):
     weeks = at.selectbox(key="cohort.week")
     assert weeks.options  # newest week first
     behind = at.dataframe[1].value
-    assert "attempt_id" in behind.columns and len(behind) >= 1
-    assert set(behind["trainee"]) <= {"Trainee A", "Second Trainee"}
+    assert "Attempt" in behind.columns and len(behind) >= 1
+    assert set(behind["Trainee"]) <= {"Trainee A", "Second Trainee"}
 
 
 def test_cohort_page_stage_drilldown(sqlite_db, world):
@@ -121,5 +121,8 @@ def test_cohort_page_traces_failed_calls(sqlite_db, world):
     at = run(world["supervisor-a"].user_id)
     at.selectbox(key="cohort.week").set_value("failed").run()
     failed = at.dataframe[1].value
-    assert set(failed["attempt_id"]) == {seeded.attempts[i] for i in (1, 2, 5, 7)}
-    assert not failed["passed"].any()
+    assert set(failed["Attempt"]) == {seeded.attempts[i] for i in (1, 2, 5, 7)}
+    assert set(failed["Passed"]) == {"no"}
+    # Protocol labels, not codes (issue 18).
+    assert not failed["Route chosen"].str.contains("_").any()
+    assert "Police" in set(failed["Route chosen"]) | set(failed["Route in the key"])

@@ -58,26 +58,53 @@ def test_small_unbiased_data(sqlite_db, world):
     seed_review_data(world)
     at = run(world["supervisor-a"].user_id)
     assert not at.exception, at.exception
-    assert metric(at, "Twin pairs") == "2"
-    assert metric(at, "Cohort difference") == "+0 points"
-    assert not at.warning
-    assert at.dataframe[0].value["Flagged"].tolist() == [False, False]
+    assert metric(at, "Twin pairs taken") == "2"
+    assert metric(at, "Police: version a minus b") == "+0 points"
+    # Below the minimums: one verdict saying so, no green all-clear, no flag.
+    assert not at.warning and not at.success
+    assert [i.value.startswith("**Not enough twin calls yet to judge.**") for i in at.info] == [
+        True
+    ]
+    twins = at.dataframe[0].value
+    assert "What differs between version a and version b" in twins.columns
+    people = at.dataframe[1].value
+    assert people["Flag"].tolist() == ["Too few pairs to judge (needs 10)"] * 2
 
 
-def test_biased_trainee_is_flagged(sqlite_db, world):
+def test_biased_trainee_is_flagged_and_the_verdict_agrees(sqlite_db, world):
     seeded = seed_review_data(world)
     add_biased_pairs(world, seeded)
     at = run(world["supervisor-a"].user_id)
     assert not at.exception, at.exception
     assert metric(at, "Trainees flagged") == "1 of 1"
-    table = at.dataframe[0].value.set_index("Trainee")
-    assert table.loc["Trainee A", "Flagged"]
-    assert table.loc["Trainee A", "Only b to police"] == 13  # 12 injected + 1 seeded
+    assert not at.success  # never an all-clear above a flagged trainee
+    assert at.warning[0].value.startswith("**Police routing differs between twin versions.")
+    assert "Trainee A sent version b to police" in at.warning[0].value
+    table = at.dataframe[1].value.set_index("Trainee")
+    assert table.loc["Trainee A", "Flag"] == "Flagged: listen to the calls"
+    assert table.loc["Trainee A", "Only b to police (pairs)"] == 13
+    assert table.loc["Trainee A", "Could this be chance?"].startswith("very unlikely")
     at.selectbox(key="equity.trainee").set_value(seeded.users["T1"]).run()
-    pairs = at.dataframe[1].value
+    pairs = at.dataframe[2].value
     assert len(pairs) == 13
-    calls = at.dataframe[2].value
+    calls = at.dataframe[3].value
     assert len(calls) == 26 and set(calls["twin_variant"]) == {"a", "b"}
+
+
+def test_main_text_has_no_jargon_and_plain_column_names(sqlite_db, world):
+    seeded = seed_review_data(world)
+    add_biased_pairs(world, seeded)
+    at = run(world["supervisor-a"].user_id)
+    main = " ".join(
+        [m.value for m in at.markdown if "How the numbers" not in m.value]
+        + [c.value for c in at.caption]
+        + [w.value for w in at.warning]
+        + [m.label for m in at.metric]
+    ).lower()
+    for word in ("cluster-robust", "sign test", "twin_group", "over_routed", "p_value"):
+        assert word not in main
+    for frame in at.dataframe[:2]:
+        assert not [c for c in frame.value.columns if "_" in c]
 
 
 def test_no_twins(sqlite_db, world):
@@ -91,4 +118,5 @@ def test_other_agency(sqlite_db, world):
     add_biased_pairs(world, seeded)
     at = run(world["supervisor-b"].user_id)
     assert not at.exception
-    assert "Trainee A" not in at.dataframe[0].value["Trainee"].tolist()
+    for frame in at.dataframe:
+        assert "Trainee A" not in frame.value.to_string()

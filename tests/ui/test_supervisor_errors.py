@@ -31,7 +31,7 @@ def test_error_page_numbers(sqlite_db, world):
     assert len(at.get("vega_lite_chart")) == 3
     # The first table under the disqualifier chart: calls that missed a weapon.
     missed = at.dataframe[0].value
-    assert missed["attempt_id"].tolist() == [seeded.attempts[2]]
+    assert missed["Attempt"].tolist() == [seeded.attempts[2]]
 
 
 def test_error_page_drilldowns(sqlite_db, world):
@@ -40,13 +40,13 @@ def test_error_page_drilldowns(sqlite_db, world):
     at.radio(key="errors.kind").set_value("Flagged wrongly")
     at.selectbox(key="errors.dq").set_value("threat")
     at.run()
-    assert at.dataframe[0].value["attempt_id"].tolist() == [seeded.attempts[4]]
+    assert at.dataframe[0].value["Attempt"].tolist() == [seeded.attempts[4]]
     at.radio(key="errors.route.what").set_value("Unsafe dispatches").run()
-    unsafe = [t.value for t in at.dataframe if "attempt_id" in t.value.columns][1]
-    assert unsafe["attempt_id"].tolist() == [seeded.attempts[7], seeded.attempts[2]]
+    unsafe = [t.value for t in at.dataframe if "Attempt" in t.value.columns][1]
+    assert unsafe["Attempt"].tolist() == [seeded.attempts[7], seeded.attempts[2]]
     at.radio(key="errors.time.what").set_value("Over 60 s").run()
-    slow = [t.value for t in at.dataframe if "attempt_id" in t.value.columns][-1]
-    assert len(slow) == 4 and (slow["seconds"] > 60).all()
+    slow = [t.value for t in at.dataframe if "Attempt" in t.value.columns][-1]
+    assert len(slow) == 4 and (slow["Seconds"] > 60).all()
 
 
 def test_period_filter(sqlite_db, world):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from app.services import review
+from app.services.review.replay import _question
 from tests.factories import ROOT
 from tests.services.test_review import seed_review_data
 
@@ -32,7 +33,7 @@ def test_replay_side_by_side(sqlite_db, world):
     assert timeline["Against the key"].tolist()[-1] == "UNSAFE"
     key = at.dataframe[2].value.set_index("Item")
     assert key.loc["route", ""] == "✗"
-    assert key.loc["ask: weapons", "Trainee"] == "asked at 5 s"
+    assert key.loc[f"ask: {_question('weapons')}", "Trainee"] == "asked at 5 s"
     assert len(at.get("vega_lite_chart")) == 2  # scores over time, the call's timeline
 
 

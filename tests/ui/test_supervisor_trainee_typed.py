@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.services import practice
+from app.services.review.replay import _question
 from tests.services.test_practice_replay import take_typed_call
 from tests.ui.test_supervisor_trainee import run
 
@@ -23,7 +24,7 @@ def test_the_replay_page_shows_typed_questions_and_pauses(sqlite_db, world, monk
         "threats",
     ]
     steps = next(d.value for d in at.dataframe if "Step" in d.value.columns)
-    assert "typed: 'is he armed' → weapons" in steps["What"].tolist()
+    assert f"typed: 'is he armed' → {_question('weapons')}" in steps["What"].tolist()
     assert "Paused" in steps["Step"].tolist()
     captions = " ".join(c.value for c in at.caption)
     assert "Paused 1 time(s), 600 s in all" in captions

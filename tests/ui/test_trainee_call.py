@@ -328,6 +328,7 @@ def test_an_exam_call_is_typed_then_recorded_and_the_next_waits_for_the_trainee(
     trainee = ready(world)
     at = page("trainee_exam.py", trainee.user_id).run()
     next(b for b in at.button if b.label == "Start the exam").click().run()
+    next(b for b in at.button if b.label == "Yes, start the exam").click().run()
     assert not at.exception, at.exception
     exam_id = certification.current_exam(actor=trainee)
     attempt_id = certification.exam_state(actor=trainee, exam_id=exam_id)["attempt_id"]

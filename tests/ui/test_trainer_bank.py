@@ -76,8 +76,8 @@ def test_publish_then_retire(bank, world):
     at = open_page(world)
     at.selectbox(key="bank.selected").set_value(bank["bus"]).run()
     at.button(key="bank.publish").click().run()
-    assert any("is now published" in s.value for s in at.success)
+    assert any("is published" in s.value for s in at.success)
     at.button(key="bank.retire").click().run()
-    assert any("is now retired" in s.value for s in at.success)
+    assert any("is retired" in s.value for s in at.success)
     frame = table(at)
     assert frame[frame["Id"] == "disturbance-bus-stop-0001"].iloc[0]["Status"] == "retired"

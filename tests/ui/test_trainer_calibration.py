@@ -34,11 +34,14 @@ def open_page(actor, page="trainer_calibration.py") -> AppTest:
     return at
 
 
-def submit(at: AppTest, version_id: int, *, dq=(), call_type="DISTURBANCE", route="police"):
+def submit(
+    at: AppTest, version_id: int, *, dq=(), call_type="DISTURBANCE", route="police", priority=3
+):
     prefix = f"cal.form.{version_id}.new"
     for code in dq:
         at.checkbox(key=f"{prefix}.dq.{code}").check()
     at.selectbox(key=f"{prefix}.call_type").select(call_type)
+    at.radio(key=f"{prefix}.priority").set_value(priority)
     at.radio(key=f"{prefix}.disposition").set_value(route)
     next(b for b in at.button if b.label == "Submit my key").click().run()
     assert not at.exception, at.exception
@@ -60,6 +63,12 @@ def test_blind_keying_then_reveal_then_contest(panel, world):
     assert panel_shown(at)
     keys = next(f.value for f in at.dataframe)
     assert list(keys["Trainer"]) == ["Trainer X (you)", "Stored key"]
+    assert list(keys["Priority"]) == ["Priority 3", "Priority 3"]
+    # One key is not an agreement: no percentages, no "agrees with itself".
+    agreement = {"Disqualifiers", "Call type", "Priority", "Route"}
+    assert {m.value for m in at.metric if m.label in agreement} == {"—"}
+    assert any("Agreement needs at least two keys" in i.value for i in at.info)
+    assert not any("agree" in s.value.lower() for s in at.success)
 
     # y has not keyed: still blind, though x's key exists.
     at_y = open_page(y)
@@ -71,12 +80,12 @@ def test_blind_keying_then_reveal_then_contest(panel, world):
     at_y = submit(at_y, panel["draft"], dq=["weapon"], route="community_responder_with_police")
     assert any("Contested" in e.value for e in at_y.error)
 
-    # The contested draft cannot be published from the bank.
+    # The contested draft cannot be published from the bank, even by another trainer.
     before = snapshot()
-    bank = open_page(world["trainer-a"], "trainer_bank.py")
+    bank = open_page(x, "trainer_bank.py")
     bank.selectbox(key="bank.selected").set_value(panel["draft"]).run()
-    bank.button(key="bank.publish").click().run()
-    assert any("contested in calibration" in e.value for e in bank.error)
+    assert bank.button(key="bank.publish").disabled
+    assert any("contested in calibration" in i.value for i in bank.info)
     assert snapshot() == before
 
 
@@ -86,6 +95,7 @@ def test_the_author_sees_the_panel_but_has_no_form(panel, world):
         version_id=panel["draft"],
         disqualifiers=[],
         call_type="DISTURBANCE",
+        priority=3,
         disposition="community_responder",
     )
     at = open_page(world["trainer-a"])
@@ -101,11 +111,12 @@ def test_the_report_shows_kappa_and_trainers(panel, world):
             version_id=panel["draft"],
             disqualifiers=[],
             call_type="DISTURBANCE",
+            priority=3,
             disposition=route,
         )
     at = open_page(panel["x"])
     metrics = {m.label: m.value for m in at.metric}
-    assert "Route" in metrics and "Disqualifiers" in metrics
+    assert {"Route", "Disqualifiers", "Priority", "Call type"} <= set(metrics)
     frames = [f.value for f in at.dataframe]
     trainers = next(f for f in frames if "Scenarios" in f.columns)
     assert set(trainers["Trainer"]) == {"Trainer X", "Trainer Y"}

@@ -1,5 +1,8 @@
-"""The editor page (AppTest): live validation at the right line, saving in place and as a
-new version, the form, checks, the preview and the diff between versions."""
+"""The editor page (AppTest): live validation at the right line, saving drafts, approval
+by a second trainer, the form changing only its fields, checks, the preview and the diff
+between versions. AppTest cannot type into the code editor (a component in its own
+frame), so these tests use the plain text box; tests/browser/test_trainer_editor.py
+types into the code editor itself."""
 
 from __future__ import annotations
 
@@ -25,11 +28,17 @@ def scenario(sqlite_db, world):
 def open_editor(world, version_id=None, who="trainer-a") -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["user_id"] = world[who].user_id
+    at.session_state["editor.plain_box"] = True
     if version_id is not None:
         at.session_state["editor.version_id"] = version_id
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def shown(elements) -> list[str]:
+    """Texts as a person reads them (the page escapes Markdown characters)."""
+    return [e.value.replace("\\", "") for e in elements]
 
 
 def yaml_box(at: AppTest):
@@ -52,25 +61,58 @@ def test_an_error_is_shown_at_its_line_and_blocks_saving(scenario, world):
     broken = box.value.replace("difficulty: 1", "difficulty: 9")
     box.set_value(broken).run()
     line = broken.splitlines().index("difficulty: 9") + 1
-    shown = "\n".join(c.value for c in at.code)
-    assert f"line {line}: difficulty must be 1..5, not 9" in shown
+    assert f"Line {line}: difficulty must be 1..5, not 9" in shown(at.error)
     assert at.button(key="editor.save").disabled
-    assert any("fix them to save" in e.value for e in at.error)
+    assert any("fix them to save" in e for e in shown(at.error))
     # An unknown code is named at its own line too.
     broken = text_of(LAUNDROMAT).replace("call_type: DISTURBANCE", "call_type: DISTURBANCES")
     yaml_box(at).set_value(broken).run()
     line = broken.splitlines().index("  call_type: DISTURBANCES") + 1
-    assert any(f"line {line}: " in c.value and "DISTURBANCES" in c.value for c in at.code)
+    assert any(f"Line {line}: " in e and "DISTURBANCES" in e for e in shown(at.error))
+    # A syntax error is said in plain words, not in the YAML reader's.
+    broken = text_of(LAUNDROMAT).replace("module: conflict-calls", "module conflict-calls")
+    yaml_box(at).set_value(broken).run()
+    line = broken.splitlines().index("module conflict-calls") + 1
+    errors = shown(at.error)
+    assert any(e.startswith(f"Line {line}: The file cannot be read here") for e in errors)
+    assert not any("scanning" in e or "simple key" in e for e in errors)
 
 
-def test_saving_without_attempts_updates_in_place(scenario, world):
+def test_saving_makes_a_draft_that_another_trainer_approves(scenario, world):
+    from tests.services.test_authoring_support import add_user
+
     at = open_editor(world, scenario)
     yaml_box(at).set_value(text_of(LAUNDROMAT).replace("over a dryer", "over a washer", 1)).run()
     at.button(key="editor.save").click().run()
     assert not at.exception
-    assert any("updated in place" in s.value for s in at.success)
-    saved = rows()
-    assert len(saved) == 1 and "over a washer" in saved[0].yaml_text
+    assert any("Saved as a draft" in s for s in shown(at.success))
+    live, draft = rows()
+    assert (live.status, live.is_current, live.yaml_text) == (
+        "published",
+        True,
+        text_of(LAUNDROMAT),
+    )
+    assert (draft.status, draft.is_current) == ("draft", False)
+    assert "over a washer" in draft.yaml_text
+    assert at.selectbox(key="editor.pick").value == draft.id  # the editor is on the draft
+    # The author may not approve their own change.
+    assert at.button(key="editor.approve").disabled
+    assert any("another trainer" in c for c in shown(at.caption))
+    add_user(world.agencies["a"], "trainer-a2", "trainer")
+    other = AppTest.from_file(PAGE, default_timeout=60)
+    with read_session() as session:
+        from app.store.models import User
+
+        reviewer = session.exec(select(User).where(User.username == "trainer-a2")).one()
+    other.session_state["user_id"] = reviewer.id
+    other.session_state["editor.plain_box"] = True
+    other.session_state["editor.version_id"] = draft.id
+    other.run()
+    assert not other.button(key="editor.approve").disabled
+    other.button(key="editor.approve").click().run()
+    assert any("Approved and published" in s for s in shown(other.success))
+    old, new = rows()
+    assert (old.is_current, new.is_current, new.status) == (False, True, "published")
 
 
 def test_a_save_made_meanwhile_is_not_overwritten_and_my_text_is_kept(scenario, world):
@@ -87,30 +129,36 @@ def test_a_save_made_meanwhile_is_not_overwritten_and_my_text_is_kept(scenario, 
     assert not mine.exception
     assert any("after you opened it" in e.value for e in mine.error)
     assert yaml_box(mine).value == edited  # nothing typed is lost
-    assert "over a washer" in rows()[0].yaml_text  # and their save stands
-    mine.button(key="editor.discard").click().run()  # take their text, then edit again
-    assert yaml_box(mine).value == theirs
-    yaml_box(mine).set_value(theirs.replace("washer", "phone charger")).run()
-    mine.button(key="editor.save").click().run()
-    assert any("updated in place" in s.value for s in mine.success)
+    assert "over a washer" in rows()[-1].yaml_text  # and their save (a draft) stands
+    assert rows()[0].yaml_text == text_of(LAUNDROMAT)  # trainees still get the original
 
 
-def test_saving_with_attempts_makes_a_new_version_with_a_diff(scenario, world):
+def test_a_title_edit_in_the_form_changes_one_line(scenario, world):
     add_attempt(world["trainee-a"], scenario, 100)
     at = open_editor(world, scenario)
-    assert any("makes a new version" in c.value for c in at.caption)
-    yaml_box(at).set_value(text_of(LAUNDROMAT).replace("over a dryer", "over a washer", 1)).run()
+    assert any("makes a draft of the next version" in c for c in shown(at.caption))
+    title = next(t for t in at.text_input if t.label == "Title")
+    title.set_value("Team on patrol stops at an argument over a washer")
+    next(b for b in at.button if b.label == "Apply to the YAML").click().run()
+    assert any("1 line(s) changed" in s for s in shown(at.success))
     at.button(key="editor.save").click().run()
-    v = int(text_of(LAUNDROMAT).split("\nversion: ", 1)[1].split("\n", 1)[0])  # the file's
-    assert any(f"Saved as version {v + 1}" in s.value for s in at.success)
     old, new = rows()
-    assert (old.version, old.is_current, new.version, new.is_current) == (v, False, v + 1, True)
+    assert (old.is_current, old.status, new.is_current, new.status) == (
+        True,
+        "published",
+        False,
+        "draft",
+    )
     assert old.yaml_text == text_of(LAUNDROMAT)
     assert at.selectbox(key="editor.pick").value == new.id  # the editor moved on
-    assert f"version: {v + 1}" in yaml_box(at).value
+    at.selectbox(key="editor.from.disturbance-laundromat-0004")  # the versions tab
     diffs = [c.value for c in at.code if c.language == "diff"]
-    assert any("-title: Team on patrol stops at an argument over a dryer" in d for d in diffs)
-    assert any("+title: Team on patrol stops at an argument over a washer" in d for d in diffs)
+    assert any(
+        "-title: Team on patrol stops at an argument over a dryer" in d
+        and "+title: Team on patrol stops at an argument over a washer" in d
+        and [line[0] for line in d.splitlines()[2:] if line[:1] in "+-"] == ["-", "+"]
+        for d in diffs
+    ), diffs
 
 
 def test_the_form_rewrites_the_yaml(scenario, world):
@@ -121,6 +169,15 @@ def test_the_form_rewrites_the_yaml(scenario, world):
     assert not at.exception
     assert "\ntitle: Argument over a dryer, **loud**\n" in yaml_box(at).value
     assert any(s.value.startswith("The scenario is valid") for s in at.success)
+    # Nothing but the title changed: the rest of the file is as written.
+    before, after = text_of(LAUNDROMAT).splitlines(), yaml_box(at).value.splitlines()
+    assert len(before) == len(after)
+    assert [(b, a) for b, a in zip(before, after, strict=True) if b != a] == [
+        (
+            "title: Team on patrol stops at an argument over a dryer",
+            "title: Argument over a dryer, **loud**",
+        )
+    ]
 
 
 def test_checks_and_preview(scenario, world):
@@ -158,7 +215,7 @@ def test_a_new_scenario_is_saved_as_a_draft(sqlite_db, world):
     at = open_editor(world)
     assert at.selectbox(key="editor.pick").value == 0  # an empty bank starts a new scenario
     at.button(key="editor.save").click().run()
-    assert any("new draft" in s.value for s in at.success)
+    assert any("new draft" in s for s in shown(at.success))
     draft = rows("new-scenario-0001")
     assert [(r.status, r.source) for r in draft] == [("draft", "authored")]
 

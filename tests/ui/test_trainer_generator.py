@@ -40,8 +40,18 @@ def test_generate_review_publish_and_reject(sqlite_db, world):
     assert any("The key" in e.label for e in at.expander)
     assert any(t.value for t in at.text)  # the rationale, as plain text
     first = at.selectbox(key="gen.review").value
+    # The trainer who generated the drafts may not publish them: a second trainer does.
+    assert at.button(key="gen.publish").disabled
+    assert any("another trainer" in i.value for i in at.info)
+    from tests.services.test_authoring_support import add_user
+
+    reviewer = add_user(world.agencies["a"], "trainer-a2", "trainer")
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["user_id"] = reviewer.user_id
+    at.run()
+    assert at.selectbox(key="gen.review").value == first
     at.button(key="gen.publish").click().run()
-    assert any("Published" in s.value for s in at.success)
+    assert any("Approved and published" in s.value for s in at.success)
     second = at.selectbox(key="gen.review").value
     assert second != first
     at.button(key="gen.reject").click().run()

@@ -3,8 +3,10 @@ that must not matter?"""
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -225,3 +227,185 @@ def equity_audit(
         else 0,
     }
     return EquityAudit(per_trainee=per_trainee, cohort=cohort)
+
+
+# --- plain words: what differs between twins, one verdict ------------------------------------
+
+_WORD = re.compile(r"[\w'’-]+")
+_SPOKEN = ("opening",)  # call texts compared word by word
+MAX_CHANGES = 4  # word changes listed per pair; the rest are counted
+
+
+def _call_texts(scenario: Mapping) -> list[str]:
+    call = scenario.get("call") or {}
+    texts = [str(call.get(key) or "") for key in _SPOKEN]
+    for exchange in call.get("exchanges") or []:
+        if isinstance(exchange, Mapping):
+            texts.append(str(exchange.get("answer") or ""))
+            texts.append(str(exchange.get("question") or ""))
+    return texts
+
+
+def _word_changes(a: str, b: str) -> list[tuple[str, str]]:
+    """Runs of words that differ between two texts, as (in a, in b)."""
+    wa, wb = _WORD.findall(a), _WORD.findall(b)
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes():
+        if tag != "equal":
+            out.append((" ".join(wa[i1:i2]), " ".join(wb[j1:j2])))
+    return out
+
+
+def twin_differences(a: Mapping, b: Mapping) -> list[str]:
+    """What differs between the two versions of a twin pair, in plain words.
+
+    Compares who the caller is (role, voice, language), where the call is, and the words
+    of the opening line and the caller's answers. A pair whose versions differ in none of
+    these gives ``["No difference found in the call's words"]``.
+    """
+    call_a, call_b = a.get("call") or {}, b.get("call") or {}
+    caller_a, caller_b = call_a.get("caller") or {}, call_b.get("caller") or {}
+    out: list[str] = []
+    for label, va, vb in (
+        ("Caller", caller_a.get("role"), caller_b.get("role")),
+        ("Caller's voice", voice_words(caller_a.get("voice")), voice_words(caller_b.get("voice"))),
+        ("Caller's language", caller_a.get("language"), caller_b.get("language")),
+        ("Where", call_a.get("location"), call_b.get("location")),
+        ("Phone display", call_a.get("ali"), call_b.get("ali")),
+    ):
+        if (va or "") != (vb or ""):
+            out.append(f"{label}: {_shown(va)} / {_shown(vb)}")
+    changes: list[tuple[str, str]] = []
+    for ta, tb in zip(_call_texts(a), _call_texts(b), strict=False):
+        for pair in _word_changes(ta, tb):
+            if pair not in changes:
+                changes.append(pair)
+    for wa, wb in changes[:MAX_CHANGES]:
+        out.append(f"“{_shown(wa)}” / “{_shown(wb)}”")
+    if len(changes) > MAX_CHANGES:
+        out.append(f"{len(changes) - MAX_CHANGES} more word changes of the same kind")
+    return out or ["No difference found in the call's words"]
+
+
+_AGES = {
+    "child": "child",
+    "young": "young",
+    "adult": "adult",
+    "older": "older",
+    "elderly": "elderly",
+}
+_PEOPLE = {"female": "woman", "male": "man"}
+
+
+def voice_words(hint: object) -> str:
+    """A speech voice hint in words: ``older_female_south_asian`` -> ``older woman, South
+    Asian accent``; ``adult_male`` -> ``adult man, no accent``; anything else as written."""
+    parts = str(hint or "").strip().lower().split("_")
+    if len(parts) < 2 or parts[0] not in _AGES or parts[1] not in _PEOPLE:
+        return str(hint or "")
+    who = f"{_AGES[parts[0]]} {_PEOPLE[parts[1]]}"
+    accent = " ".join(p.capitalize() for p in parts[2:])
+    return f"{who}, {accent} accent" if accent else f"{who}, no accent"
+
+
+def _shown(value: object) -> str:
+    text = " ".join(str(value or "").split())
+    if not text:
+        return "(none)"
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str  # "flagged" | "clear" | "too_little"
+    headline: str
+    detail: str
+
+
+def equity_verdict(cohort: Mapping, per_trainee: pd.DataFrame) -> Verdict:
+    """The one verdict the page shows; it always agrees with the flags.
+
+    ``flagged`` when the cohort or any trainee is flagged; ``too_little`` when nothing is
+    flagged and the cohort is below its minimums (no trainee with enough pairs either);
+    ``clear`` only when nothing is flagged and there was enough to judge.
+    """
+    flagged = int(per_trainee["flagged"].sum()) if len(per_trainee) else 0
+    tested = int((per_trainee["pairs"] >= cohort["min_pairs"]).sum()) if len(per_trainee) else 0
+    people = "trainee" if flagged == 1 else "trainees"
+    if cohort.get("flagged") or flagged:
+        parts = []
+        if cohort.get("flagged"):
+            parts.append(
+                f"Across all trainees, version a went to police {_points(cohort['mean_diff'])} "
+                "compared with version b, more than chance explains."
+            )
+        if flagged:
+            parts.append(_flagged_people(per_trainee, flagged, people))
+        if not cohort.get("judged"):
+            parts.append(_cohort_not_judged(cohort))
+        return Verdict(
+            "flagged",
+            "Police routing differs between twin versions. Listen to the calls behind the flags.",
+            " ".join(parts),
+        )
+    if not cohort.get("judged") and tested == 0:
+        return Verdict(
+            "too_little",
+            "Not enough twin calls yet to judge.",
+            f"A trainee can be flagged once they have taken {cohort['min_pairs']} twin pairs; "
+            f"the whole group once there are {cohort['min_pairs_cohort']} pairs from "
+            f"{cohort['min_trainees_cohort']} trainees. So far: {cohort['pairs']} pairs from "
+            f"{cohort['trainees']} trainees.",
+        )
+    judged = []
+    waiting = "" if cohort.get("judged") else " " + _cohort_not_judged(cohort)
+    if cohort.get("judged"):
+        judged.append(
+            f"the whole group ({cohort['pairs']} pairs from {cohort['trainees']} trainees)"
+        )
+    if tested:
+        judged.append(f"{tested} trainee{'s' if tested != 1 else ''} with enough pairs")
+    return Verdict(
+        "clear",
+        "No difference in police routing between twin versions.",
+        "Checked: " + " and ".join(judged) + ". Neither version went to police more often "
+        "than chance explains." + waiting,
+    )
+
+
+def _flagged_people(per_trainee: pd.DataFrame, flagged: int, people: str) -> str:
+    rows = per_trainee[per_trainee["flagged"].astype(bool)]
+    if "name" not in rows.columns:
+        return f"{flagged} {people} sent one version to police clearly more often than the other."
+    named = [
+        f"{name} sent version {'a' if diff > 0 else 'b'} to police {abs(diff) * 100:.0f} points "
+        "more often"
+        for name, diff in zip(rows["name"], rows["mean_diff"], strict=True)
+    ][:3]
+    more = f" and {flagged - 3} more" if flagged > 3 else ""
+    return "; ".join(named) + more + "."
+
+
+def _cohort_not_judged(cohort: Mapping) -> str:
+    return (
+        f"The whole group is not judged yet ({cohort['pairs']} pairs from "
+        f"{cohort['trainees']} trainees; it needs {cohort['min_pairs_cohort']} pairs from "
+        f"{cohort['min_trainees_cohort']})."
+    )
+
+
+def _points(value: float | None) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{abs(value) * 100:.0f} points {'more' if value >= 0 else 'less'} often"
+
+
+def chance_words(p: float | None) -> str:
+    """How likely chance alone is to give a trainee's pattern, in words."""
+    if p is None or pd.isna(p):
+        return "–"
+    if p < 0.01:
+        return f"very unlikely (p {p:.3f})"
+    if p < 0.05:
+        return f"unlikely (p {p:.2f})"
+    return f"quite possible (p {p:.2f})"

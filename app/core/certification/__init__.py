@@ -35,6 +35,7 @@ from app.core.certification.certificates import (
     new_code,
     normalize_code,
     renewal_check,
+    sign_off_statement,
 )
 from app.core.certification.eligibility import (
     Eligibility,
@@ -111,6 +112,7 @@ __all__ = [
     "plan_meets",
     "practice_average",
     "renewal_check",
+    "sign_off_statement",
     "required_modules",
     "track_from_snapshot",
 ]

@@ -59,6 +59,10 @@ class RenewalCheck:
     calls: int
     average: float | None
     new_expires_at: dt.datetime
+    # "not_yet" (before the renewal window: nothing to judge), "open", "closed" (past the
+    # grace period), "none" (the track has no renewal through practice) or "revoked".
+    window: str = "open"
+    unsafe: int = 0
 
 
 def renewal_check(
@@ -68,28 +72,42 @@ def renewal_check(
     revoked: bool,
     calls: Sequence[PracticeCall],
     now: dt.datetime,
+    issued_at: dt.datetime | None = None,
 ) -> RenewalCheck:
-    """Whether continuing practice renews a certificate now, and to when."""
+    """Whether continuing practice renews a certificate now, and to when.
+
+    Only practice since the certificate was issued counts (``issued_at``), within the
+    track's look-back period. Before the renewal window opens there is nothing to judge:
+    the one reason is the date it opens, never a warning about the practice so far.
+    """
     now, expires_at = as_utc(now), as_utc(expires_at)
     rule = track.renewal
     reasons: list[str] = []
+    counted: list[PracticeCall] = []
     if rule is None:
         opens = closes = expires_at
-        reasons.append("This track has no renewal through practice; retake the exam.")
-        counted: list[PracticeCall] = []
+        window = "none"
     else:
         opens = expires_at - dt.timedelta(days=rule.window_days)
         closes = expires_at + dt.timedelta(days=rule.grace_days)
         since = add_months(now, -rule.lookback_months)
+        if issued_at is not None:
+            since = max(since, as_utc(issued_at))
         counted = [c for c in calls if as_utc(c.submitted_at) >= since]
-    average = round(sum(c.score for c in counted) / len(counted), 1) if counted else None
+        window = "not_yet" if now < opens else ("closed" if now > closes else "open")
     if revoked:
+        window = "revoked"
+    average = round(sum(c.score for c in counted) / len(counted), 1) if counted else None
+    unsafe = sum(1 for c in counted if c.critical)
+    if window == "revoked":
         reasons.append("A revoked certificate cannot be renewed.")
-    if rule is not None:
-        if now < opens:
-            reasons.append(f"Renewal opens on {opens:%d %b %Y}.")
-        elif now > closes:
-            reasons.append("The renewal period has passed; the exam must be taken again.")
+    elif window == "none":
+        reasons.append("This track has no renewal through practice; retake the exam.")
+    elif window == "not_yet":
+        reasons.append(f"Renewal opens on {opens:%d %b %Y}.")
+    elif window == "closed":
+        reasons.append("The renewal period has passed; the exam must be taken again.")
+    elif rule is not None:
         if len(counted) < rule.min_calls:
             reasons.append(
                 f"{len(counted)} practice calls in the last {rule.lookback_months} months; "
@@ -97,7 +115,6 @@ def renewal_check(
             )
         if average is not None and average < rule.min_average:
             reasons.append(f"Their average score is {average:g}; {rule.min_average:g} is needed.")
-        unsafe = sum(1 for c in counted if c.critical)
         if unsafe > rule.max_critical:
             reasons.append(f"{unsafe} of them had a critical error (unsafe dispatch).")
     start = expires_at if now < expires_at else now
@@ -109,6 +126,21 @@ def renewal_check(
         calls=len(counted),
         average=average,
         new_expires_at=add_months(start, track.validity_months),
+        window=window,
+        unsafe=unsafe,
+    )
+
+
+# ----------------------------------------------------------------------------- sign-off
+
+
+def sign_off_statement(trainee: str, track: str, calls: int) -> str:
+    """The statement a supervisor confirms before an exam is signed off (kept with it)."""
+    name = " ".join(str(trainee).split()) or "the trainee"
+    return (
+        f"I have reviewed {name}'s exam for {track}: its {calls} calls, their results and "
+        "the calls I opened. I confirm that this person screened these calls safely and may "
+        "be certified to screen calls for the community responder team."
     )
 
 

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from app.core.generator.dump import dump_scenario
 from app.core.generator.identity import draw_identity, pick_profiles
-from app.core.generator.mix import DEFAULT_MIX, check_mix, load_mix, template_weights
+from app.core.generator.kinds import apply_kind, draw_kind
+from app.core.generator.mix import (
+    DEFAULT_MIX,
+    check_mix,
+    kind_shares,
+    language_weights,
+    load_mix,
+    template_weights,
+)
 from app.core.generator.rules import CallSetting
 from app.core.generator.templates import (
     TEMPLATE_DIR,
@@ -63,17 +71,24 @@ def _setting(template: Template, final_call_type: str, notes: dict, protocol) ->
         hotline=template.hotline,
         notes=notes,
         crisis=template.crisis,
+        language=template.language,
     )
 
 
-def _scenario(draft: Draft, sid: str, profile: dict, id_seed: int, protocol, tags_extra):
+def _scenario(
+    draft: Draft, sid: str, profile: dict, id_seed: int, protocol, tags_extra, kind=None, seed=0
+):
     template = draft.template
     identity = draw_identity(profile, id_seed, draft.caller_gender, draft.subject_gender)
     setting = _setting(template, draft.final_call_type, draft.notes, protocol)
     call, expert = render(draft, identity, setting)
     group = protocol.call_types[template.call_type].group
+    streets = (draft.values["street"], draft.values["cross"])
+    laid = apply_kind(kind, seed, call, expert, title=draft.title, group=group, streets=streets)
     tags = ["generated", group, template.id]
     tags += [t for t in template.tags if t not in tags]
+    if laid:
+        tags.append(f"kind:{laid}")
     tags += tags_extra
     data = {
         "format": 1,
@@ -128,13 +143,16 @@ def generate(
     else:
         mix = check_mix(mix)
     groups = {code: ct.group for code, ct in protocol.call_types.items()}
-    weights = template_weights(mix, templates, groups)
+    weights = language_weights(template_weights(mix, templates, groups), templates, mix)
+    shares = kind_shares(mix)
     cumulative = []
     total = 0.0
     for weight in weights:
         total += weight
         cumulative.append(total)
 
+    hotline_model = protocol.dispatch_model == "external_hotline"
+    spanish = next((p for p in profiles if p.get("accent") == "spanish"), None)
     master = random.Random(seed)
     out: list[GeneratedScenario] = []
     seed_text = _seed_text(seed)
@@ -144,15 +162,23 @@ def generate(
         id_rng = random.Random(call_seed ^ _IDENTITY_SALT)
         id_seeds = [id_rng.getrandbits(63), id_rng.getrandbits(63)]
         chosen = pick_profiles(profiles, id_rng, twins)  # twin a's profile is the single one's
+        if template.language == "es" and not twins and spanish:
+            chosen = [spanish]  # a caller in Spanish has a name and family words to match
         base = f"gen-{template.id}-{seed_text}-{index + 1:04d}"
         draft = draft_call(template, call_seed)
+        kind = draw_kind(call_seed, shares)
+        if not hotline_model and draft.facts.hotline_open is not None:
+            # No outside hotline in this agency: its hours are never a fact of the call.
+            draft.facts = replace(draft.facts, hotline_open=None)
         if not twins:
-            out.append(_scenario(draft, base, chosen[0], id_seeds[0], protocol, []))
+            out.append(
+                _scenario(draft, base, chosen[0], id_seeds[0], protocol, [], kind, call_seed)
+            )
         else:
             for variant, profile, id_seed in zip("ab", chosen, id_seeds, strict=True):
                 tags = [f"twin:{base}", f"twin-variant:{variant}"]
                 sid = f"{base}-{variant}"
-                out.append(_scenario(draft, sid, profile, id_seed, protocol, tags))
+                out.append(_scenario(draft, sid, profile, id_seed, protocol, tags, kind, call_seed))
         if progress is not None:
             progress(index + 1, count)
     return out

@@ -99,6 +99,7 @@ class CallSetting:
     hotline: bool = True  # the outside hotline takes this kind of call
     notes: Mapping[str, str] = field(default_factory=dict)  # words for the rationale
     crisis: bool = False  # the person at the centre is someone the team exists to help
+    language: str = "en"  # the caller's language; another one makes `interpreter` required
 
 
 def disqualifiers_for(facts: Facts) -> list[str]:
@@ -141,6 +142,8 @@ def required_questions_for(facts: Facts, setting: CallSetting) -> list[str]:
     for extra in setting.required_extra:
         if extra not in questions:
             questions.append(extra)
+    if setting.language != "en":
+        questions.append("interpreter")
     return questions
 
 

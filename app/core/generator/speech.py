@@ -128,3 +128,44 @@ def time_words(hhmm: str) -> str:
         nxt = (h + 1) % 24
         return f"{number_words(60 - m)} to {_hour_word(nxt)} {day_part(h)}"
     return f"{_hour_word(h)} {_pair(m)} {day_part(h)}"
+
+
+# Spanish, for callers in Spanish: numbers as a Spanish speaker says them.
+_UNIDADES_ES = (
+    "cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince "
+    "dieciséis diecisiete dieciocho diecinueve veinte veintiuno veintidós veintitrés "
+    "veinticuatro veinticinco veintiséis veintisiete veintiocho veintinueve"
+).split()
+_DECENAS_ES = "_ _ _ treinta cuarenta cincuenta sesenta setenta ochenta noventa".split()
+_CENTENAS_ES = (
+    "_ ciento doscientos trescientos cuatrocientos quinientos seiscientos setecientos "
+    "ochocientos novecientos"
+).split()
+
+
+def number_words_es(n: int) -> str:
+    """0..9999 in Spanish words: 1420 -> "mil cuatrocientos veinte"."""
+    if not 0 <= n <= 9999:
+        raise ValueError(f"number out of range: {n}")
+    if n < 30:
+        return _UNIDADES_ES[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return _DECENAS_ES[tens] + (f" y {_UNIDADES_ES[ones]}" if ones else "")
+    if n < 1000:
+        hundreds, rest = divmod(n, 100)
+        if n == 100:
+            return "cien"
+        return _CENTENAS_ES[hundreds] + (f" {number_words_es(rest)}" if rest else "")
+    thousands, rest = divmod(n, 1000)
+    head = "mil" if thousands == 1 else f"{_UNIDADES_ES[thousands]} mil"
+    return head + (f" {number_words_es(rest)}" if rest else "")
+
+
+def phone_words_es(area: str, exchange: str, line: str) -> str:
+    """A phone number digit by digit in Spanish, in groups."""
+
+    def digits(text: str) -> str:
+        return " ".join(_UNIDADES_ES[int(d)] for d in text)
+
+    return f"{digits(area)}, {digits(exchange)}, {digits(line)}"

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.core.generator import speech
+from app.core.generator.coherence import PLAYING_DOWN, site_fits
+from app.core.generator.dress import outfit
 from app.core.generator.facts import (
     HOTLINE_CLOSED_AT_NIGHT,
     RESPONDERS_UNAVAILABLE,
@@ -26,6 +28,7 @@ from app.core.generator.facts import (
 from app.core.generator.identity import Identity
 from app.core.generator.rules import CallSetting, derive_key, disqualifiers_for, expert_answer
 from app.core.generator.templates import ITEM_POOL, KIN_GENDER, Caller, Place, Template
+from app.core.generator.templates.model import BILINGUAL
 
 GROUP_MODULE = {
     "conflict": "conflict-calls",
@@ -72,6 +75,15 @@ PRONOUNS = {
     "female": {"he": "she", "him": "her", "his": "her", "himself": "herself"},
 }
 HERRING_CHANCE = 0.6
+# What a caller in another language says once the language line joins (and its English).
+INTERPRETER_LINES = {
+    "es": (
+        "Sí, por favor, en español. Gracias. || Yes, please, in Spanish. Thank you.",
+        "Ay, gracias. Hablo español, poquito inglés. || Oh, thank you. I speak Spanish, a "
+        "little English.",
+        "Sí, sí, español, por favor. || Yes, yes, Spanish, please.",
+    )
+}
 _TEXT_SALT = 0x7E57_5A17  # separates the words' random stream from the facts' stream
 PRIOR_CALLS_CHANCE = 0.3
 _SENTENCE_START = re.compile(r"(^|[.!?]\s+)([a-z])")
@@ -214,6 +226,28 @@ def _at(variants, u: float):
     return variants[min(int(u * len(variants)), len(variants) - 1)]
 
 
+def _joined(first: str, second: str) -> str:
+    """Two texts said one after the other (each half of bilingual texts joined)."""
+    if BILINGUAL in first and BILINGUAL in second:
+        a, _, b = first.partition(BILINGUAL)
+        c, _, d = second.partition(BILINGUAL)
+        return f"{a} {c}{BILINGUAL}{b} {d}"
+    return f"{first} {second}"
+
+
+def _fitting(variants, u: float, disqualified: bool) -> str:
+    """The variant at ``u``; on a call with a disqualifier, the next one that does not play
+    the call down ("it's not an emergency") when that one does."""
+    start = min(int(u * len(variants)), len(variants) - 1)
+    if not disqualified:
+        return variants[start]
+    for step in range(len(variants)):
+        variant = variants[(start + step) % len(variants)]
+        if not PLAYING_DOWN.search(variant):
+            return variant
+    return variants[start]
+
+
 def draft_call(template: Template, seed: int, facts: Facts | None = None) -> Draft:
     """Draw the facts and every phrasing choice of one call from ``seed``.
 
@@ -227,7 +261,9 @@ def draft_call(template: Template, seed: int, facts: Facts | None = None) -> Dra
     caller = rng.choices(callers, weights=[c.weight for c in callers])[0]
     if facts is None:
         facts = draw_facts(random.Random(seed), template, caller)
-    place = _at(template.places, rng.random())
+    # A caller who only fits some places (a parent at the playground) calls from one of them.
+    places = [p for p in template.places if not caller.places or p.kind in caller.places]
+    place = _at(places, rng.random())
 
     caller_gender = (
         caller.gender if caller.gender != "any" else _at(("male", "female"), rng.random())
@@ -246,7 +282,10 @@ def draft_call(template: Template, seed: int, facts: Facts | None = None) -> Dra
     # the state, so the other words do not change with it).
     notes: dict[str, str] = {}
     values: dict[str, str] = {}
-    item = _at(template.items[ITEM_POOL.get(facts.weapon, "out_of_reach")], rng.random())
+    # Only objects whose whereabouts the place has ("locked in the office" is no friend's flat).
+    pool = template.items[ITEM_POOL.get(facts.weapon, "out_of_reach")]
+    fitting = [i for i in pool if site_fits(str(i.get("where", "")), place.location)] or pool
+    item = _at(fitting, rng.random())
     values["weapon_item"] = item["item"]
     values["weapon_where"] = item.get("where", "")
     menace = ""
@@ -263,9 +302,11 @@ def draft_call(template: Template, seed: int, facts: Facts | None = None) -> Dra
     if facts.crime == "minor":
         notes["crime"] = values["crime"]
     values["age"] = _at(caller.ages or template.ages, rng.random())
-    values["clothing"] = _at(template.clothing, rng.random())
+    values["clothing"] = outfit(rng, template.clothing, parts=template.language == "en")
     values["ref"] = _at(caller.refs, rng.random())
     values["place"] = _at(place.here, rng.random())
+    if template.language != "en":  # one more draw, only for a call in another language
+        values["interpreter"] = _at(INTERPRETER_LINES[template.language], rng.random())
 
     number = rng.randint(100, 9899) if rng.random() < 0.85 else rng.randint(10, 99)
     street = _street(rng)
@@ -276,13 +317,16 @@ def draft_call(template: Template, seed: int, facts: Facts | None = None) -> Dra
     values["address_digits"] = f"{number} {street}"
     area, line = _at(AREA_CODES, rng.random()), f"01{rng.randrange(100):02d}"
     values["phone"] = speech.phone_words(area, "555", line)
+    values["address_es"] = f"{street}, número {speech.number_words_es(number)}"
+    values["phone_es"] = speech.phone_words_es(area, "555", line)
     values["time"] = speech.time_words(facts.time)
     hour = int(facts.time[:2])
     values["now"] = (
-        "tonight" if hour >= 18 or hour < 4 else ("this morning" if hour < 12 else "this afternoon")
+        "tonight" if hour >= 17 or hour < 5 else ("this morning" if hour < 12 else "this afternoon")
     )
 
     opening: list[str] = []
+    disqualified = bool(disqualifiers_for(facts))
     for group in template.opening:
         if group == "@crime":
             u = rng.random()
@@ -293,27 +337,30 @@ def draft_call(template: Template, seed: int, facts: Facts | None = None) -> Dra
             if template.herrings and chance < HERRING_CHANCE:
                 opening.append(_at(template.herrings, u))
         else:
-            opening.append(_at(group, rng.random()))
+            opening.append(_fitting(group, rng.random(), disqualified))
 
     exchanges: list[tuple[str, str | None, str]] = []
     asked = set(_questions(template, facts, caller, place))
-    medical_u, medical_answer = 0.0, ""
+    medical_answer = ""
     for question in QUESTION_ORDER:
         u = rng.random()
         if question not in asked:
             continue
         variants = _answer_variants(template, question, facts, caller, place)
         if question == "medical":
-            medical_u, medical_answer = u, _at(variants, u)
+            medical_answer = _at(variants, u)
             exchanges.append((question, None, medical_answer))
         elif question == "injuries":
             # Injuries tell the same story as the medical answer: the paired variant when the
             # two lists are written side by side (same length), else the medical answer itself.
-            medical = _answer_variants(template, "medical", facts, caller, place)
-            same = len(variants) == len(medical) and medical_answer
-            exchanges.append((question, None, _at(variants, medical_u) if same else medical_answer))
+            # A need the caller described is told again in the same words (one injury per
+            # call); "none" and "unknown" have their own short answers.
+            if facts.medical in ("low", "emergency") and medical_answer:
+                exchanges.append((question, None, medical_answer))
+            else:
+                exchanges.append((question, None, _at(variants, u)))
         elif question == "weapons" and menace:
-            exchanges.append((question, None, f"{_at(variants, u)} {menace}"))
+            exchanges.append((question, None, _joined(_at(variants, u), menace)))
         else:
             exchanges.append((question, None, _at(variants, u)))
     for extra in template.extra:
@@ -360,7 +407,12 @@ def _context(draft: Draft, identity: Identity) -> dict[str, str]:
     nouns = draft.template.nouns[draft.subject_gender]
     kin_word = draft.caller.kin
     kin_word = identity.kin.get(kin_word, kin_word)
+    hour = int(draft.facts.time[:2])
+    tonight = "tonight" if hour >= 17 or hour < 5 else "today"
     ctx = {
+        "tonight": tonight,
+        "Tonight": _cap(tonight),
+        "Hello": greeting(hour),
         "he": pron["he"],
         "He": _cap(pron["he"]),
         "him": pron["him"],
@@ -383,27 +435,49 @@ def _context(draft: Draft, identity: Identity) -> dict[str, str]:
         "street",
         "cross",
         "address",
+        "address_es",
         "address_digits",
         "phone",
+        "phone_es",
         "time",
         "now",
         "threat_when",
         "crime",
-        "weapon_item",
     ):
         ctx[key] = values[key]
-    # Values that may themselves hold placeholders are filled in two steps.
-    for key in ("weapon_where", "age", "clothing", "ref", "place"):
+    # Values that may themselves hold placeholders ("{his} hunting knife") are filled in
+    # two steps.
+    for key in ("weapon_item", "weapon_where", "age", "clothing", "ref", "place"):
         ctx[key] = values[key].format_map(ctx)
     ctx["Ref"] = _cap(ctx["ref"])
     ctx["Age"] = _cap(ctx["age"])
     return ctx
 
 
+def greeting(hour: int) -> str:
+    """A greeting that fits the hour: "Good morning" before noon, "Hello" at night."""
+    if 5 <= hour < 12:
+        return "Good morning"
+    if 12 <= hour < 17:
+        return "Good afternoon"
+    if 17 <= hour < 22:
+        return "Good evening"
+    return "Hello"
+
+
 def voice_hint(age: str, gender: str, accent: str) -> str:
     """The caller's voice for speech: "adult_female", or with an accent "adult_female_spanish"."""
     base = f"{age}_{gender}"
     return f"{base}_{accent}" if accent else base
+
+
+def _halves(ctx: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The context in the caller's language and in English (bilingual values split)."""
+    own, english = {}, {}
+    for key, value in ctx.items():
+        first, found, second = value.partition(BILINGUAL)
+        own[key], english[key] = (first, second) if found else (value, value)
+    return own, english
 
 
 def render(draft: Draft, identity: Identity, setting: CallSetting) -> tuple[dict, dict]:
@@ -416,6 +490,8 @@ def render(draft: Draft, identity: Identity, setting: CallSetting) -> tuple[dict
         "voice": voice_hint(draft.caller.age, draft.caller_gender, identity.accent),
     }
     exchanges = []
+    if t.language != "en":
+        return _render_bilingual(draft, ctx, caller, setting)
     for question, own_text, raw in draft.exchanges:
         answer = _tidy(raw.format_map(ctx))
         if own_text is None:
@@ -442,6 +518,47 @@ def render(draft: Draft, identity: Identity, setting: CallSetting) -> tuple[dict
     }
     expert = derive_key(draft.facts, setting)
     return call, expert
+
+
+def _render_bilingual(
+    draft: Draft, ctx: dict[str, str], caller: dict, setting: CallSetting
+) -> tuple[dict, dict]:
+    """A call in the caller's language: the opening and each answer in that language, each
+    answer's English (what the language line relays) as ``interpreted``; the trainee asks
+    for the interpreter (scenario format, revision 2)."""
+    own, english = _halves(ctx)
+
+    def say(raw: str) -> tuple[str, str]:
+        first, _, second = raw.partition(BILINGUAL)
+        return _tidy(first.format_map(own)), _tidy(second.format_map(english))
+
+    exchanges: list[dict] = []
+    for question, own_text, raw in draft.exchanges:
+        answer, interpreted = say(raw)
+        entry: dict = {"ask": question} if own_text is None else {"id": question}
+        if own_text is not None:
+            entry["question"] = _tidy(own_text.format_map(english))
+        entry["answer"] = answer
+        entry["interpreted"] = interpreted
+        exchanges.append(entry)
+    answer, interpreted = say(draft.values["interpreter"])
+    exchanges.append({"ask": "interpreter", "answer": answer, "interpreted": interpreted})
+    parts = [say(part) for part in draft.opening]
+    context: dict = {"responders_available": draft.facts.responders_available}
+    if draft.facts.hotline_open is False:
+        context["hotline_open"] = False
+    context["ambience"] = draft.place.ambience
+    call = {
+        "channel": draft.facts.channel,
+        "time": draft.facts.time,
+        "initial_call_type": draft.template.call_type,
+        "location": _tidy(draft.place.location.format_map(english)),
+        "caller": dict(caller, language=draft.template.language),
+        "opening": _tidy(" ".join(first for first, _ in parts)),
+        "exchanges": exchanges,
+        "context": context,
+    }
+    return call, derive_key(draft.facts, setting)
 
 
 def difficulty_for(draft: Draft) -> int:

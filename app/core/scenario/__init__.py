@@ -36,7 +36,8 @@ The package splits the work by job and re-exports every name, so callers import 
 - :mod:`.call`, :mod:`.expert`, :mod:`.rules`: one checker mixin per section (``call``;
   ``expert``; ``checks`` and the rules across keys);
 - :mod:`.checker`: the whole checker and :func:`parse_scenario`;
-- :mod:`.files`: :func:`scenario_files`, :func:`read_scenario_file`, :func:`load_paths`.
+- :mod:`.files`: :func:`scenario_files`, :func:`read_scenario_file`, :func:`load_paths`;
+- :mod:`.kinds`: :func:`call_kind`, the kind-of-call keys (format 3.9) with their defaults.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ from app.core.scenario.common import (
     exchange_id,
 )
 from app.core.scenario.files import load_paths, read_scenario_file, scenario_files
+from app.core.scenario.kinds import KIND_LABELS, CallKind, call_kind
 
 __all__ = [
     "BY_MODEL_KEYS",
@@ -92,9 +94,12 @@ __all__ = [
     "SKIPPED_FOLDERS",
     "TOP_KEYS",
     "TOP_REQUIRED",
+    "KIND_LABELS",
+    "CallKind",
     "LoadedScenario",
     "Problem",
     "_Checker",
+    "call_kind",
     "exchange_id",
     "load_paths",
     "parse_scenario",

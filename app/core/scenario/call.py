@@ -12,11 +12,17 @@ from app.core.scenario.common import (
     _MISSING,
     CALL_KEYS,
     CALL_REQUIRED,
+    CALLBACK_KEYS,
+    CALLER_AGES,
+    CALLER_GENDERS,
     CALLER_KEYS,
+    CONNECTIONS,
     ENGLISH,
     EXCHANGE_ID_RE,
     EXCHANGE_KEYS,
     LANGUAGE_RE,
+    MEDIUMS,
+    PRIOR_CALL_KEYS,
     _dotted,
     _quote,
 )
@@ -69,6 +75,12 @@ class _CallChecks(_Readers):
                     at = ("call", "caller", key)
                     if key == "relation":
                         call["caller"][key] = self.code(at, caller[key], RELATIONS, "relation")
+                    elif key == "age":
+                        call["caller"][key] = self.code(at, caller[key], CALLER_AGES, "age band")
+                    elif key == "gender":
+                        call["caller"][key] = self.code(at, caller[key], CALLER_GENDERS, "gender")
+                    elif key in ("can_speak_freely", "knows_location"):
+                        call["caller"][key] = self.boolean(at, caller[key])
                     elif key == "language":
                         language = self.text(at, caller[key])
                         if language is not _MISSING and not LANGUAGE_RE.match(language):
@@ -84,7 +96,75 @@ class _CallChecks(_Readers):
             call["opening"] = self.text(("call", "opening"), raw["opening"])
         call["exchanges"] = self.exchanges(raw.get("exchanges", []))
         call["context"] = self.context(raw.get("context"))
+        self.call_kind(raw, call)
         return call
+
+    # -- kinds of call (docs/scenario-format.md 3.9); keys kept only when given
+
+    def call_kind(self, raw: dict, call: dict) -> None:
+        if raw.get("medium") is not None:
+            call["medium"] = self.code(("call", "medium"), raw["medium"], MEDIUMS, "medium")
+        if raw.get("connection") is not None:
+            call["connection"] = self.code(
+                ("call", "connection"), raw["connection"], CONNECTIONS, "connection"
+            )
+        if raw.get("when_called_back") is not None:
+            call["when_called_back"] = self.called_back(raw["when_called_back"])
+        if raw.get("prior_calls") is not None:
+            call["prior_calls"] = self.prior_calls(raw["prior_calls"])
+        has_connection = raw.get("connection") is not None
+        has_callback = raw.get("when_called_back") is not None
+        if has_connection and not has_callback:
+            self.report(
+                ("call", "connection"),
+                "a dropped or hung-up call needs call.when_called_back: what is said when "
+                "the trainee calls back",
+            )
+        if has_callback and not has_connection:
+            self.report(
+                ("call", "when_called_back"),
+                "when_called_back is only for a call whose line goes dead: "
+                "add call.connection: dropped or hang_up",
+            )
+        if raw.get("prior_calls") is not None and "prior_calls" in call["context"]:
+            self.report(
+                ("call", "context", "prior_calls"),
+                "earlier calls are written twice: keep call.prior_calls and drop "
+                "context.prior_calls",
+            )
+
+    def called_back(self, raw: Any) -> Any:
+        path = ("call", "when_called_back")
+        if self.mapping(path, raw) is _MISSING:
+            return _MISSING
+        self.keys(path, raw, CALLBACK_KEYS, ("answer",))
+        out: dict[str, Any] = {}
+        for key in CALLBACK_KEYS:
+            if raw.get(key) is not None:
+                out[key] = self.text((*path, key), raw[key])
+        return out
+
+    def prior_calls(self, raw: Any) -> Any:
+        path = ("call", "prior_calls")
+        items = self.list_of(path, raw)
+        if items is _MISSING:
+            return _MISSING
+        if not items:
+            self.report(path, "prior_calls needs at least one earlier call (or leave it out)")
+        out: list[Any] = []
+        for index, item in enumerate(items):
+            at = (*path, index)
+            if not isinstance(item, dict):
+                self.report(at, "an earlier call is a mapping with when, what and outcome")
+                out.append(_MISSING)
+                continue
+            self.keys(at, item, PRIOR_CALL_KEYS, ("when", "what"))
+            entry: dict[str, Any] = {}
+            for key in PRIOR_CALL_KEYS:
+                if item.get(key) is not None:
+                    entry[key] = self.text((*at, key), item[key])
+            out.append(entry)
+        return out
 
     def exchanges(self, raw: Any) -> list:
         path = ("call", "exchanges")

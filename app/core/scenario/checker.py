@@ -87,6 +87,7 @@ class _Checker(_CallChecks, _ExpertChecks, _RuleChecks):
         if isinstance(call, dict) and isinstance(data["expert"], dict):
             self.routes(data)
             self.language(data)
+            self.call_kinds(data)
         return data
 
 

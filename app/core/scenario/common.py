@@ -44,9 +44,32 @@ CALL_KEYS = (
     "opening",
     "exchanges",
     "context",
+    "medium",
+    "connection",
+    "when_called_back",
+    "prior_calls",
 )
 CALL_REQUIRED = ("initial_call_type", "opening")
-CALLER_KEYS = ("role", "relation", "voice", "language")
+CALLER_KEYS = (
+    "role",
+    "relation",
+    "voice",
+    "language",
+    "age",
+    "gender",
+    "can_speak_freely",
+    "knows_location",
+)
+# Kinds of call (docs/scenario-format.md 3.9). These keys appear in the normalised data
+# only when the file gives them; read them through app.core.scenario.kinds.
+MEDIUMS = ("voice", "text")
+CONNECTIONS = ("dropped", "hang_up")
+CALLER_AGES = ("child", "teen", "adult", "older")
+CALLER_GENDERS = ("female", "male")
+CALLBACK_KEYS = ("who", "answer", "interpreted")
+PRIOR_CALL_KEYS = ("when", "what", "outcome")
+TEXT_MIN_TARGET_SECONDS = 180
+MAX_GUARDED_WORDS = 15
 EXCHANGE_KEYS = ("ask", "id", "question", "answer", "interpreted")
 ENGLISH = "en"
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # a BCP 47 tag such as es, zh-Hant

@@ -9,7 +9,15 @@ from typing import Any
 
 from app.core import grading
 from app.core.protocol import DISPATCH_MODELS, DISPOSITIONS, demands_of, unmet_demands
-from app.core.scenario.common import _MISSING, CHECK_KEYS, ENGLISH, EXPECT_KEYS, _quote
+from app.core.scenario.common import (
+    _MISSING,
+    CHECK_KEYS,
+    ENGLISH,
+    EXPECT_KEYS,
+    MAX_GUARDED_WORDS,
+    TEXT_MIN_TARGET_SECONDS,
+    _quote,
+)
 from app.core.scenario.readers import _Readers
 
 
@@ -181,6 +189,37 @@ class _RuleChecks(_Readers):
                 f"the caller speaks {_quote(language)}: list 'interpreter' in required_questions "
                 "(and script its exchange)",
             )
+
+    def call_kinds(self, data: dict) -> None:
+        """Rules of the kinds of call (docs/scenario-format.md 3.9) that span sections."""
+        call, expert = data["call"], data["expert"]
+        caller = call.get("caller") or {}
+        target = expert.get("time_target_seconds")
+        if (
+            call.get("medium") == "text"
+            and isinstance(target, int)
+            and target < TEXT_MIN_TARGET_SECONDS
+        ):
+            self.report(
+                ("expert", "time_target_seconds"),
+                f"a text-to-911 conversation takes longer than a voice call: give it at least "
+                f"{TEXT_MIN_TARGET_SECONDS} seconds, not {target}",
+            )
+        if caller.get("knows_location") is False and not call.get("ali"):
+            self.report(
+                ("call", "caller", "knows_location"),
+                "the caller does not know where they are: give call.ali (what the phone "
+                "system shows, e.g. an area and a radius) so the trainee has a starting point",
+            )
+        if caller.get("can_speak_freely") is False:
+            for index, exchange in enumerate(call.get("exchanges") or []):
+                answer = exchange.get("answer")
+                if isinstance(answer, str) and len(answer.split()) > MAX_GUARDED_WORDS:
+                    self.report(
+                        ("call", "exchanges", index, "answer"),
+                        f"the caller cannot speak freely: keep the answer to "
+                        f"{MAX_GUARDED_WORDS} words or fewer (it has {len(answer.split())})",
+                    )
 
     @staticmethod
     def _value_at(data: dict, path: tuple) -> Any:

@@ -7,9 +7,11 @@ Every function is keyword-only with the acting user first; it checks the permiss
 another agency's scenarios (an id from elsewhere is simply "not found").
 
 Scenarios are validated with the *agency's* protocol (its call types, questions and
-hotline hours), since that is what its trainees are graded with. Saving goes through
-:func:`app.services.bank.store_scenario`: a version that has attempts is never changed
-(a new version is made); one without attempts is updated in place.
+hotline hours), since that is what its trainees are graded with. Every change a trainer
+makes (an edit, an upload, a generated call) is stored as a draft
+(:func:`app.services.bank.store_draft`); it reaches trainees only once published
+(:mod:`.review`: a second trainer's approval, and the calibration panel where the agency
+asks for it). A published version is never changed.
 
 Trainer-written text is returned as plain strings; pages show it as text, never HTML.
 
@@ -19,6 +21,7 @@ import from ``app.services.authoring`` as before:
 - :mod:`.common`: statuses and limits, attempt counts, problems as lines, the actor's protocol;
 - :mod:`.items`: item statistics;
 - :mod:`.browser`: the bank browser, publishing, retiring and rejecting drafts;
+- :mod:`.review`: drafts, the second trainer's approval, publishing and the audit log;
 - :mod:`.editor`: opening, checking, saving and diffing scenario versions;
 - :mod:`.form`: the editor's form fields read from and written to the YAML text;
 - :mod:`.preview`: the trainee's view of a scenario (no key) and the key in words;
@@ -63,6 +66,13 @@ from app.services.authoring.protocol_edit import (
     save_question_wordings,
     try_typed_question,
 )
+from app.services.authoring.review import (
+    approve,
+    review_queue,
+    review_settings,
+    review_state,
+    set_review_settings,
+)
 from app.services.scope import agency_protocol
 
 __all__ = [
@@ -74,6 +84,7 @@ __all__ = [
     "Validation",
     "agency_protocol",
     "apply_form",
+    "approve",
     "bank",
     "bank_filters",
     "build_overrides",
@@ -97,12 +108,16 @@ __all__ = [
     "protocol_settings",
     "refresh_item_analysis",
     "reject_draft",
+    "review_queue",
+    "review_settings",
+    "review_state",
     "save_protocol",
     "save_question_wordings",
     "try_typed_question",
     "save_scenario",
     "scenario_checks",
     "scenario_choices",
+    "set_review_settings",
     "set_status",
     "validate_text",
     "version_diff",

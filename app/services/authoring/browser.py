@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy import or_
 from sqlalchemy.orm import defer
 from sqlmodel import col, func, select
 
@@ -14,6 +15,7 @@ from app.core.scenario import MODULE_SLUGS
 from app.errors import UserError
 from app.services import calibration, item_snapshot
 from app.services.access import Actor, require
+from app.services.authoring import review
 from app.services.authoring.common import STATUSES, _attempt_counts, _models_in
 from app.services.scope import actor_agency, agency_protocol, agency_scenario, split_codes
 from app.store.db import read_session, write_session
@@ -57,7 +59,9 @@ def bank(
     with_stats: bool = True,
     stats: Mapping[int, stats_core.ItemStats] | None = None,
 ) -> list[dict]:
-    """The current version of every scenario of the agency that matches the filters.
+    """The current version of every scenario of the agency that matches the filters,
+    and every draft of a change waiting for approval (``pending``: True; the live
+    version stays what trainees get until it is approved).
 
     ``disqualifier="none"`` finds scenarios without any; ``model`` finds scenarios whose
     ``expert.by_model`` has an entry for that dispatch model. Each row carries its item
@@ -68,7 +72,12 @@ def bank(
     query = (
         select(ScenarioVersion)
         .where(ScenarioVersion.agency_id == actor.agency_id)
-        .where(ScenarioVersion.is_current == True)  # noqa: E712
+        .where(
+            or_(
+                col(ScenarioVersion.is_current) == True,  # noqa: E712
+                col(ScenarioVersion.status) == "draft",
+            )
+        )
     )
     if module:
         query = query.where(ScenarioVersion.module == module)
@@ -92,7 +101,11 @@ def bank(
         agency = actor_agency(session, actor)
         # SQLModel types the attribute as the column's value; it is the mapped attribute.
         lazy_text = defer(ScenarioVersion.yaml_text)  # type: ignore[arg-type]
-        rows = session.exec(query.options(lazy_text).order_by(ScenarioVersion.scenario_key)).all()
+        rows = session.exec(
+            query.options(lazy_text).order_by(
+                ScenarioVersion.scenario_key, col(ScenarioVersion.version)
+            )
+        ).all()
         if model:
             rows = [r for r in rows if model in _models_in(r.data)]
         ids = [row_id(r) for r in rows]
@@ -117,6 +130,7 @@ def bank(
                 "disqualifiers": split_codes(r.disqualifiers),
                 "difficulty": r.difficulty,
                 "status": r.status,
+                "pending": not r.is_current,
                 "source": r.source,
                 "models": _models_in(r.data),
                 "attempts_all": counts.get(row_id(r), 0),
@@ -133,24 +147,46 @@ def bank(
 
 
 def set_status(*, actor: Actor, version_id: int, status: str) -> dict:
-    """Publish, retire or return to draft the current version of a scenario.
+    """Publish, retire or return to draft a version of a scenario.
 
-    Publishing refuses a scenario that is contested in calibration.
+    Publishing a draft is approving it (:func:`app.services.authoring.review.approve`:
+    the two-person rule, the calibration panel where required, no contest). A retired
+    version that was published before may be published again by any trainer, unless it
+    is contested. Returning a published version to draft takes it away from trainees.
+    Every change is logged.
     """
     require(actor, "author_scenarios")
     if status not in STATUSES:
         raise UserError(f"Unknown status '{status}'.")
     with write_session() as session:
+        agency = actor_agency(session, actor)
         row = agency_scenario(session, actor, version_id)
+        if status == row.status:
+            return {"version_id": row.id, "key": row.scenario_key, "status": row.status}
+        if status == "published" and row.status == "draft":
+            review.publish(session, agency, row, actor)
+            return {"version_id": row.id, "key": row.scenario_key, "status": row.status}
         if not row.is_current:
             raise UserError("Only the current version of a scenario can change status.")
         if status == "published":
-            block = calibration.publish_block(session, actor_agency(session, actor), row)
+            if row.published_at is None:
+                raise UserError("This version was never approved; return it to draft first.")
+            block = calibration.publish_block(session, agency, row)
             if block:
                 raise UserError(block)
+        if status == "draft":
+            # Back to draft means back to review: a new approval is needed.
+            row.approved_by = None
+            row.approved_at = None
         row.status = status
         session.add(row)
         session.flush()
+        event = {
+            "published": "content_published",
+            "retired": "content_retired",
+            "draft": "content_draft",
+        }[status]
+        review.record(session, event=event, row=row, actor_id=actor.user_id, how="status")
         return {"version_id": row.id, "key": row.scenario_key, "status": row.status}
 
 
@@ -175,8 +211,14 @@ def reject_draft(*, actor: Actor, version_id: int) -> str:
         if used or keyed:
             row.status = "retired"
             session.add(row)
+            review.record(
+                session, event="content_rejected", row=row, actor_id=actor.user_id, kept=True
+            )
             return "retired"
         was_current, key = row.is_current, row.scenario_key
+        review.record(
+            session, event="content_rejected", row=row, actor_id=actor.user_id, kept=False
+        )
         session.delete(row)
         session.flush()
         if was_current:

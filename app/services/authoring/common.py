@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from app.core.protocol import Protocol
 from app.core.scenario import Problem
+from app.core.yaml_words import plain_problem
 from app.services.access import Actor
 from app.services.scope import actor_agency, agency_protocol
 from app.store.db import read_session
@@ -51,7 +52,19 @@ def _models_in(data: Mapping | None) -> list[str]:
 
 
 def _problem_dict(problem: Problem) -> dict:
-    return {"line": problem.line, "message": problem.message, "severity": problem.severity}
+    """A problem for a trainer: a YAML syntax error in plain words, with its line."""
+    return {
+        "line": problem.line,
+        "message": plain_problem(problem.message),
+        "severity": problem.severity,
+    }
+
+
+def problem_text(problem: Problem) -> str:
+    """``FILE:LINE: message`` with a YAML syntax error in plain words."""
+    where = f"{problem.file}:{problem.line}" if problem.line else str(problem.file)
+    prefix = "warning: " if problem.severity == "warning" else ""
+    return f"{where}: {prefix}{plain_problem(problem.message)}"
 
 
 def problem_line(problem: Mapping) -> str:

@@ -3,19 +3,21 @@ a guard against overwriting someone else's save), diff versions, start a new sce
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from app.core import grading
 from app.core.generator.dump import dump_scenario
 from app.core.scenario import parse_scenario
 from app.core.scenario_diff import ScenarioDiff, diff_texts
+from app.core.yaml_words import problem_line as problem_line_in
 from app.errors import NotFound, UserError
 from app.services.access import Actor, require
+from app.services.authoring import review
 from app.services.authoring.common import (
     NEW_SCENARIO_ID,
     _attempt_counts,
@@ -23,7 +25,7 @@ from app.services.authoring.common import (
     _protocol,
     problem_line,
 )
-from app.services.bank import ImportRejected, content_hash, store_scenario
+from app.services.bank import ImportRejected, content_hash, pending_draft, store_draft
 from app.services.scope import actor_agency, agency_protocol, agency_scenario
 from app.store.db import read_session, write_session
 from app.store.models import ScenarioVersion, row_id
@@ -32,7 +34,8 @@ from app.store.models import ScenarioVersion, row_id
 
 
 def scenario_choices(*, actor: Actor) -> list[dict]:
-    """The current version of every scenario (for the editor's picker)."""
+    """Every scenario for the editor's picker: its draft waiting for approval when it has
+    one (further edits go into that draft), else its current version."""
     require(actor, "author_scenarios")
     with read_session() as session:
         rows = session.exec(
@@ -43,14 +46,29 @@ def scenario_choices(*, actor: Actor) -> list[dict]:
                 ScenarioVersion.title,
                 ScenarioVersion.status,
                 ScenarioVersion.version,
+                ScenarioVersion.is_current,
             )
             .where(ScenarioVersion.agency_id == actor.agency_id)
-            .where(ScenarioVersion.is_current == True)  # noqa: E712
-            .order_by(ScenarioVersion.scenario_key)
+            .where(
+                or_(
+                    col(ScenarioVersion.is_current) == True,  # noqa: E712
+                    col(ScenarioVersion.status) == "draft",
+                )
+            )
+            .order_by(ScenarioVersion.scenario_key, col(ScenarioVersion.version))
         ).all()
-    return [
-        {"version_id": i, "key": k, "title": t, "status": s, "version": v} for i, k, t, s, v in rows
-    ]
+    chosen: dict[str, dict] = {}
+    for i, k, t, s, v, current in rows:
+        if k not in chosen or not current:
+            chosen[k] = {
+                "version_id": i,
+                "key": k,
+                "title": t,
+                "status": s,
+                "version": v,
+                "pending": not current,
+            }
+    return list(chosen.values())
 
 
 def _version_rows(session: Session, actor: Actor, key: str) -> list[dict]:
@@ -132,7 +150,12 @@ def validate_text(*, actor: Actor, text: str, filename: str = "scenario.yaml") -
     require(actor, "author_scenarios")
     protocol, _ = _protocol(actor)
     data, problems = parse_scenario(text, filename, protocol)
-    return Validation(data, [_problem_dict(p) for p in problems])
+    found = []
+    for p in problems:
+        item = _problem_dict(p)
+        item["line"] = problem_line_in(text, p.line, p.message) if p.line else p.line
+        found.append(item)
+    return Validation(data, found)
 
 
 def scenario_checks(*, actor: Actor, data: Mapping) -> list[dict]:
@@ -185,11 +208,14 @@ def save_scenario(
     """Validate and store a scenario text; returns ``{version_id, key, version, outcome}``.
 
     ``key`` is the id of the scenario being edited (its id may not change); without it
-    the text is a new scenario, stored as a draft, and its id must be new. ``outcome``:
-    ``created``, ``new_version`` (the old version has attempts), ``updated`` (in place)
-    or ``unchanged``. ``based_on``: the content hash of the text the editor started
-    from; when the current version is no longer that text, :class:`EditConflict` is
-    raised rather than overwriting someone else's save.
+    the text is a new scenario and its id must be new. Every save is a draft
+    (:func:`app.services.bank.store_draft`): trainees keep the published version until
+    another trainer approves the change. ``outcome``: ``created`` (a new scenario),
+    ``new_draft`` (a draft of the next version beside the live one), ``updated`` (the
+    draft changed in place) or ``unchanged``. The text is stored exactly as written.
+    ``based_on``: the content hash of the text the editor started from; when the draft
+    (or, without one, the current version) is no longer that text,
+    :class:`EditConflict` is raised rather than overwriting someone else's save.
     """
     require(actor, "author_scenarios")
     with write_session() as session:
@@ -218,23 +244,16 @@ def save_scenario(
                 raise NotFound("There is no such scenario in your agency's bank.")
             if based_on is not None:
                 _check_not_overtaken(session, actor, key, based_on, text)
-            bumped = _bump_version(session, actor, data, text)
-            if bumped is not None:
-                data, bump_problems = parse_scenario(bumped, filename, agency_protocol(agency))
-                if data is None:
-                    raise ImportRejected(
-                        [problem_line(_problem_dict(p)) for p in bump_problems if p.is_error]
-                    )
-                text = bumped
-        row, outcome = store_scenario(
+        row, outcome = store_draft(
             session=session,
             agency_id=actor.agency_id,
             data=data,
             text=text,
             source="authored",
-            status="draft" if key is None else "published",  # "published" keeps the status
-            created_by=actor.user_id,
+            editor=actor.user_id,
         )
+        if outcome != "unchanged":
+            review.record_draft(session, row=row, actor_id=actor.user_id, how="edit")
         return {
             "version_id": row.id,
             "key": row.scenario_key,
@@ -256,6 +275,9 @@ def _check_not_overtaken(
         .where(ScenarioVersion.is_current == True)  # noqa: E712
         .with_for_update()
     ).first()
+    pending = pending_draft(session, actor.agency_id, key)
+    if pending is not None and current is not None and current.status != "draft":
+        current = pending
     if current is None or current.content_hash in (based_on, content_hash(text)):
         return
     raise EditConflict(
@@ -263,29 +285,6 @@ def _check_not_overtaken(
         "so your save would undo their change. Nothing was saved and your text is still "
         "here: copy what you need, open the scenario again to see theirs, and save again."
     )
-
-
-_VERSION_LINE = re.compile(r"^version:[ \t]*\d+[ \t]*(?=#|$)", re.MULTILINE)
-
-
-def _bump_version(session: Session, actor: Actor, data: dict, text: str) -> str | None:
-    """The text with ``version:`` raised above the current version, when saving it makes a
-    new version (the current one has attempts) and the author has not bumped it already.
-    None when nothing needs to change."""
-    current = session.exec(
-        select(ScenarioVersion)
-        .where(ScenarioVersion.agency_id == actor.agency_id)
-        .where(ScenarioVersion.scenario_key == data["id"])
-        .where(ScenarioVersion.is_current == True)  # noqa: E712
-    ).first()
-    if current is None or current.content_hash == content_hash(text):
-        return None
-    if int(data.get("version") or 1) > current.version:
-        return None
-    if not _attempt_counts(session, actor.agency_id, [row_id(current)]).get(row_id(current)):
-        return None
-    bumped, n = _VERSION_LINE.subn(f"version: {current.version + 1}", text, count=1)
-    return bumped if n else None
 
 
 def new_scenario_text(*, actor: Actor) -> str:

@@ -8,6 +8,7 @@ from app.core.generator import DEFAULT_MIX, MAX_COUNT, generate, load_templates
 from app.core.scenario import parse_scenario
 from app.errors import UserError
 from app.services.access import Actor, require
+from app.services.authoring import review
 from app.services.authoring.browser import bank
 from app.services.authoring.common import MAX_GENERATE, _protocol
 from app.services.bank import store_scenario
@@ -97,7 +98,9 @@ def generate_drafts(
                 status="draft",
                 created_by=actor.user_id,
             )
-            outcomes[outcome] += 1
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if outcome != "unchanged":
+                review.record_draft(session, row=row, actor_id=actor.user_id, how="generated")
             ids.append(row_id(row))
             if progress:
                 progress(0.75 + 0.25 * index / max(len(valid), 1), f"Storing call {index}")

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.core.safe_zip import DEFAULT_LIMITS, UnsafeUpload, UploadLimits, build_zip, export_name
 from app.core.safe_zip import checked_texts as _checked_texts
 from app.core.scenario import parse_scenario
 from app.errors import UserError
 from app.services.access import Actor, require
-from app.services.authoring.common import _protocol
+from app.services.authoring import review
+from app.services.authoring.common import _protocol, problem_text
 from app.services.bank import ImportRejected, ImportSummary, import_loaded
 from app.store.db import read_session
 from app.store.models import ScenarioVersion
@@ -40,7 +41,7 @@ def import_uploads(
     seen: dict[str, str] = {}
     for name, text in texts:
         data, problems = parse_scenario(text, name, protocol)
-        errors += [str(p) for p in problems if p.is_error]
+        errors += [problem_text(p) for p in problems if p.is_error]
         if data is None:
             continue
         if data["id"] in seen:
@@ -52,9 +53,23 @@ def import_uploads(
         raise ImportRejected(errors)
     if not parsed:
         raise ImportRejected(["no scenario files found in the upload"])
+    # Uploads are drafts: they reach trainees only once another trainer approves them.
     return import_loaded(
-        parsed, agency_id=actor.agency_id, created_by=actor.user_id, source="authored"
+        parsed,
+        agency_id=actor.agency_id,
+        created_by=actor.user_id,
+        source="authored",
+        status="draft",
+        on_stored=_logger(actor),
     )
+
+
+def _logger(actor: Actor) -> Callable[[Session, ScenarioVersion, str], None]:
+    def log(session: Session, row: ScenarioVersion, outcome: str) -> None:
+        if outcome != "unchanged":
+            review.record_draft(session, row=row, actor_id=actor.user_id, how="import")
+
+    return log
 
 
 def export_bank(*, actor: Actor, version_ids: Iterable[int] | None = None) -> bytes:

@@ -31,9 +31,12 @@ The package is split by subject; every name callers use is importable from here:
 from __future__ import annotations
 
 from app.services.certification.certificates import (
+    LOOKUPS_PER_MINUTE,
+    TooManyLookups,
     certificate_pdf,
     my_certificates,
     verify_certificate,
+    verify_lookup,
 )
 from app.services.certification.common import (
     CACHE_SECONDS,
@@ -70,16 +73,19 @@ from app.services.certification.supervisor import (
     exam_review,
     pending_sign_offs,
     sign_off,
+    sign_off_statement,
 )
 
 __all__ = [
     "CACHE_SECONDS",
     "GENERATION_ROUNDS",
+    "LOOKUPS_PER_MINUTE",
     "MAX_REASON",
     "PRACTICE_FACTS_LIMIT",
     "VERIFY_PATH",
     "ExamUnavailable",
     "NotEligible",
+    "TooManyLookups",
     "_summary",
     "agency_exams",
     "all_tracks",
@@ -100,10 +106,12 @@ __all__ = [
     "renew",
     "revoke",
     "sign_off",
+    "sign_off_statement",
     "start_exam",
     "track_progress",
     "track_rules",
     "verification_path",
     "verification_url",
     "verify_certificate",
+    "verify_lookup",
 ]

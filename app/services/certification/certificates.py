@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import text
+from sqlmodel import Session, col, delete, func, select
 
 from app.core import certification as core
 from app.core.certificate_pdf import CertificateInfo, render_certificate_pdf
-from app.errors import NotFound
+from app.errors import NotFound, UserError
 from app.services.access import Actor, can, require
+from app.services.accounts import address_key
 from app.services.certification.common import _track_title, verification_path, verification_url
-from app.store.db import read_session
-from app.store.models import Agency, Certificate, User, utcnow
+from app.store.db import read_session, write_session
+from app.store.models import Agency, Certificate, User, VerifyLookup, utcnow
 
 # ------------------------------------------------------------------ certificates (shared)
 
@@ -32,6 +35,7 @@ def _cert_dict(cert: Certificate, holder: str, now: dt.datetime) -> dict:
         "revoked_reason": cert.revoked_reason,
         "status": core.certificate_status(cert.expires_at, cert.revoked_at, now),
         "verify_path": verification_path(cert.code),
+        "verify_url": verification_url(cert.code),
     }
 
 
@@ -83,6 +87,57 @@ def certificate_pdf(*, actor: Actor, certificate_id: int) -> bytes:
 
 
 # ------------------------------------------------------------------ public verification
+
+LOOKUPS_PER_MINUTE = 30  # per client address; the 31st in a minute is refused
+LOOKUP_WINDOW = dt.timedelta(minutes=1)
+LOOKUP_ROWS_KEPT = dt.timedelta(days=1)
+UNKNOWN_ADDRESS = "unknown"  # no address (AppTest, a misconfigured proxy): one shared limit
+
+
+class TooManyLookups(UserError):
+    """The client address has used up its lookups for the minute."""
+
+
+def _count_lookup(session: Session, address: str, now: dt.datetime) -> bool:
+    """Record one lookup for the address if it is under its limit; False when refused.
+
+    The rows are in the database (``verifylookup``), so the limit holds across browser
+    sessions and replicas. On PostgreSQL a transaction-scoped advisory lock per address
+    keeps two replicas from both letting the 31st through; SQLite's write transactions
+    (BEGIN IMMEDIATE) are one at a time already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(f"verify:{address}".encode())
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    recent = session.exec(
+        select(func.count())
+        .select_from(VerifyLookup)
+        .where(VerifyLookup.address == address)
+        .where(VerifyLookup.at > now - LOOKUP_WINDOW)
+    ).one()
+    if recent >= LOOKUPS_PER_MINUTE:
+        return False
+    session.exec(delete(VerifyLookup).where(col(VerifyLookup.at) < now - LOOKUP_ROWS_KEPT))
+    session.add(VerifyLookup(address=address, at=now))
+    return True
+
+
+def verify_lookup(
+    code: str, *, client_address: str | None, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """The public verify page's lookup: counted against the client address first.
+
+    At most :data:`LOOKUPS_PER_MINUTE` lookups per address in any minute (an IPv6 client
+    counts by its /64 network, as for failed logins); past that :class:`TooManyLookups`
+    is raised and the code is not looked at.
+    """
+    now = now or utcnow()
+    address = address_key(client_address) or UNKNOWN_ADDRESS
+    with write_session() as session:
+        allowed = _count_lookup(session, address, now)
+    if not allowed:
+        raise TooManyLookups("Too many checks in a short time. Please wait a minute and try again.")
+    return verify_certificate(code, now=now)
 
 
 def verify_certificate(code: str, *, now: dt.datetime | None = None) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from app.services.certification.planning import (
     _seen,
     _summary,
 )
+from app.services.lrs import outbox as learning_records
 from app.services.scope import actor_agency, agency_protocol
 from app.store.db import read_session, write_session
 from app.store.models import Attempt, Certificate, Exam, ScenarioVersion, User, row_id, utcnow
@@ -268,6 +269,7 @@ def finish_exam(*, actor: Actor, exam_id: int) -> dict:
         exam.result = {**(exam.result or {}), "outcome": outcome}
         session.add(exam)
         session.flush()
+        learning_records.exam_finished(session, exam)  # xAPI outbox, same transaction
         audit.append(
             session,
             event="exam_result",

@@ -15,6 +15,7 @@ from app.services import audit
 from app.services.access import Actor, require
 from app.services.certification.certificates import _cert_dict
 from app.services.certification.common import _iso, all_tracks, get_track
+from app.services.lrs import outbox as learning_records
 from app.services.scope import actor_agency
 from app.store.db import read_session, write_session
 from app.store.models import Attempt, AuditEntry, Certificate, User, utcnow
@@ -55,6 +56,7 @@ def revoke(*, actor: Actor, certificate_id: int, reason: str) -> dict:
         cert.revoked_by = actor.user_id
         session.add(cert)
         session.flush()
+        learning_records.certificate_changed(session, cert, "revoked")  # xAPI outbox
         audit.append(
             session,
             event="revoked",
@@ -96,6 +98,7 @@ def _renewal(
         revoked=cert.revoked_at is not None,
         calls=calls,
         now=now,
+        issued_at=cert.issued_at,
     )
 
 
@@ -136,6 +139,8 @@ def list_certificates(
                 "calls": check.calls,
                 "average": check.average,
                 "new_expires_at": check.new_expires_at,
+                "window": check.window,
+                "unsafe": check.unsafe,
             }
         except NotFound:  # the track file was removed
             item["renewal"] = None
@@ -159,6 +164,7 @@ def renew(*, actor: Actor, certificate_id: int, now: dt.datetime | None = None) 
         cert.expires_at = check.new_expires_at
         session.add(cert)
         session.flush()
+        learning_records.certificate_changed(session, cert, "renewed")  # xAPI outbox
         audit.append(
             session,
             event="renewed",

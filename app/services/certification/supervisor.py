@@ -4,7 +4,7 @@ exam review and the sign-off that issues a certificate.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlmodel import Session, col, select
 
@@ -17,6 +17,7 @@ from app.services.access import Actor, require
 from app.services.certification.certificates import _cert_dict
 from app.services.certification.common import _exam_track, _iso, _track_title
 from app.services.certification.exam import _answered, _exam_attempts, _exam_rules_note
+from app.services.lrs import outbox as learning_records
 from app.services.scope import actor_agency, agency_protocol
 from app.settings import get_settings
 from app.store.db import read_session, write_session
@@ -125,6 +126,7 @@ def exam_review(*, actor: Actor, exam_id: int) -> dict:
             ).all()
         }
         cert = session.exec(select(Certificate.id).where(Certificate.exam_id == exam.id)).first()
+        signer = session.get(User, exam.signed_off_by) if exam.signed_off_by else None
     protocol = agency_protocol(agency)
     pass_mark = get_settings().pass_mark
     calls, regraded = [], []
@@ -149,6 +151,7 @@ def exam_review(*, actor: Actor, exam_id: int) -> dict:
         calls.append(
             {
                 "number": number,
+                "attempt_id": attempt.id if attempt else None,
                 "title": version.title if version else "?",
                 "version": version.version if version else None,
                 "current_version": newer.version if newer else None,
@@ -183,6 +186,9 @@ def exam_review(*, actor: Actor, exam_id: int) -> dict:
         "started_at": exam.started_at,
         "finished_at": exam.finished_at,
         "signed_off": exam.signed_off_at is not None,
+        "signed_off_at": exam.signed_off_at,
+        "signed_off_by": signer.display_name if signer else None,
+        "attestation": dict(exam.signoff_attestation) if exam.signoff_attestation else None,
         "certificate_id": cert,
         "outcome": outcome,
         "outcome_with_current_keys": outcome_now,
@@ -200,9 +206,34 @@ def _new_code(session: Session) -> str:
     raise UserError("Could not make a unique verification code; please try again.")
 
 
-def sign_off(*, actor: Actor, exam_id: int) -> dict:
-    """Sign off a passed exam: a certificate is issued. Returns the certificate."""
+def sign_off_statement(*, actor: Actor, exam_id: int) -> str:
+    """The statement the supervisor confirms before signing off this exam."""
     require(actor, "sign_off")
+    with read_session() as session:
+        exam = _agency_exam(session, actor, exam_id)
+        holder = session.get(User, exam.user_id)
+        return core.sign_off_statement(
+            holder.display_name if holder else "?", _track_title(exam.track), len(exam.plan or [])
+        )
+
+
+def sign_off(
+    *,
+    actor: Actor,
+    exam_id: int,
+    attested: bool = False,
+    calls_opened: Sequence[int] = (),
+) -> dict:
+    """Sign off a passed exam: a certificate is issued. Returns the certificate.
+
+    The supervisor must confirm the sign-off statement (``attested``) after opening at
+    least one of the exam's calls (``calls_opened``: their numbers, 1 = the first call).
+    Who, when, the statement and the calls opened are kept with the exam
+    (``signoff_attestation``) and in the audit log's ``sign_off`` event.
+    """
+    require(actor, "sign_off")
+    if not attested:
+        raise UserError("Confirm the statement before signing off.")
     with write_session() as session:
         exam = _agency_exam(session, actor, exam_id, lock=True)
         if exam.user_id == actor.user_id:
@@ -211,10 +242,25 @@ def sign_off(*, actor: Actor, exam_id: int) -> dict:
             raise UserError("Only a finished, passed exam can be signed off.")
         if exam.signed_off_at is not None:
             raise UserError("This exam has already been signed off.")
+        planned = len(exam.plan or [])
+        opened = sorted({int(n) for n in calls_opened if 1 <= int(n) <= planned})
+        if not opened:
+            raise UserError("Open at least one of the exam's calls before signing off.")
         track = _exam_track(exam)
+        holder = session.get(User, exam.user_id)
+        statement = core.sign_off_statement(
+            holder.display_name if holder else "?", _track_title(exam.track), planned
+        )
         now = utcnow()
         exam.signed_off_by = actor.user_id
         exam.signed_off_at = now
+        exam.signoff_attestation = {
+            "statement": statement,
+            "calls_opened": opened,
+            "calls": planned,
+            "by": actor.user_id,
+            "at": _iso(now),
+        }
         session.add(exam)
         cert = Certificate(
             agency_id=exam.agency_id,
@@ -227,11 +273,19 @@ def sign_off(*, actor: Actor, exam_id: int) -> dict:
         )
         session.add(cert)
         session.flush()
+        learning_records.certificate_changed(session, cert, "issued")  # xAPI outbox
         audit.append(
             session,
             event="sign_off",
             subject=f"exam:{exam.id}",
-            payload={"user_id": exam.user_id, "track": exam.track, "score": exam.score},
+            payload={
+                "user_id": exam.user_id,
+                "track": exam.track,
+                "score": exam.score,
+                "statement": statement,
+                "calls_opened": opened,
+                "calls": planned,
+            },
             agency_id=exam.agency_id,
             actor_id=actor.user_id,
         )
@@ -250,5 +304,4 @@ def sign_off(*, actor: Actor, exam_id: int) -> dict:
             agency_id=cert.agency_id,
             actor_id=actor.user_id,
         )
-        holder = session.get(User, cert.user_id)
         return _cert_dict(cert, holder.display_name if holder else "?", now)

@@ -34,13 +34,13 @@ from app.core.call_view import CONTEXT_SHOWN, PRIORITIES, caller_answer, questio
 from app.errors import NotFound, UserError
 from app.services.access import Actor, require
 from app.services.practice.call import (
-    LineDead,
-    call_back,
     TYPED_MODES,
     UNCLEAR_REPLY,
+    LineDead,
     ask_question,
     ask_typed,
     attempt_view,
+    call_back,
     clip_bytes,
     current_attempt,
     guided_hints,

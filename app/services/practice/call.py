@@ -6,7 +6,6 @@ Part of :mod:`app.services.practice`; import from the package. The view is built
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import uuid
 from collections.abc import Collection, Mapping
@@ -28,6 +27,7 @@ from app.core.call_view import (
 )
 from app.core.protocol import DISPOSITIONS, DISQUALIFIERS, Protocol
 from app.core.question_match import check_text, match_question, scenario_questions
+from app.core.scenario.kinds import call_kind
 from app.errors import AccessDenied, NotFound, UserError
 from app.services.access import Actor, require
 from app.services.exam_lock import refuse_during_exam
@@ -182,6 +182,60 @@ def location_known(scenario: Mapping, asked: Collection[str]) -> bool:
     return channel in ON_SCENE_CHANNELS or "address" in asked
 
 
+class LineDead(UserError):
+    """A question on a dropped or hung-up call before the trainee has called back."""
+
+
+CALLBACK_EVENT = "callback"
+CALLBACK_CLIP = "called_back"
+CALLBACK_QUESTION = "You call the number back."
+
+
+def called_back(events: list | None) -> bool:
+    """Whether the trainee has called back (a ``callback`` event is recorded)."""
+    return any(isinstance(e, Mapping) and e.get("kind") == CALLBACK_EVENT for e in events or [])
+
+
+def _refuse_dead_line(scenario: Mapping, events: list | None) -> None:
+    if call_kind(scenario).needs_callback and not called_back(events):
+        raise LineDead("The line is dead. Call the number back before you ask anything.")
+
+
+def _callback_said(scenario: Mapping, interpreter: bool) -> dict:
+    """What is said when the trainee calls back: ``{who, answer, interpreted, clip}``."""
+    back = call_kind(scenario).when_called_back or {}
+    answer = " ".join(str(back.get("answer") or "").split())
+    english = " ".join(str(back.get("interpreted") or "").split()) or None
+    other = language_of(scenario) != "en"
+    english = english if (interpreter and other) else None
+    return {
+        "who": " ".join(str(back.get("who") or "").split()) or None,
+        "answer": answer,
+        "interpreted": english,
+        "clip": f"en:{CALLBACK_CLIP}" if english else CALLBACK_CLIP,
+    }
+
+
+def call_kind_view(scenario: Mapping, events: list | None) -> dict:
+    """What the call screen needs to know about the kind of call, and nothing more.
+
+    ``medium`` (``voice`` or ``text``), ``needs_callback`` (the line went dead after the
+    opening), ``called_back``, ``prior_calls`` (the call history the CAD shows). Whether
+    the caller can speak freely or knows where they are is for the trainee to find out.
+    """
+    kind = call_kind(scenario)
+    return {
+        "medium": kind.medium,
+        "needs_callback": kind.needs_callback,
+        "called_back": called_back(events),
+        "prior_calls": [
+            {key: " ".join(str(entry.get(key) or "").split()) or None
+             for key in ("when", "what", "outcome")}
+            for entry in kind.prior_calls
+        ],
+    }  # fmt: skip
+
+
 def _unclear(language: str) -> str:
     if language == "en":
         return UNCLEAR_REPLY
@@ -231,7 +285,14 @@ def transcript(scenario: Mapping, protocol: Protocol, events: list | None) -> li
         if not isinstance(event, Mapping):
             continue
         kind, t = event.get("kind"), event.get("t", 0)
-        if kind == "ask":
+        if kind == CALLBACK_EVENT:
+            said = _callback_said(scenario, interpreter)
+            said.pop("who")
+            out.append(
+                {"id": None, "question": CALLBACK_QUESTION, "typed": False, "t": t,
+                 "callback": True, **said}
+            )  # fmt: skip
+        elif kind == "ask":
             qid = str(event.get("value"))
             try:
                 words = question_text(scenario, qid, protocol)
@@ -301,6 +362,7 @@ def attempt_view(*, actor: Actor, attempt_id: int) -> dict:
         "transcript": transcript(scenario, protocol, events),
         "marks": marks_from_events(events),
         "always_transcript": always,
+        "call_kind": call_kind_view(scenario, events),
     }
     view["ali"] = " ".join(str(call.get("ali") or "").split()) or None
     if not location_known(scenario, asked):
@@ -331,6 +393,7 @@ def _append_event(
     kind: str,
     value: Any,
     only_new_ask: bool = False,
+    only_once: bool = False,
     extra: Mapping | None = None,
 ) -> float:
     """Append an event (locked read-modify-write); returns its call time in seconds.
@@ -347,6 +410,11 @@ def _append_event(
                 attempt.events = events
                 session.add(attempt)
             return next(e["t"] for e in events if e.get("kind") == "ask" and e["value"] == value)
+        if only_once and any(isinstance(e, Mapping) and e.get("kind") == kind for e in events):
+            if paused:
+                attempt.events = events
+                session.add(attempt)
+            return next(e["t"] for e in events if e.get("kind") == kind)
         if extra and sum(1 for e in events if isinstance(e, Mapping) and "typed" in e) >= (
             MAX_TYPED_PER_CALL
         ):
@@ -372,6 +440,7 @@ def ask_question(*, actor: Actor, attempt_id: int, question_id: str) -> dict:
     known = {q["id"] for q in question_catalogue(scenario, protocol)}
     if question_id not in known:
         raise NotFound(f"There is no question '{question_id}' for this call.")
+    _refuse_dead_line(scenario, attempt.events)
     interpreter = question_id == "interpreter" or "interpreter" in _asked(attempt.events)
     said = heard(scenario, question_id, protocol)
     t = _append_event(
@@ -400,6 +469,7 @@ def ask_typed(*, actor: Actor, attempt_id: int, text: str) -> dict:
         attempt, version, agency = _load(session, actor, attempt_id)
     _require_open(attempt)
     scenario = version.data or {}
+    _refuse_dead_line(scenario, attempt.events)
     protocol = protocol_for(agency.protocol_overrides)
     found = match_question(words, protocol, scenario_questions(scenario))
     known = {q["id"] for q in question_catalogue(scenario, protocol)}
@@ -420,6 +490,31 @@ def ask_typed(*, actor: Actor, attempt_id: int, text: str) -> dict:
         "score": found.score,
         "t": t,
     }
+
+
+def call_back(*, actor: Actor, attempt_id: int) -> dict:
+    """Call back a dropped or hung-up call: returns ``{who, answer, interpreted, clip, t}``,
+    what is said when the phone is picked up. From then on the caller answers questions.
+
+    Calling back again is free and records nothing. A call whose line never went dead
+    has nobody to call back (:class:`~app.errors.UserError`).
+    """
+    require(actor, "own_attempts")
+    with read_session() as session:
+        attempt, version, _agency = _load(session, actor, attempt_id)
+    _require_open(attempt)
+    scenario = version.data or {}
+    if not call_kind(scenario).needs_callback:
+        raise UserError("This caller is still on the line; there is no need to call back.")
+    interpreter = "interpreter" in _asked(attempt.events)
+    t = _append_event(
+        actor=actor,
+        attempt_id=attempt_id,
+        kind=CALLBACK_EVENT,
+        value=None,
+        only_once=True,
+    )
+    return {**_callback_said(scenario, interpreter), "t": t}
 
 
 def transcript_setting(*, actor: Actor) -> bool:
@@ -501,40 +596,27 @@ def clip_bytes(*, actor: Actor, attempt_id: int, item: str) -> bytes | None:
         english, _, qid = item.rpartition(":") if item.startswith("en:") else ("", "", item)
         if english and "interpreter" not in asked:
             raise AccessDenied("Ask for the interpreter first.")
-        if qid not in ("opening", "unclear") and qid not in asked:
+        if qid == CALLBACK_CLIP:
+            if not called_back(attempt.events):
+                raise AccessDenied("Call the number back first.")
+        elif qid not in ("opening", "unclear") and qid not in asked:
             raise AccessDenied("Ask the question first.")
     return scenario_clip(scenario, item, protocol_for(agency.protocol_overrides))
 
 
-# espeak-ng voices for language subtags it names differently.
-ESPEAK_LANGUAGES = {"zh": "cmn"}
-
-
 def caller_voice(data: Mapping):
-    """The caller's voice, speaking the caller's language (``call.caller.language``).
-
-    :mod:`app.audio` picks an English voice (accent and variant) for every caller; for a
-    caller in another language the accent is swapped for that language's voice and the
-    variant kept, so the caller sounds the same person.
-    """
+    """The caller's voice, speaking the caller's language (``call.caller.language``):
+    :func:`app.audio.voices.voice_for` picks it from age, gender and language."""
     from app import audio
 
-    voice = audio.scenario_voice(data)
-    language = language_of(data)
-    if language == "en":
-        return voice
-    variant = voice.variant
-    name = ESPEAK_LANGUAGES.get(language, language)
-    return dataclasses.replace(voice, voice=f"{name}+{variant}" if variant else name)
+    return audio.scenario_voice(data)
 
 
 def interpreter_voice(data: Mapping):
     """The language line's interpreter: an English voice of its own for this call."""
     from app import audio
 
-    return audio.voice_for(
-        {"voice": "adult", "role": "interpreter"}, f"{data.get('id', '')}:interpreter"
-    )
+    return audio.interpreter_voice(data)
 
 
 def scenario_clip(data: Mapping, item: str, protocol: Protocol) -> bytes | None:
@@ -543,6 +625,8 @@ def scenario_clip(data: Mapping, item: str, protocol: Protocol) -> bytes | None:
     did not understand). None without speech, or with nothing to say."""
     from app import audio
 
+    if call_kind(data).is_text:
+        return None  # a text-to-911 conversation is read, not heard
     available, _ = audio.speech_available()
     if not available:
         return None
@@ -550,7 +634,10 @@ def scenario_clip(data: Mapping, item: str, protocol: Protocol) -> bytes | None:
         english = item.startswith("en:")
         qid = item[3:] if english else item
         language = language_of(data)
-        if qid == "opening":
+        if qid == CALLBACK_CLIP:
+            said = _callback_said(data, interpreter=english)
+            text = said["interpreted"] if english else said["answer"]
+        elif qid == "opening":
             text = " ".join(str(call_of(data).get("opening") or "").split())
         elif qid == "unclear":
             text = UNCLEAR_REPLY if english else _unclear(language)

@@ -16,6 +16,7 @@ from app.core.call_view import PRIORITIES, call_of
 from app.core.protocol import DISPOSITIONS, DISQUALIFIERS, Protocol
 from app.errors import AccessDenied, UserError
 from app.services.access import Actor, require
+from app.services.lrs import outbox as learning_records
 from app.services.practice import clock
 from app.services.practice.call import keep_alive, transcript
 from app.services.practice.common import (
@@ -124,6 +125,7 @@ def submit_attempt(*, actor: Actor, attempt_id: int, answer: Mapping, idempotenc
             .values(**values)
         )
         stored = result.rowcount == 1
+        learning_records.attempt_submitted(session, attempt_id, stored)  # xAPI outbox, same txn
     if stored:
         return grade
     with read_session() as session:

@@ -4,9 +4,10 @@ route, time to decision, and the equity audit on counterfactual twins."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
+from sqlmodel import col, select
 
 from app.core import analytics as an
 from app.services.access import Actor, require
@@ -26,6 +27,7 @@ from app.services.review.sql import (
     _where,
 )
 from app.store.db import read_session
+from app.store.models import ScenarioVersion
 
 # --- errors and routing ---------------------------------------------------------------------
 
@@ -173,6 +175,66 @@ class EquityView:
     per_trainee: pd.DataFrame  # an.equity_audit columns + name
     cohort: dict
     pairs: pd.DataFrame  # user_id, twin_group, police_a, police_b, diff
+    # twin_group, title, differs (plain words), trainees, police_a, police_b (mean shares)
+    twins: pd.DataFrame = field(default_factory=pd.DataFrame)
+    verdict: an.Verdict | None = None
+
+
+def _twin_versions(session, actor: Actor, since: dt.datetime | None) -> dict[tuple[str, str], int]:
+    """(twin group, variant) -> the newest scenario version the agency's trainees took."""
+    rows = _run(
+        session,
+        "SELECT twin_group, twin_variant, MAX(scenario_version_id) FROM",
+        _from(session, "ix_attempt_an_twin"),
+        "WHERE agency_id = :agency AND twin_group IS NOT NULL AND status = :submitted",
+        "AND submitted_at >= :since" if since is not None else "",
+        "GROUP BY twin_group, twin_variant",
+        **_params(actor, since),
+    )
+    return {(g, v): int(sv) for g, v, sv in rows if sv is not None}
+
+
+def _twin_table(session, actor: Actor, since, pairs: pd.DataFrame) -> pd.DataFrame:
+    """One row per twin pair taken by a trainee: what differs and how each version went."""
+    columns = ["twin_group", "title", "differs", "trainees", "police_a", "police_b"]
+    if pairs.empty:
+        return pd.DataFrame(columns=columns)
+    versions = _twin_versions(session, actor, since)
+    ids = sorted(set(versions.values()))
+    data: dict[int, tuple[str, dict]] = {}
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk : chunk + 500]
+        rows = session.exec(
+            select(ScenarioVersion.id, ScenarioVersion.title, ScenarioVersion.data)
+            .where(ScenarioVersion.agency_id == actor.agency_id)
+            .where(col(ScenarioVersion.id).in_(part))
+        ).all()
+        data.update({int(i): (t, d if isinstance(d, dict) else {}) for i, t, d in rows})
+    per_group = (
+        pairs.groupby("twin_group")
+        .agg(
+            trainees=("user_id", "nunique"),
+            police_a=("police_a", "mean"),
+            police_b=("police_b", "mean"),
+        )
+        .reset_index()
+    )
+    out = []
+    for row in per_group.itertuples(index=False):
+        a = data.get(versions.get((row.twin_group, "a"), -1))
+        b = data.get(versions.get((row.twin_group, "b"), -1))
+        differs = (
+            "; ".join(an.twin_differences(a[1], b[1])) if a and b else "The versions are not found."
+        )
+        title = (a or b or (str(row.twin_group), {}))[0]
+        out.append((row.twin_group, title, differs, int(row.trainees), row.police_a, row.police_b))
+    frame = pd.DataFrame(out, columns=columns)
+    frame["gap"] = (frame["police_a"] - frame["police_b"]).abs()
+    return (
+        frame.sort_values(["gap", "trainees"], ascending=False)
+        .drop(columns="gap")
+        .reset_index(drop=True)
+    )
 
 
 def equity_audit(
@@ -202,8 +264,9 @@ def equity_audit(
             'SELECT id, display_name FROM "user" WHERE agency_id = :agency',
             agency=actor.agency_id,
         )
-    cells = _frame(rows, ["user_id", "twin_group", "twin_variant", "attempts", "police"])
-    pairs = an.twin_pairs(cells)
+        cells = _frame(rows, ["user_id", "twin_group", "twin_variant", "attempts", "police"])
+        pairs = an.twin_pairs(cells)
+        twins = _twin_table(session, actor, since, pairs)
     audit = an.equity_audit(pairs, min_pairs=min_pairs, min_pairs_cohort=min_pairs_cohort)
     name_of = dict(names)
     per_trainee = audit.per_trainee.copy()
@@ -211,4 +274,5 @@ def equity_audit(
     per_trainee = per_trainee.sort_values(
         ["flagged", "pairs"], ascending=[False, False]
     ).reset_index(drop=True)
-    return EquityView(per_trainee, audit.cohort, pairs)
+    verdict = an.equity_verdict(audit.cohort, per_trainee)
+    return EquityView(per_trainee, audit.cohort, pairs, twins, verdict)

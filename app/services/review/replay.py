@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from app.core import analytics as an
@@ -43,8 +45,31 @@ def _question_texts(scenario: dict) -> dict[str, str]:
     return texts
 
 
+@functools.cache
+def _protocol_words() -> dict[str, str]:
+    """Protocol codes in words (call types, routes, disqualifiers; questions apart)."""
+    from app.core.protocol import load_protocol
+
+    protocol = load_protocol()
+    words = {code: item.label for code, item in protocol.call_types.items()}
+    words.update(protocol.disposition_labels)
+    words.update({code: item.label for code, item in protocol.disqualifiers.items()})
+    return words
+
+
 def _label(code: object) -> str:
-    return str(code).replace("_", " ") if code is not None else ""
+    """A protocol code in the protocol's words; an unknown code with spaces for ``_``."""
+    if code is None:
+        return ""
+    return _protocol_words().get(str(code)) or str(code).replace("_", " ")
+
+
+def _question(question_id: object, texts: dict[str, str] | None = None) -> str:
+    """A question id as the question's words (the call's own, else the protocol's)."""
+    if question_id is None:
+        return ""
+    texts = texts if texts is not None else _question_texts({})
+    return texts.get(str(question_id)) or str(question_id).replace("_", " ")
 
 
 _HIDDEN = ("seen", "resume")  # the heartbeat; a resume is shown with its pause
@@ -137,7 +162,7 @@ def replay_timeline(events: list, key: dict, questions: dict[str, str]) -> pd.Da
         elif kind == "ask":
             label = questions.get(str(value), _label(value))
             if event.get("typed"):
-                label = f"typed: {_quoted(event.get('typed'))} → {_label(value)}"
+                label = f"typed: {_quoted(event.get('typed'))} → {_question(value, questions)}"
             verdict = "required" if value in required else "extra"
             judgement = "good" if value in required else "neutral"
             if value in evidence:
@@ -197,7 +222,7 @@ def key_checklist(key: dict, answer: dict, timeline: pd.DataFrame) -> pd.DataFra
         when = asked_at.get(q)
         rows.append(
             {
-                "item": f"ask: {_label(q)}",
+                "item": f"ask: {_question(q)}",
                 "expected": "asked",
                 "trainee": (f"asked at {duration_text(when)}" if when is not None else "asked")
                 if q in asked
@@ -262,7 +287,7 @@ def _exchanges(scenario: dict, timeline: pd.DataFrame) -> pd.DataFrame:
         qid = exchange.get("ask") or exchange.get("id")
         rows.append(
             {
-                "question": exchange.get("question") or _label(qid),
+                "question": exchange.get("question") or _question(qid),
                 "caller_answer": exchange.get("answer", ""),
                 "asked_at": asked_at.get(qid),
             }

@@ -10,10 +10,13 @@ from typing import Any
 from app.core.generator.facts import DAY_PARTS, DEFAULT_HOURS, DEFAULT_WEIGHTS, FACT_VALUES
 from app.core.generator.templates.model import (
     AMBIENCES,
+    BILINGUAL,
     CHANNELS,
     DEFAULT_REFS,
     FACT_QUESTIONS,
     ITEM_POOL,
+    ITEM_STATES,
+    LANGUAGES,
     MARKERS,
     PLAIN_QUESTIONS,
     RELATIONS,
@@ -70,6 +73,7 @@ def _callers(raw: Any, src: YamlFile) -> tuple[Caller, ...]:
                 weight=float(item.get("weight", 1)),
                 ages=ages,
                 answers=_plain_answers(item.get("answers"), src, f"{key}.answers"),
+                places=_str_list(item.get("places", []), src, f"{key}.places", True),
             )
         )
     return tuple(callers)
@@ -114,6 +118,41 @@ def _opening(raw: Any, src: YamlFile) -> tuple[Any, ...]:
     return tuple(groups)
 
 
+# Keys whose texts a template in another language writes in both languages.
+BILINGUAL_KEYS = (
+    "callers",
+    "subject",
+    "places",
+    "items",
+    "threat_when",
+    "crimes",
+    "opening",
+    "herrings",
+    "crime_openings",
+    "answers",
+    "extra",
+)
+# Keys inside those that stay in English (codes, the screen's words, the rationale's).
+_ENGLISH_KEYS = {"role", "relation", "gender", "age", "kin", "kind", "location", "ambience"}
+_ENGLISH_KEYS |= {"note", "question", "id", "nouns", "weight", "firearm", "places"}
+
+
+def _check_bilingual(value: Any, src: YamlFile, key: str) -> None:
+    """Every text is "<caller's words> || <English>", with one separator."""
+    if isinstance(value, str):
+        if value not in MARKERS and value.count(BILINGUAL) != 1:
+            raise _fail(
+                src, key, f"write the caller's words, then ' || ', then the English: {value!r}"
+            )
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            if str(k) not in _ENGLISH_KEYS:
+                _check_bilingual(v, src, f"{key}.{k}")
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            _check_bilingual(v, src, f"{key}[{i}]")
+
+
 def _answers(raw: Any, src: YamlFile, book: dict, threat_target: str) -> dict[str, Any]:
     raw = raw or {}
     if not isinstance(raw, Mapping):
@@ -131,7 +170,7 @@ def _answers(raw: Any, src: YamlFile, book: dict, threat_target: str) -> dict[st
                 merged.update(_fact_answers(own, fact, src, f"answers.{question}"))
             answers[question] = merged
         elif question == "relationship":
-            merged = dict(book["answers"]["relationship"])
+            merged = dict(book["answers"].get("relationship", {}))
             if isinstance(own, Mapping):
                 merged.update(
                     {r: _str_list(v, src, f"answers.relationship.{r}") for r, v in own.items()}
@@ -157,6 +196,16 @@ def _template(path: Path, src: YamlFile, book: dict, call_types: Mapping[str, An
     if unknown:
         raise _fail(src, unknown[0], "unknown key")
     _check_placeholders({k: v for k, v in raw.items() if k not in ("id",)}, src)
+    language = raw.get("language", "en")
+    if language not in LANGUAGES:
+        raise _fail(src, "language", f"one of {', '.join(LANGUAGES)}")
+    if language != "en":
+        # The shared phrasebook is English: a template in another language writes every
+        # answer and object itself, each text in both languages.
+        book = dict(book, answers={}, items={}, ages=[], threat_when=[], clothing=[])
+        for key in BILINGUAL_KEYS:
+            if key in raw:
+                _check_bilingual(raw[key], src, key)
     tid = raw.get("id")
     if (
         not isinstance(tid, str)
@@ -206,9 +255,12 @@ def _template(path: Path, src: YamlFile, book: dict, call_types: Mapping[str, An
         fallback = (str(fb["disposition"]), tuple(fb.get("acceptable") or ()))
     items = dict(book["items"])
     for state, entries in (raw.get("items") or {}).items():
-        if state not in items:
+        if state not in ITEM_STATES:
             raise _fail(src, f"items.{state}", "in_hand|in_reach|out_of_reach|carried")
         items[state] = _items(entries, src, state)
+    missing = [state for state in ITEM_STATES if state not in items]
+    if missing:
+        raise _fail(src, "items", f"a template in {language} lists its own {missing[0]} items")
     subject = raw.get("subject") or {}
     nouns = {"male": {"man": "man", "guy": "guy"}, "female": {"man": "woman", "guy": "woman"}}
     for gender, words in (subject.get("nouns") or {}).items():
@@ -283,9 +335,15 @@ def _template(path: Path, src: YamlFile, book: dict, call_types: Mapping[str, An
         hotline=bool(raw.get("hotline", True)),
         crisis=bool(raw.get("crisis", default_crisis)),
         violence=bool(raw.get("violence", False)),
+        language=language,
         final_medical=medical,
         disqualified_eligible=call_types[disq].eligible,
     )
+    kinds = {place.kind for place in template.places}
+    for i, caller in enumerate(template.callers):
+        unknown = [kind for kind in caller.places if kind not in kinds]
+        if unknown:
+            raise _fail(src, f"callers[{i}].places", f"no place of kind {unknown[0]!r}")
     _check_answers(template, src)
     return template
 

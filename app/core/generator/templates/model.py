@@ -17,7 +17,8 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[4] / "scenarios" / "templates"
 PLACEHOLDERS = frozenset(
     """he He him Him his His himself man Man guy kin kin_word name caller_first caller_name
     address address_digits street cross neighborhood place phone time now weapon_item
-    weapon_where threat_when crime age Age clothing ref Ref""".split()
+    weapon_where threat_when crime age Age clothing ref Ref tonight Tonight Hello address_es
+    phone_es""".split()
 )
 KIN_GENDER = {
     "son": "male",
@@ -91,7 +92,12 @@ TEMPLATE_KEYS = {
     "hotline",
     "crisis",
     "violence",
+    "language",
 }
+# Languages a template may be written in besides English. Every text of such a template
+# is written twice, "<the caller's words> || <the English the language line relays>".
+LANGUAGES = ("en", "es")
+BILINGUAL = " || "
 ITEM_STATES = ("in_hand", "in_reach", "out_of_reach", "carried")
 # The item pool a weapon fact value draws from (``used`` draws from what can be in hand).
 ITEM_POOL = {
@@ -118,6 +124,7 @@ class Caller:
     weight: float
     ages: tuple[str, ...] = ()  # overrides the template's subject ages for this caller
     answers: dict = field(default_factory=dict)  # plain question -> variants, for this caller
+    places: tuple[str, ...] = ()  # kinds of place this caller calls from (empty: any)
 
 
 @dataclass(frozen=True)
@@ -171,6 +178,7 @@ class Template:
     hotline: bool = True  # the outside hotline takes this kind of call
     crisis: bool = False  # the person at the centre is someone the team exists to help
     violence: bool = False  # the situation itself shows violence under way
+    language: str = "en"  # the caller's language; not "en": every text is bilingual
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,11 @@
-"""Accounts: a one-time password from an admin forces a change at the next login (issue 18, accounts part).
+"""Accounts: an admin's one-time password forces a change at the next login (issue 18).
+
+``user.must_change_password``: set when an admin resets a user's password to a one-time
+password; until the user sets a password of their own, every page and every service
+refuses them and the app shows only the form to set a new one. Rows already there get
+``false`` (the server default).
+
+Plain ADD/DROP COLUMN on both backends (as in 0008 to 0010).
 
 Revision ID: 0013
 Revises: 0012
@@ -7,6 +14,9 @@ Create Date: 2026-12-06 07:10:00.000000
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +24,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.add_column(
+        "user",
+        sa.Column(
+            "must_change_password",
+            sa.Boolean(),
+            server_default=sa.false(),
+            nullable=False,
+        ),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_column("user", "must_change_password")
