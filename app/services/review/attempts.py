@@ -11,7 +11,7 @@ from app.core import analytics as an
 from app.core import regrade as grading_rules
 from app.errors import NotFound
 from app.services.access import Actor, require
-from app.services.review.notes import _notes
+from app.services.review.notes import ReviewNoteView, _notes
 from app.services.review.replay import (
     _effective_key,
     _exchanges,
@@ -114,7 +114,7 @@ class Replay:
     grade: dict
     answer: dict
     exchanges: pd.DataFrame  # question, caller_answer, asked_at
-    notes: list[dict] = field(default_factory=list)
+    notes: list[ReviewNoteView] = field(default_factory=list)
     typed: pd.DataFrame = field(default_factory=lambda: typed_questions([]))  # t, typed, ...
     pauses: pd.DataFrame = field(default_factory=lambda: pause_table([]))  # t, seconds
 
