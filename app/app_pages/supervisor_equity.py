@@ -109,10 +109,6 @@ if twins is not None and not twins.empty:
         hide_index=True,
         width="stretch",
         column_config={
-            "Twin call": st.column_config.TextColumn(width="medium"),
-            "Trainees who took both": st.column_config.NumberColumn(width="small"),
-            "Version a to police": st.column_config.TextColumn(width="small"),
-            "Version b to police": st.column_config.TextColumn(width="small"),
             "What differs between version a and version b": st.column_config.TextColumn(
                 width="large",
                 help="The details that change between the versions, a / b. Everything "

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 from app.cli import UsageError
 
@@ -84,6 +85,8 @@ def _push(*, everything: bool) -> int:
         total.rejected += report.rejected
         total.retry += report.retry
         total.details += report.details
+        if report.sent + report.rejected and not report.problem:
+            print(f"... {total.sent} sent, {total.rejected} rejected so far", file=sys.stderr)
         if report.problem or report.sent + report.rejected == 0:
             total.problem = report.problem
             break

@@ -68,6 +68,8 @@ label:has(input:focus-visible) {
 .st-key-cs-a11y { display: none; }
 </style>"""
 
+# Never write an HTML tag inside this script, not even in a JavaScript comment: the page
+# then drops the whole script without a word (found the hard way).
 # Streamlit's menu puts each section (a header and its links) in a div straight inside the
 # ul: its li items are then not in a list. ``fixMenu`` makes each section the list.
 A11Y_JS = """<script>(() => {

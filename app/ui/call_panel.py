@@ -10,7 +10,7 @@ How the screen works:
   words (one box, Enter asks); Guided calls keep the question cards.
 - The decision panel is a column of its own that stays in view while the call
   scrolls (a static style sheet, :data:`CALL_CSS`); on a phone it comes straight
-  after the question box.
+  after the question box, with Submit fixed at the bottom of the screen.
 - Keyboard keys a CAD user expects (:data:`HOTKEYS`) come from a static script,
   :data:`HOTKEYS_JS`; focus goes back to the question box after each answer.
 - The call time counts only while this screen is open: a small fragment tells the

@@ -91,7 +91,8 @@ def test_the_verdict_agrees_with_the_flags(rows, min_pairs, min_cohort, min_trai
 
 
 def test_chance_words():
-    assert an.chance_words(0.001) == "very unlikely (p 0.001)"
+    assert an.chance_words(0.0001) == "very unlikely (p < 0.001)"
+    assert an.chance_words(0.004) == "very unlikely (p 0.004)"
     assert an.chance_words(0.03) == "unlikely (p 0.03)"
     assert an.chance_words(0.5) == "quite possible (p 0.50)"
     assert an.chance_words(None) == "–"

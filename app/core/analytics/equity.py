@@ -404,6 +404,8 @@ def chance_words(p: float | None) -> str:
     """How likely chance alone is to give a trainee's pattern, in words."""
     if p is None or pd.isna(p):
         return "–"
+    if p < 0.001:
+        return "very unlikely (p < 0.001)"
     if p < 0.01:
         return f"very unlikely (p {p:.3f})"
     if p < 0.05:
