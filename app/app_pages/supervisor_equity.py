@@ -225,6 +225,8 @@ def flag_words(row) -> str:
         return "Flagged: listen to the calls"
     if row["pairs"] < MIN_PAIRS:
         return f"Too few pairs to judge (needs {MIN_PAIRS})"
+    if row["low"] > 0 or row["high"] < 0:
+        return "Not flagged: too few pairs went different ways to be sure"
     return "Not flagged"
 
 

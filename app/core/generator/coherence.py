@@ -720,6 +720,13 @@ def rule_model(data: Mapping, dispatch_model: str) -> list[tuple[str, str]]:
 # ----------------------------------------------------------------------------- kind
 
 _ALI_STREETS = re.compile(r"\bof (.+?) and (.+?)$")
+GUARDED_WORDS = 15  # scenario format 3.9: a caller who cannot speak freely
+# What a child does not say of themselves.
+GROWN_UP = re.compile(
+    r"\b(?:my (?:husband|wife|client|tenant|patient|employee|boss|kids|son|daughter)"
+    r"|I work here|I'm staff here|my manager)\b",
+    re.I,
+)
 # What only a voice caller says.
 SPOKEN = re.compile(r"\b(?:I'm calling|calling (?:about|from)|can you hear me|um|uh)\b", re.I)
 _STAYS_PUT = re.compile(
@@ -759,6 +766,21 @@ def rule_kind(data: Mapping) -> list[tuple[str, str]]:
             said = SPOKEN.search(line.text)
             if said:
                 found.append((line.where, f"a text says '{said.group(0)}'"))
+    if caller.get("can_speak_freely") is False:
+        for line in caller_lines(data):
+            if line.ask and len(line.text.split()) > GUARDED_WORDS:
+                found.append(
+                    (
+                        line.where,
+                        f"a caller who cannot speak freely says {len(line.text.split())} "
+                        f"words (at most {GUARDED_WORDS})",
+                    )
+                )
+    if caller.get("age") == "child":
+        for line in caller_lines(data):
+            said = GROWN_UP.search(line.text)
+            if said:
+                found.append((line.where, f"a child says '{said.group(0)}'"))
     if call.get("connection") and not (call.get("when_called_back") or {}).get("answer"):
         found.append(("opening", "the line goes dead but nothing is said on the call back"))
     return found

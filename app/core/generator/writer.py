@@ -484,11 +484,15 @@ def render(draft: Draft, identity: Identity, setting: CallSetting) -> tuple[dict
     """The scenario's ``call`` mapping and its ``expert`` key for one identity."""
     ctx = _context(draft, identity)
     t = draft.template
-    caller = {
+    caller: dict = {
         "role": draft.caller.role,
         "relation": draft.caller.relation,
         "voice": voice_hint(draft.caller.age, draft.caller_gender, identity.accent),
     }
+    if draft.caller.age in ("child", "teen"):
+        caller["age"] = draft.caller.age  # a kind of call the bank report counts
+    if not t.can_speak_freely:
+        caller["can_speak_freely"] = False
     exchanges = []
     if t.language != "en":
         return _render_bilingual(draft, ctx, caller, setting)

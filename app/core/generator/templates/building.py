@@ -11,6 +11,7 @@ from app.core.generator.facts import DAY_PARTS, DEFAULT_HOURS, DEFAULT_WEIGHTS, 
 from app.core.generator.templates.model import (
     AMBIENCES,
     BILINGUAL,
+    CALLER_AGES,
     CHANNELS,
     DEFAULT_REFS,
     FACT_QUESTIONS,
@@ -58,8 +59,8 @@ def _callers(raw: Any, src: YamlFile) -> tuple[Caller, ...]:
             raise _fail(src, f"{key}.kin", "a family caller names the family word (kin)")
         gender = item.get("gender", "any")
         age = item.get("age", "adult")
-        if gender not in ("male", "female", "any") or age not in ("adult", "older", "young"):
-            raise _fail(src, key, "gender is male|female|any, age is adult|older|young")
+        if gender not in ("male", "female", "any") or age not in CALLER_AGES:
+            raise _fail(src, key, f"gender is male|female|any, age is {'|'.join(CALLER_AGES)}")
         refs = _str_list(item.get("ref", DEFAULT_REFS[relation]), src, f"{key}.ref")
         ages = _str_list(item.get("ages", []), src, f"{key}.ages", allow_empty=True)
         callers.append(
@@ -293,7 +294,7 @@ def _template(path: Path, src: YamlFile, book: dict, call_types: Mapping[str, An
             if question not in own:
                 raise _fail(src, f"answers.{question}", "a self-caller template writes its own")
     default_crisis = call_types[call_type].group in ("behavioral_health", "welfare")
-    for flag in ("crisis", "violence", "hotline"):
+    for flag in ("crisis", "violence", "hotline", "can_speak_freely"):
         if not isinstance(raw.get(flag, True), bool):
             raise _fail(src, flag, "must be true or false")
     template = Template(
@@ -336,6 +337,7 @@ def _template(path: Path, src: YamlFile, book: dict, call_types: Mapping[str, An
         crisis=bool(raw.get("crisis", default_crisis)),
         violence=bool(raw.get("violence", False)),
         language=language,
+        can_speak_freely=bool(raw.get("can_speak_freely", True)),
         final_medical=medical,
         disqualified_eligible=call_types[disq].eligible,
     )

@@ -93,7 +93,10 @@ TEMPLATE_KEYS = {
     "crisis",
     "violence",
     "language",
+    "can_speak_freely",
 }
+# A caller's age band (the voice's, and for a child or a teen the scenario's caller.age).
+CALLER_AGES = ("adult", "older", "young", "child", "teen")
 # Languages a template may be written in besides English. Every text of such a template
 # is written twice, "<the caller's words> || <the English the language line relays>".
 LANGUAGES = ("en", "es")
@@ -179,6 +182,7 @@ class Template:
     crisis: bool = False  # the person at the centre is someone the team exists to help
     violence: bool = False  # the situation itself shows violence under way
     language: str = "en"  # the caller's language; not "en": every text is bilingual
+    can_speak_freely: bool = True  # false: someone listens, every answer is a few words
 
 
 @dataclass(frozen=True)
