@@ -126,3 +126,22 @@ def test_typed_call_screens_are_asked_in_words_then_the_trainee_decides():
     assert typed[:3] == list(load.wire.TYPED_FIRST) and len(typed) == 5
     assert all(s[0] == "ask" and s[2].id == "ask" and s[2].trigger_value for s in sent)
     assert run(trainee._type_question(9, box)) is None
+
+
+def test_a_dropped_call_is_called_back_before_any_question():
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    box = load.Widget("text_input", "box", "Ask the caller (Alt+Q)", "call4.typed", form_id="f4")
+    ring = load.Widget("button", "ring", "Call back", "call4.callback")
+    trainee = _trainee({"call4.typed": box, "call4.callback": ring})
+    sent: list[list] = []
+
+    async def act(kind, states=(), **_):
+        sent.append([kind, *states])
+        return True
+
+    trainee.act = act
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, trainee._call_step(4)).result()
+    assert [s.id for s in sent[0][1:]] == ["ring"] and sent[0][1].trigger_value

@@ -367,6 +367,9 @@ class SimTrainee:
 
     async def _call_step(self, attempt: int) -> bool:
         prefix = f"call{attempt}."
+        call_back = self.widgets.get(prefix + "callback")
+        if call_back is not None and not call_back.disabled:  # a dropped call: ring back first
+            return await self.act("ask", [self.state(call_back, trigger_value=True)])
         box = self.widgets.get(prefix + "typed")
         if box is not None:
             typed = await self._type_question(attempt, box)
