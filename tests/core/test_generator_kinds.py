@@ -158,3 +158,46 @@ def test_a_spanish_template_text_without_its_english_names_file_line_and_key(tmp
     path.write_text(text, encoding="utf-8")
     with pytest.raises(TemplateError, match=r"^lift-assist-es.yaml:\d+: opening\[4\]\[1\]: "):
         load_templates(folder)
+
+
+def test_child_callers_and_callers_who_cannot_speak_freely():
+    batch = calls(9, (("LIFT_ASSIST", 1.0), ("DOMESTIC_VIOLENCE", 1.0), ("kind:none", 1.0)))
+    children = [s for s in batch if s.data["call"]["caller"].get("age") == "child"]
+    guarded = [s for s in batch if s.data["call"]["caller"].get("can_speak_freely") is False]
+    assert len(children) > 100 and len(guarded) > 100
+    for scenario in guarded:
+        assert scenario.data["expert"]["disqualifiers"]  # the threat is there, now
+        for exchange in scenario.data["call"]["exchanges"]:
+            assert len(exchange["answer"].split()) <= 15, exchange
+    for scenario in children:
+        assert "child-grandparent" in scenario.data["tags"]
+        assert "I work here" not in scenario.yaml_text
+
+
+def test_the_kind_rule_catches_a_long_guarded_answer_and_a_grown_up_child():
+    (guarded,) = [
+        s for s in calls(9, (("DOMESTIC_VIOLENCE", 1.0),)) if "guarded-domestic" in s.data["tags"]
+    ][:1]
+    data = dict(guarded.data)
+    call = dict(data["call"])
+    call["exchanges"] = [
+        dict(
+            e,
+            answer="He came home drunk and started yelling and then he pushed me into the "
+            "wall and now he is standing right here",
+        )
+        if e.get("ask") == "what_happened"
+        else e
+        for e in call["exchanges"]
+    ]
+    data["call"] = call
+    messages = [f.message for f in check_call(LintItem(data, "x.yaml"), rules=["kind"])]
+    assert messages == [
+        "kind: what_happened: a caller who cannot speak freely says 22 words (at most 15)"
+    ]
+    child = dict(
+        data, call=dict(call, caller={"role": "boy", "relation": "family", "age": "child"})
+    )
+    child["call"]["exchanges"] = [{"ask": "relationship", "answer": "She's my client."}]
+    messages = [f.message for f in check_call(LintItem(child, "x.yaml"), rules=["kind"])]
+    assert messages == ["kind: relationship: a child says 'my client'"]
