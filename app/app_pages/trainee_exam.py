@@ -98,7 +98,7 @@ def _certificates(items: list[dict]) -> None:
                 + (f" · revoked {day_date(item['revoked_at'])}" if item["revoked_at"] else "")
             )
             left.markdown(
-                f"Verification code `{item['code']}` · public check at `{item['verify_path']}`"
+                f"Verification code `{item['code']}` · public check at `{item['verify_url']}`"
             )
             right.download_button(
                 "Certificate (PDF)",

@@ -79,3 +79,16 @@ def test_replay_helpers_are_empty_for_a_call_without_typing():
     events = [{"t": 3.0, "kind": "ask", "value": "weapons"}, {"kind": "seen", "w": 9.0}]
     assert typed_questions(events).empty and pause_table(events).empty
     assert clock.pauses(events) == []
+
+
+def test_a_call_back_reads_as_words_in_the_replay():
+    from app.services.review.replay import replay_timeline
+
+    events = [
+        {"kind": "callback", "t": 4.0, "value": None},
+        {"kind": "ask", "t": 9.0, "value": "address"},
+    ]
+    timeline = replay_timeline(events, {"required_questions": ["address"]}, {})
+    first = timeline.to_dict("records")[0]
+    assert first["label"] == "called the caller back after the line went dead"
+    assert "callback" not in first["label"] and first["judgement"] == "good"

@@ -212,6 +212,8 @@ ROLE_PLACES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     ),
     (re.compile(r"\b(?:playground|park)\b", re.I), re.compile(r"\b(?:playground|park)\b", re.I)),
     (re.compile(r"\bbus driver\b", re.I), re.compile(r"\bbus\b", re.I)),
+    (re.compile(r"\bshelter\b", re.I), re.compile(r"\bshelter\b", re.I)),
+    (re.compile(r"\blibrary\b", re.I), re.compile(r"\blibrary\b", re.I)),
     (
         re.compile(r"\b(?:store|shop) clerk\b", re.I),
         re.compile(r"\b(?:store|shop|pharmacy|grocery|market|gas station)\b", re.I),

@@ -114,6 +114,8 @@ def apply_kind(
     elif kind == "repeat":
         if group not in REPEAT_GROUPS or expert.get("disqualifiers"):
             return None
+        if (call.get("caller") or {}).get("age") == "child":
+            return None  # a child's call is not one more in a series
         _repeat(call, rng, title)
     elif kind == "lost":
         if not may_be_lost(call.get("caller") or {}) or not _lost(call, rng, streets):

@@ -130,7 +130,8 @@ def replay_timeline(events: list, key: dict, questions: dict[str, str]) -> pd.Da
     Event kinds as the practice service records them: ``ask`` (value: question id;
     with ``typed``, the words the trainee typed), ``unmatched`` (a typed sentence that
     asked nothing the caller could answer), ``disqualifier`` (value: ``{"code", "on"}``,
-    a toggle), ``call_type``, ``priority``, ``disposition``, and ``pause``/``resume``
+    a toggle), ``call_type``, ``priority``, ``disposition``, ``callback`` (a dropped call
+    rung back), and ``pause``/``resume``
     (the call screen was closed; one row per pause, its value the seconds it lasted).
     The heartbeat (``seen``) is left out; any other kind is shown as it is.
     """
@@ -156,6 +157,9 @@ def replay_timeline(events: list, key: dict, questions: dict[str, str]) -> pd.Da
                 f"paused {duration_text(seconds)}: the call screen was closed or the line dropped"
             )
             verdict = "not counted as call time"
+        elif kind == "callback":
+            label = "called the caller back after the line went dead"
+            shown, verdict, judgement = "", "needed before any question", "good"
         elif kind == "unmatched":
             label = f"typed: {_quoted(event.get('typed'))} → not understood"
             verdict = "counts as nothing"
