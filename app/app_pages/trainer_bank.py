@@ -194,14 +194,36 @@ if rows:
         on_click=_set,
         args=(chosen, "retired"),
     )
-    buttons[2].button(
-        "Back to draft",
-        key="bank.draft",
-        icon=":material/edit_document:",
-        disabled=row["status"] == "draft",
-        on_click=_set,
-        args=(chosen, "draft"),
-    )
+
+    def _reject(version_id: int) -> None:
+        try:
+            outcome = authoring.reject_draft(actor=actor, version_id=version_id)
+            st.session_state["bank.flash"] = (
+                "ok",
+                "The draft is rejected and deleted."
+                if outcome == "deleted"
+                else "The draft is rejected; it was already keyed or tried, so it is kept "
+                "as retired.",
+            )
+        except UserError as exc:
+            st.session_state["bank.flash"] = ("error", str(exc))
+
+    if row["status"] == "draft":
+        buttons[2].button(
+            "Reject draft",
+            key="bank.reject",
+            icon=":material/delete:",
+            on_click=_reject,
+            args=(chosen,),
+        )
+    else:
+        buttons[2].button(
+            "Back to draft",
+            key="bank.draft",
+            icon=":material/edit_document:",
+            on_click=_set,
+            args=(chosen, "draft"),
+        )
     if buttons[3].button("Open in the editor", key="bank.edit", icon=":material/edit_note:"):
         st.session_state["editor.version_id"] = chosen
         st.switch_page("app_pages/trainer_editor.py")

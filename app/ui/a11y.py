@@ -112,11 +112,15 @@ A11Y_JS = """<script>(() => {
       }
     }
   };
+  const settled = () => {
+    const app = q("[data-testid=stApp]");
+    return !app || app.getAttribute("data-test-script-state") === "notRunning";
+  };
   let feedbackSeen = false;
   const focusFeedback = () => {
     const card = q(".st-key-cs-feedback");
     if (!card) { feedbackSeen = false; return; }
-    if (feedbackSeen) return;
+    if (feedbackSeen || !settled()) return;
     const heading = card.querySelector("h1, h2, h3, h4");
     if (!heading) return;
     feedbackSeen = true;
@@ -147,7 +151,7 @@ A11Y_JS = """<script>(() => {
       const active = doc.activeElement;
       toMain = !!(active && active.closest("[data-testid=stSidebarNav]"));
     }
-    if (!toMain) return;
+    if (!toMain || !settled()) return;
     const ask = callTarget();
     const heading = [...doc.querySelectorAll("[data-testid=stMain] h1")].find((h) => {
       const box = h.closest("[data-testid=stElementContainer]");
@@ -161,7 +165,10 @@ A11Y_JS = """<script>(() => {
   };
   const tidy = () => { fixMenu(); nameAudio(); focusFeedback(); followPage(); };
   tidy();
-  new MutationObserver(tidy).observe(doc.body, {childList: true, subtree: true});
+  new MutationObserver(tidy).observe(doc.body, {
+    childList: true, subtree: true, attributes: true,
+    attributeFilter: ["data-test-script-state"],
+  });
 })();</script>"""
 
 

@@ -52,14 +52,19 @@ class Keys:
     def tab_to(self, js_test: str, *, back: bool = False) -> int:
         """Tab (or Shift+Tab) until ``js_test(document.activeElement)`` holds."""
         key = "Shift+Tab" if back else "Tab"
+        trail = []
         for count in range(1, TAB_LIMIT + 1):
             self.press(key)
-            if self.page.evaluate(
-                f"() => {{ const el = document.activeElement; return {js_test}; }}"
-            ):
+            found, where = self.page.evaluate(
+                f"() => {{ const el = document.activeElement; return [Boolean({js_test}),"
+                " el ? el.tagName + ':' + (el.getAttribute('aria-label') || el.innerText || '')"
+                ".trim().slice(0, 30) : 'none']; }"
+            )
+            if found:
                 self.log.append(f"{key}×{count}")
                 return count
-        raise AssertionError(f"not reached in {TAB_LIMIT} Tabs: {js_test}")
+            trail.append(where)
+        raise AssertionError(f"not reached in {TAB_LIMIT} Tabs: {js_test}; went {trail}")
 
 
 def _ring(page) -> str:

@@ -498,6 +498,7 @@ def test_a_checked_call_is_left_as_it_was(rule):
         ("parent at the playground", "Alley behind 14 Oak Street", False),
         ("park staff member", "14 Oak Street, middle school grounds", False),
         ("store clerk", "14 Oak Street, a pharmacy", True),
+        ("shelter staff member", "14 Oak Street, public library", False),
     ],
 )
 def test_a_caller_calls_from_a_place_their_role_belongs_to(role, location, fits):

@@ -211,10 +211,8 @@ def test_an_unresponsive_person_on_an_eligible_call_is_a_medical_emergency():
     EMS call; an eligible code never survives a medical emergency."""
     named = next(
         s
-        for s in generate(300, 7, twins=True)
-        if s.id.startswith("gen-low-acuity-medical-")
-        and s.id.endswith("-a")
-        and s.facts["medical"] == "emergency"
+        for s in generate(300, 7, mix={"LOW_ACUITY_MEDICAL": 1}, twins=True)
+        if s.id.endswith("-a") and s.facts["medical"] == "emergency"
     )
     key = named.data["expert"]
     assert key["disqualifiers"] == ["medical"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import col, select
 
 from app.errors import AccessDenied, UserError
@@ -218,3 +220,46 @@ def test_a_draft_never_replaces_what_an_open_call_is_graded_on(center, world):
     )
     view = practice.attempt_view(actor=trainee, attempt_id=attempt)
     assert "waving" not in str(view)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    editors=st.lists(st.integers(0, 2), min_size=1, max_size=4),
+    approver=st.integers(0, 2),
+)
+def test_whoever_changed_a_draft_never_approves_it(sqlite_db, world, editors, approver):
+    """For any sequence of trainers saving a new scenario, approval succeeds exactly when
+    the approver saved none of it."""
+    import uuid
+
+    a = world.agencies["a"]
+    trainers = [world["trainer-a"]]
+    for name in ("trainer-p", "trainer-q"):
+        existing = _trainer(name)
+        trainers.append(existing or add_user(a, name, "trainer"))
+    key = f"prop-{uuid.uuid4().hex[:10]}"
+    base = text_of(KNIFE).replace(KNIFE_KEY, key)
+    saved = None
+    for n, who in enumerate(editors):
+        text = base.replace("flicking a knife", f"flicking a knife ({n})")
+        saved = authoring.save_scenario(actor=trainers[who], text=text, key=key if saved else None)
+    assert saved is not None
+    if approver in editors:
+        with pytest.raises(AccessDenied, match="another trainer"):
+            authoring.approve(actor=trainers[approver], version_id=saved["version_id"])
+    else:
+        done = authoring.approve(actor=trainers[approver], version_id=saved["version_id"])
+        assert done["status"] == "published"
+
+
+def _trainer(username: str):
+    from app.services.accounts import actor_for
+    from app.store.models import User
+
+    with read_session() as session:
+        user = session.exec(select(User).where(User.username == username)).first()
+        return actor_for(user) if user else None

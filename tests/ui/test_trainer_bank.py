@@ -81,3 +81,24 @@ def test_publish_then_retire(bank, world):
     assert any("is retired" in s.value for s in at.success)
     frame = table(at)
     assert frame[frame["Id"] == "disturbance-bus-stop-0001"].iloc[0]["Status"] == "retired"
+
+
+def test_an_imported_draft_is_rejected_from_the_bank(bank, world):
+    from app.services import authoring
+    from tests.services.test_authoring_support import LAUNDROMAT, text_of
+
+    authoring.import_uploads(
+        actor=world["trainer-a"],
+        uploads=[("l.yaml", text_of(LAUNDROMAT).replace("-0004", "-0777").encode())],
+    )
+    at = open_page(world)
+    draft = next(
+        r["version_id"]
+        for r in authoring.bank(actor=world["trainer-a"], with_stats=False)
+        if r["key"].endswith("-0777")
+    )
+    at.selectbox(key="bank.selected").set_value(draft).run()
+    assert at.button(key="bank.publish").disabled  # the importer may not publish it
+    at.button(key="bank.reject").click().run()
+    assert any("rejected and deleted" in s.value for s in at.success)
+    assert not any(r["key"].endswith("-0777") for r in authoring.bank(actor=world["trainer-a"]))
