@@ -5,6 +5,7 @@ import streamlit as st
 
 from app.errors import UserError
 from app.services import authoring
+from app.services.access import can
 from app.services.practice import UNCLEAR_REPLY
 from app.ui.grade_card import plain
 from app.ui.session import page_actor
@@ -153,6 +154,41 @@ if trial.strip():
                 f'Not understood as a screening question: the caller would answer "{UNCLEAR_REPLY}" '
                 "Add this wording to the right question if your call takers ask it this way."
             )
+
+st.divider()
+st.subheader("Review before trainees see a change", anchor=False)
+rules = authoring.review_settings(actor=actor)
+may_set_rules = can(actor, authoring.review.SETTINGS_PERMISSION)
+st.caption(
+    "New and changed scenarios are drafts until they are approved. With the two-person rule "
+    "a trainer who changed a draft cannot approve it; with calibration, at least two other "
+    "trainers must key the call the same way first."
+    + ("" if may_set_rules else " Only an admin can change these rules.")
+)
+with st.form("protocol.review"):
+    two_person = st.toggle(
+        "Two-person rule: a second trainer approves every change",
+        value=rules["review_required"],
+        disabled=not may_set_rules,
+        key="protocol.review_required",
+    )
+    calibrated = st.toggle(
+        "Calibration: two independent keys must agree before publishing",
+        value=rules["calibration_required"],
+        disabled=not may_set_rules,
+        key="protocol.calibration_required",
+    )
+    save_rules = st.form_submit_button("Save the review rules", disabled=not may_set_rules)
+if save_rules:
+    try:
+        authoring.set_review_settings(
+            actor=actor, review_required=two_person, calibration_required=calibrated
+        )
+    except UserError as exc:
+        st.error(f"Not saved: {plain(exc)}")
+    else:
+        st.session_state["protocol.flash"] = ("ok", "The review rules are saved.")
+        st.rerun()
 
 st.divider()
 st.subheader("Check the bank", anchor=False)

@@ -99,3 +99,25 @@ def test_a_center_adds_a_wording_and_tries_it(sqlite_db, world):
     assert overrides(world)[1]["questions"]["weapons"]["phrasings"] == [
         "is the fella packing any heat"
     ]
+
+
+def test_an_admin_sets_the_review_rules_and_a_trainer_only_sees_them(sqlite_db, world):
+    from app.services.authoring import review_settings
+
+    trainer_page = open_page(world["trainer-a"])
+    assert trainer_page.toggle(key="protocol.review_required").disabled
+    assert any("Only an admin" in c.value for c in trainer_page.caption)
+
+    at = open_page(world["admin-a"])
+    assert at.toggle(key="protocol.review_required").value is True  # on by default
+    at.toggle(key="protocol.review_required").set_value(False)
+    at.toggle(key="protocol.calibration_required").set_value(True)
+    next(b for b in at.button if b.label == "Save the review rules").click().run()
+    assert not at.exception, at.exception
+    assert any("review rules are saved" in s.value for s in at.success)
+    assert review_settings(actor=world["trainer-a"]) == {
+        "review_required": False,
+        "calibration_required": True,
+    }
+    # The other agency keeps its own rules.
+    assert review_settings(actor=world["trainer-b"])["review_required"] is True
