@@ -10,6 +10,8 @@
   "Audio" elsewhere; the caption just above a player describes it.
 - A page opened from the menu takes the focus to its title (or, on a call, to the
   question box), so Tab goes on into the page rather than through the rest of the menu.
+  Until the next key press or click (and for three seconds at most), a focus lost to a
+  redraw is put back there.
 - After a call is submitted, the focus goes to the feedback's heading (the call screen
   wraps the grade card in ``cs-feedback``), so the trainee reads on from there instead of
   from the top of the page.
@@ -116,6 +118,23 @@ A11Y_JS = """<script>(() => {
     const app = q("[data-testid=stApp]");
     return !app || app.getAttribute("data-test-script-state") === "notRunning";
   };
+  const put = (el) => {
+    if (!el.matches("input, button, a")) el.setAttribute("tabindex", "-1");
+    el.focus();
+  };
+  let held = null;
+  const hold = (find) => { held = {find, until: Date.now() + 3000}; };
+  const release = () => { held = null; };
+  doc.addEventListener("keydown", release, true);
+  doc.addEventListener("pointerdown", release, true);
+  const keepHeld = () => {
+    if (!held) return;
+    if (Date.now() > held.until) { held = null; return; }
+    const active = doc.activeElement;
+    if (active && active !== doc.body) return;
+    const el = held.find();
+    if (el) put(el);
+  };
   let feedbackSeen = false;
   const focusFeedback = () => {
     const card = q(".st-key-cs-feedback");
@@ -126,8 +145,12 @@ A11Y_JS = """<script>(() => {
     feedbackSeen = true;
     const active = doc.activeElement;
     if (active && active !== doc.body && !active.closest(".st-key-cs-decision")) return;
-    heading.setAttribute("tabindex", "-1");
-    heading.focus();
+    const find = () => {
+      const card = q(".st-key-cs-feedback");
+      return card && card.querySelector("h1, h2, h3, h4");
+    };
+    put(heading);
+    hold(find);
   };
   const fixMenu = () => {
     const items = q("[data-testid=stSidebarNavItems]");
@@ -152,18 +175,18 @@ A11Y_JS = """<script>(() => {
       toMain = !!(active && active.closest("[data-testid=stSidebarNav]"));
     }
     if (!toMain || !settled()) return;
-    const ask = callTarget();
-    const heading = [...doc.querySelectorAll("[data-testid=stMain] h1")].find((h) => {
-      const box = h.closest("[data-testid=stElementContainer]");
-      return !box || box.getAttribute("data-stale") !== "true";
-    });
-    const target = ask || heading;
+    const find = () => callTarget() ||
+      [...doc.querySelectorAll("[data-testid=stMain] h1")].find((h) => {
+        const box = h.closest("[data-testid=stElementContainer]");
+        return !box || box.getAttribute("data-stale") !== "true";
+      });
+    const target = find();
     if (!target) return;
     toMain = false;
-    if (!target.matches("input, button")) target.setAttribute("tabindex", "-1");
-    target.focus();
+    put(target);
+    hold(find);
   };
-  const tidy = () => { fixMenu(); nameAudio(); focusFeedback(); followPage(); };
+  const tidy = () => { fixMenu(); nameAudio(); focusFeedback(); followPage(); keepHeld(); };
   tidy();
   new MutationObserver(tidy).observe(doc.body, {
     childList: true, subtree: true, attributes: true,

@@ -35,6 +35,7 @@ class Keys:
     presses: int = 0
     tabs: int = 0
     log: list[str] = field(default_factory=list)
+    trail: list[str] = field(default_factory=list)  # where the last tab_to went
 
     def press(self, key: str) -> None:
         self.page.keyboard.press(key)
@@ -60,10 +61,11 @@ class Keys:
                 " el ? el.tagName + ':' + (el.getAttribute('aria-label') || el.innerText || '')"
                 ".trim().slice(0, 30) : 'none']; }"
             )
+            trail.append(where)
             if found:
                 self.log.append(f"{key}×{count}")
+                self.trail = trail
                 return count
-            trail.append(where)
         raise AssertionError(f"not reached in {TAB_LIMIT} Tabs: {js_test}; went {trail}")
 
 
@@ -133,7 +135,7 @@ def test_a_keyboard_only_trainee_takes_a_call_and_reads_the_feedback(
     expect(page.get_by_role("heading", name="Take a call")).to_be_focused()  # into the page
 
     # Standard mode (the choices are a radio group: arrow keys), then Start call.
-    keys.tab_to("el.type === 'radio'")
+    keys.tab_to("el.type === 'radio'")  # from the title: a Tab or two (printed below)
     while not page.get_by_role("radio", name="Standard").is_checked():
         keys.press("ArrowDown")
         live_server.wait_idle(page)
