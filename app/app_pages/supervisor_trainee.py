@@ -4,6 +4,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app.core.grading import duration_text
 from app.core.plain_words import plural
 from app.errors import UserError
 from app.services import review
@@ -259,7 +260,8 @@ with left:
     if not replay.pauses.empty:
         total = float(replay.pauses["seconds"].sum())
         st.caption(
-            f"Paused {plural(len(replay.pauses), 'time')}, {total:.0f} s in all: the call screen was "
+            f"Paused {plural(len(replay.pauses), 'time')}, {duration_text(total)} in all: the call "
+            "screen was "
             "closed (another page, logged out) or the connection dropped. Pauses do not "
             "count as call time."
         )

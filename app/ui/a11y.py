@@ -135,10 +135,16 @@ A11Y_JS = """<script>(() => {
     const el = held.find();
     if (el) put(el);
   };
+  // Once per submitted call: the feedback may be redrawn (a slow rerun replaces it for a
+  // moment), and taking the focus back each time would trap the keyboard on its heading.
+  // A new call on screen (the decision panel without feedback) arms it again.
   let feedbackSeen = false;
   const focusFeedback = () => {
     const card = q(".st-key-cs-feedback");
-    if (!card) { feedbackSeen = false; return; }
+    if (!card) {
+      if (q(".st-key-cs-decision")) feedbackSeen = false;
+      return;
+    }
     if (feedbackSeen || !settled()) return;
     const heading = card.querySelector("h1, h2, h3, h4");
     if (!heading) return;

@@ -86,6 +86,20 @@ class LiveServer:
             "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=30_000
         )
 
+    def create_user(self, username: str, role: str = "trainee", agency: str = "riverside") -> str:
+        """A new account in a demo agency (the demo password), made through the CLI."""
+        subprocess.run(
+            [sys.executable, "-m", "app", "create-user", "--role", role]
+            + ["--agency", agency, "--password-stdin", username],
+            input=DEMO_PASSWORD,
+            text=True,
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+        return username
+
     def login(self, page, username: str) -> None:
         page.goto(self.base_url)
         self.wait_idle(page)

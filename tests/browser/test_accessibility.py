@@ -10,15 +10,12 @@ exceptions are in ``tests/browser/accessibility_audit.py``.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 from playwright.sync_api import expect
 
 from app.ui.navigation import HOME, pages_for
 from tests.browser.accessibility_audit import Guard, audit
-from tests.browser.conftest import DEMO_PASSWORD, ROOT
 from tests.browser.test_exam_integrity import examinee  # noqa: F401 - a fixture
 from tests.browser.test_supervisor_dashboard import seeded  # noqa: F401 - a fixture
 
@@ -34,17 +31,7 @@ HOME_TITLES = {
 
 
 def _new_trainee(server, name: str) -> str:
-    subprocess.run(
-        [sys.executable, "-m", "app", "create-user", "--role", "trainee"]
-        + ["--agency", "riverside", "--password-stdin", name],
-        input=DEMO_PASSWORD,
-        text=True,
-        cwd=ROOT,
-        env=server.env,
-        check=True,
-        capture_output=True,
-    )
-    return name
+    return server.create_user(name)
 
 
 def _check(page, server, where: str, guard: Guard, report: dict[str, list[str]]) -> None:

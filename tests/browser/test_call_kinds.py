@@ -15,7 +15,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD, ROOT
+from tests.browser.conftest import ARTIFACTS, ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -42,16 +42,7 @@ print(practice.start_attempt(actor=actor, scenario_version_id=version, mode="sta
 
 def _trainee_with_call(server, username: str, scenario_key: str) -> int:
     """A new trainee in the demo agency with ``scenario_key`` open as a standard call."""
-    subprocess.run(
-        [sys.executable, "-m", "app", "create-user", "--role", "trainee"]
-        + ["--agency", "riverside", "--password-stdin", username],
-        input=DEMO_PASSWORD,
-        text=True,
-        cwd=ROOT,
-        env=server.env,
-        check=True,
-        capture_output=True,
-    )
+    server.create_user(username)
     done = subprocess.run(
         [sys.executable, "-c", START, username, scenario_key],
         text=True,

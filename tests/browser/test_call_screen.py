@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 
 import pytest
@@ -19,7 +17,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.services.practice import clock
-from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD, ROOT
+from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
@@ -40,16 +38,7 @@ def trainees(live_server):
     """Fresh trainee accounts in the demo agency (no open call to resume)."""
     names = ("cs-keys", "cs-where", "cs-clock", "cs-narrow")
     for name in names:
-        subprocess.run(
-            [sys.executable, "-m", "app", "create-user", "--role", "trainee"]
-            + ["--agency", "riverside", "--password-stdin", name],
-            input=DEMO_PASSWORD,
-            text=True,
-            cwd=ROOT,
-            env=live_server.env,
-            check=True,
-            capture_output=True,
-        )
+        live_server.create_user(name)
     return names
 
 

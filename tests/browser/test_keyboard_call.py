@@ -8,15 +8,13 @@ Uses the shared ``live_server`` fixture and Debian's chromium.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import dataclass, field
 
 import pytest
 from playwright.sync_api import expect
 
 from app.ui.a11y import FOCUS_COLOUR
-from tests.browser.conftest import DEMO_PASSWORD, ROOT
+from tests.browser.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -80,18 +78,7 @@ def _rgb(hex_colour: str) -> str:
 
 @pytest.fixture(scope="module")
 def keyboard_trainee(live_server) -> str:
-    name = "kb-only"
-    subprocess.run(
-        [sys.executable, "-m", "app", "create-user", "--role", "trainee"]
-        + ["--agency", "riverside", "--password-stdin", name],
-        input=DEMO_PASSWORD,
-        text=True,
-        cwd=ROOT,
-        env=live_server.env,
-        check=True,
-        capture_output=True,
-    )
-    return name
+    return live_server.create_user("kb-only")
 
 
 def test_a_keyboard_only_trainee_takes_a_call_and_reads_the_feedback(
@@ -203,17 +190,7 @@ def test_a_keyboard_only_trainee_takes_a_call_and_reads_the_feedback(
 
 def test_no_keyboard_trap_on_the_call_screen(live_server, page):
     """Tab goes through the whole call screen and out of it, and Shift+Tab comes back."""
-    subprocess.run(
-        [sys.executable, "-m", "app", "create-user", "--role", "trainee"]
-        + ["--agency", "riverside", "--password-stdin", "kb-trap"],
-        input=DEMO_PASSWORD,
-        text=True,
-        cwd=ROOT,
-        env=live_server.env,
-        check=True,
-        capture_output=True,
-    )
-    live_server.login(page, "kb-trap")
+    live_server.login(page, live_server.create_user("kb-trap"))
     page.locator("[data-testid=stSidebarNav]").get_by_role("link", name="Take a call").click()
     page.get_by_role("radio", name="Standard").check(force=True)
     live_server.wait_idle(page)

@@ -27,5 +27,5 @@ def test_the_replay_page_shows_typed_questions_and_pauses(sqlite_db, world, monk
     assert f"typed: 'is he armed' → {_question('weapons')}" in steps["What"].tolist()
     assert "Paused" in steps["Step"].tolist()
     captions = " ".join(c.value for c in at.caption)
-    assert "Paused 1 time(s), 600 s in all" in captions
+    assert "Paused 1 time, 10 min 00 s in all" in captions
     assert practice.my_attempts(actor=trainee)[0]["seconds"] == 20.0
