@@ -1,6 +1,6 @@
 """Who is logged in, checked on the server at the top of every page.
 
-A login is a login session in the database (``app/services/accounts.py``). The browser
+A login is a login session in the database (``app/services/accounts/``). The browser
 tab keeps its id in ``st.session_state`` and every action checks it again, so a login
 ended elsewhere (logout, idle timeout, the 12-hour limit, the user disabled, their role
 or password changed) logs the open tab out at its next action.

@@ -13,8 +13,9 @@ import from ``app.services.practice`` as before:
 
 - :mod:`.common`: modes and limits, :class:`AttemptClosed`, loading the trainee's rows,
   folding the recorded events (questions asked, marks);
-- :mod:`.call`: starting and resuming a call, the call on screen, asking, marking,
-  guided hints and audio;
+- :mod:`.call`: starting and resuming a call, the call on screen, asking, calling back,
+  marking and guided hints; :mod:`.caller` what the caller says (answers, the language
+  line, a dropped line) and :mod:`.clips` the call's audio, both re-exported by ``.call``;
 - :mod:`.submit`: submitting exactly once, the review after it, the trainee's list;
 - :mod:`.choosing`: the history and the catalogue the adaptive choice reads;
 - :mod:`.progress`: the "My training" summary.

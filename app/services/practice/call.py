@@ -2,36 +2,57 @@
 
 Part of :mod:`app.services.practice`; import from the package. The view is built by
 :func:`app.core.call_view.call_view`, which holds nothing of the expert key.
+
+This module keeps starting and resuming, the call on screen, the heartbeat, asking,
+calling back, marking, hints and the transcript setting. It re-exports the rest, so
+``from app.services.practice.call import X`` and ``call.X`` work for every name it had:
+
+- :mod:`.caller`: what the caller says (language, the dead line and calling back,
+  answers, the transcript);
+- :mod:`.clips`: the audio clips and the voices that speak them.
+
+``utcnow`` and ``MAX_TYPED_PER_CALL`` are looked up here, where the code that reads
+them lives, so a test can replace ``call.utcnow`` or ``call.MAX_TYPED_PER_CALL``.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from app.core import feedback
-from app.core.call_view import (
-    PRIORITIES,
-    _exchange_for,
-    call_of,
-    call_view,
-    caller_answer,
-    heard,
-    question_catalogue,
-    question_text,
-)
-from app.core.protocol import DISPOSITIONS, DISQUALIFIERS, Protocol
+from app.core.call_view import PRIORITIES, call_of, call_view, heard, question_catalogue
+from app.core.protocol import DISPOSITIONS, DISQUALIFIERS
 from app.core.question_match import check_text, match_question, scenario_questions
 from app.core.scenario.kinds import call_kind
 from app.errors import AccessDenied, NotFound, UserError
 from app.services.access import Actor, require
 from app.services.exam_lock import refuse_during_exam
 from app.services.practice import clock
+from app.services.practice.caller import (
+    CALLBACK_CLIP,
+    CALLBACK_EVENT,
+    CALLBACK_QUESTION,
+    LANGUAGE_NAMES,
+    ON_SCENE_CHANNELS,
+    UNCLEAR_IN,
+    UNCLEAR_REPLY,
+    LineDead,
+    _callback_said,
+    _refuse_dead_line,
+    _said,
+    _unclear,
+    call_kind_view,
+    called_back,
+    language_of,
+    location_known,
+    transcript,
+)
+from app.services.practice.clips import caller_voice, clip_bytes, interpreter_voice, scenario_clip
 from app.services.practice.common import (
     MARK_KINDS,
     PRACTICE_MODES,
@@ -48,7 +69,42 @@ from app.services.scope import actor_agency, agency_scenario, protocol_for
 from app.store.db import read_session, write_session
 from app.store.models import Attempt, Exam, User, row_id, utcnow
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "CALLBACK_CLIP",
+    "CALLBACK_EVENT",
+    "CALLBACK_QUESTION",
+    "LANGUAGE_NAMES",
+    "MAX_TYPED_PER_CALL",
+    "ON_SCENE_CHANNELS",
+    "TYPED_MODES",
+    "UNCLEAR_IN",
+    "UNCLEAR_REPLY",
+    "LineDead",
+    "_callback_said",
+    "_refuse_dead_line",
+    "_said",
+    "_unclear",
+    "ask_question",
+    "ask_typed",
+    "attempt_view",
+    "call_back",
+    "call_kind_view",
+    "called_back",
+    "caller_voice",
+    "clip_bytes",
+    "current_attempt",
+    "guided_hints",
+    "interpreter_voice",
+    "keep_alive",
+    "language_of",
+    "location_known",
+    "record_event",
+    "scenario_clip",
+    "set_transcript_setting",
+    "start_attempt",
+    "transcript",
+    "transcript_setting",
+]
 
 
 # ------------------------------------------------------------------ starting and resuming
@@ -145,179 +201,7 @@ def _elapsed(attempt: Attempt) -> float:
 
 # Modes in which the trainee types each question in their own words (guided keeps cards).
 TYPED_MODES = ("standard", "timed", "exam")
-# Channels on which the team is already at the scene: the location is known from the start.
-ON_SCENE_CHANNELS = ("police_referral", "proactive")
-# What the caller says to a typed sentence that asks nothing they can answer.
-UNCLEAR_REPLY = "Sorry, what do you mean?"
-UNCLEAR_IN = {
-    "es": "Perdón, ¿qué quiere decir?",
-    "fr": "Pardon, qu'est-ce que vous voulez dire ?",
-    "pt": "Desculpe, o que quer dizer?",
-    "de": "Entschuldigung, was meinen Sie?",
-    "it": "Scusi, cosa intende?",
-}
-LANGUAGE_NAMES = {
-    "am": "Amharic", "ar": "Arabic", "cmn": "Mandarin", "de": "German", "es": "Spanish",
-    "fa": "Persian", "fr": "French", "hi": "Hindi", "hmn": "Hmong", "ht": "Haitian Creole",
-    "it": "Italian", "ja": "Japanese", "ko": "Korean", "pa": "Punjabi", "pl": "Polish",
-    "pt": "Portuguese", "ru": "Russian", "so": "Somali", "tl": "Tagalog", "uk": "Ukrainian",
-    "vi": "Vietnamese", "yue": "Cantonese", "zh": "Chinese",
-}  # fmt: skip
 MAX_TYPED_PER_CALL = 200  # typed sentences one call keeps; more is not a screening
-
-
-def language_of(scenario: Mapping) -> str:
-    """The caller's language, as its primary subtag in lower case (``en`` when not given)."""
-    caller = call_of(scenario).get("caller") or {}
-    tag = caller.get("language") if isinstance(caller, Mapping) else None
-    if not isinstance(tag, str) or not tag.strip():
-        return "en"
-    return tag.strip().split("-")[0].lower()
-
-
-def location_known(scenario: Mapping, asked: Collection[str]) -> bool:
-    """Whether the call screen shows ``call.location``: once ``address`` has been asked,
-    or from the start when the team is already at the scene."""
-    channel = str(call_of(scenario).get("channel") or "911")
-    return channel in ON_SCENE_CHANNELS or "address" in asked
-
-
-class LineDead(UserError):
-    """A question on a dropped or hung-up call before the trainee has called back."""
-
-
-CALLBACK_EVENT = "callback"
-CALLBACK_CLIP = "called_back"
-CALLBACK_QUESTION = "You call the number back."
-
-
-def called_back(events: list | None) -> bool:
-    """Whether the trainee has called back (a ``callback`` event is recorded)."""
-    return any(isinstance(e, Mapping) and e.get("kind") == CALLBACK_EVENT for e in events or [])
-
-
-def _refuse_dead_line(scenario: Mapping, events: list | None) -> None:
-    if call_kind(scenario).needs_callback and not called_back(events):
-        raise LineDead("The line is dead. Call the number back before you ask anything.")
-
-
-def _callback_said(scenario: Mapping, interpreter: bool) -> dict:
-    """What is said when the trainee calls back: ``{who, answer, interpreted, clip}``."""
-    back = call_kind(scenario).when_called_back or {}
-    answer = " ".join(str(back.get("answer") or "").split())
-    english = " ".join(str(back.get("interpreted") or "").split()) or None
-    other = language_of(scenario) != "en"
-    english = english if (interpreter and other) else None
-    return {
-        "who": " ".join(str(back.get("who") or "").split()) or None,
-        "answer": answer,
-        "interpreted": english,
-        "clip": f"en:{CALLBACK_CLIP}" if english else CALLBACK_CLIP,
-    }
-
-
-def call_kind_view(scenario: Mapping, events: list | None) -> dict:
-    """What the call screen needs to know about the kind of call, and nothing more.
-
-    ``medium`` (``voice`` or ``text``), ``needs_callback`` (the line went dead after the
-    opening), ``called_back``, ``prior_calls`` (the call history the CAD shows). Whether
-    the caller can speak freely or knows where they are is for the trainee to find out.
-    """
-    kind = call_kind(scenario)
-    return {
-        "medium": kind.medium,
-        "needs_callback": kind.needs_callback,
-        "called_back": called_back(events),
-        "prior_calls": [
-            {key: " ".join(str(entry.get(key) or "").split()) or None
-             for key in ("when", "what", "outcome")}
-            for entry in kind.prior_calls
-        ],
-    }  # fmt: skip
-
-
-def _unclear(language: str) -> str:
-    if language == "en":
-        return UNCLEAR_REPLY
-    return UNCLEAR_IN.get(language, "(The caller does not seem to follow the question.)")
-
-
-def _said(scenario: Mapping, question_id: str, protocol: Protocol, interpreter: bool) -> dict:
-    """The caller's answer to one question: ``{answer, interpreted, clip}``.
-
-    A caller in another language answers in it; once the interpreter is on the line
-    the English comes too (the exchange's ``interpreted``, or the protocol's neutral
-    answer for a question the script leaves out). ``clip`` names what is played.
-    """
-    language = language_of(scenario)
-    if language == "en":
-        return {
-            "answer": caller_answer(scenario, question_id, protocol),
-            "interpreted": None,
-            "clip": question_id,
-        }
-    exchange = _exchange_for(scenario, question_id)
-    scripted = exchange is not None and bool(exchange.get("answer"))
-    if scripted and exchange is not None:
-        answer = " ".join(str(exchange["answer"]).split())
-        english = exchange.get("interpreted")
-        english = " ".join(str(english).split()) if english else None
-    else:
-        name = LANGUAGE_NAMES.get(language, f"the caller's language ({language})")
-        answer = f"(The caller answers in {name}.)"
-        english = caller_answer(scenario, question_id, protocol)
-    if interpreter and english:
-        return {"answer": answer, "interpreted": english, "clip": f"en:{question_id}"}
-    return {"answer": answer, "interpreted": None, "clip": question_id if scripted else None}
-
-
-def transcript(scenario: Mapping, protocol: Protocol, events: list | None) -> list[dict]:
-    """Everything said on the call after the opening, in order.
-
-    One entry per question asked (a repeat too) and per typed sentence the caller could
-    not make sense of: ``{id (None when not understood), question (what the trainee
-    said: their own words when typed), typed, answer, interpreted, clip, t}``.
-    """
-    out: list[dict] = []
-    interpreter = False
-    language = language_of(scenario)
-    for event in events or []:
-        if not isinstance(event, Mapping):
-            continue
-        kind, t = event.get("kind"), event.get("t", 0)
-        if kind == CALLBACK_EVENT:
-            said = _callback_said(scenario, interpreter)
-            said.pop("who")
-            out.append(
-                {"id": None, "question": CALLBACK_QUESTION, "typed": False, "t": t,
-                 "callback": True, **said}
-            )  # fmt: skip
-        elif kind == "ask":
-            qid = str(event.get("value"))
-            try:
-                words = question_text(scenario, qid, protocol)
-                interpreter = interpreter or qid == "interpreter"
-                said = _said(scenario, qid, protocol, interpreter)
-            except NotFound:  # a question the protocol no longer has
-                continue
-            typed = event.get("typed")
-            out.append(
-                {"id": qid, "question": typed or words, "typed": bool(typed), "t": t, **said}
-            )
-        elif kind == "unmatched":
-            english = interpreter and language != "en"
-            out.append(
-                {
-                    "id": None,
-                    "question": str(event.get("typed") or ""),
-                    "typed": True,
-                    "t": t,
-                    "answer": _unclear(language),
-                    "interpreted": UNCLEAR_REPLY if english else None,
-                    "clip": "en:unclear" if english else "unclear",
-                }
-            )
-    return out
 
 
 def attempt_view(*, actor: Actor, attempt_id: int) -> dict:
@@ -578,81 +462,3 @@ def guided_hints(*, actor: Actor, attempt_id: int) -> list[str]:
         marks=marks_from_events(attempt.events),
         protocol=protocol,
     )
-
-
-def clip_bytes(*, actor: Actor, attempt_id: int, item: str) -> bytes | None:
-    """The WAV bytes of something the trainee has heard (None without speech).
-
-    ``item``: ``opening``; the id of a question asked (the caller's answer);
-    ``en:<id>`` (the interpreter's English for it, once the interpreter is on the line);
-    ``unclear`` or ``en:unclear`` (the caller did not understand a sentence).
-    """
-    require(actor, "own_attempts")
-    with read_session() as session:
-        attempt, version, agency = _load(session, actor, attempt_id)
-    scenario = version.data or {}
-    if attempt.status == "in_progress":
-        asked = _asked(attempt.events)
-        english, _, qid = item.rpartition(":") if item.startswith("en:") else ("", "", item)
-        if english and "interpreter" not in asked:
-            raise AccessDenied("Ask for the interpreter first.")
-        if qid == CALLBACK_CLIP:
-            if not called_back(attempt.events):
-                raise AccessDenied("Call the number back first.")
-        elif qid not in ("opening", "unclear") and qid not in asked:
-            raise AccessDenied("Ask the question first.")
-    return scenario_clip(scenario, item, protocol_for(agency.protocol_overrides))
-
-
-def caller_voice(data: Mapping):
-    """The caller's voice, speaking the caller's language (``call.caller.language``):
-    :func:`app.audio.voices.voice_for` picks it from age, gender and language."""
-    from app import audio
-
-    return audio.scenario_voice(data)
-
-
-def interpreter_voice(data: Mapping):
-    """The language line's interpreter: an English voice of its own for this call."""
-    from app import audio
-
-    return audio.interpreter_voice(data)
-
-
-def scenario_clip(data: Mapping, item: str, protocol: Protocol) -> bytes | None:
-    """WAV bytes of the opening, of the caller's answer to ``item`` (in the caller's
-    language), of ``en:<item>`` (the interpreter's English) or of ``unclear`` (the caller
-    did not understand). None without speech, or with nothing to say."""
-    from app import audio
-
-    if call_kind(data).is_text:
-        return None  # a text-to-911 conversation is read, not heard
-    available, _ = audio.speech_available()
-    if not available:
-        return None
-    try:
-        english = item.startswith("en:")
-        qid = item[3:] if english else item
-        language = language_of(data)
-        if qid == CALLBACK_CLIP:
-            said = _callback_said(data, interpreter=english)
-            text = said["interpreted"] if english else said["answer"]
-        elif qid == "opening":
-            text = " ".join(str(call_of(data).get("opening") or "").split())
-        elif qid == "unclear":
-            text = UNCLEAR_REPLY if english else _unclear(language)
-        else:
-            said = _said(data, qid, protocol, interpreter=english)
-            text = said["interpreted"] if english else said["answer"]
-            if not english and said["clip"] is None:
-                return None  # nothing scripted in the caller's language
-        if not text:
-            return None
-        speaker = interpreter_voice(data) if english else caller_voice(data)
-        path = audio.clip_for_text(
-            text, speaker, None if english else audio.scenario_ambience(data)
-        )
-        return path.read_bytes()
-    except (audio.AudioError, OSError, NotFound, ValueError) as exc:
-        log.warning("no audio for scenario %s item %s: %s", data.get("id"), item, exc)
-        return None

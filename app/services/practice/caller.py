@@ -1,0 +1,188 @@
+"""What the caller says: language, the dead line and calling back, answers, the transcript.
+
+Part of :mod:`app.services.practice` (split out of :mod:`.call`, which re-exports every
+name here); import from the package or from :mod:`.call`. Pure functions of the
+scenario, the protocol and the recorded events: no database, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from app.core.call_view import _exchange_for, call_of, caller_answer, question_text
+from app.core.protocol import Protocol
+from app.core.scenario.kinds import call_kind
+from app.errors import NotFound, UserError
+
+# Channels on which the team is already at the scene: the location is known from the start.
+ON_SCENE_CHANNELS = ("police_referral", "proactive")
+# What the caller says to a typed sentence that asks nothing they can answer.
+UNCLEAR_REPLY = "Sorry, what do you mean?"
+UNCLEAR_IN = {
+    "es": "Perdón, ¿qué quiere decir?",
+    "fr": "Pardon, qu'est-ce que vous voulez dire ?",
+    "pt": "Desculpe, o que quer dizer?",
+    "de": "Entschuldigung, was meinen Sie?",
+    "it": "Scusi, cosa intende?",
+}
+LANGUAGE_NAMES = {
+    "am": "Amharic", "ar": "Arabic", "cmn": "Mandarin", "de": "German", "es": "Spanish",
+    "fa": "Persian", "fr": "French", "hi": "Hindi", "hmn": "Hmong", "ht": "Haitian Creole",
+    "it": "Italian", "ja": "Japanese", "ko": "Korean", "pa": "Punjabi", "pl": "Polish",
+    "pt": "Portuguese", "ru": "Russian", "so": "Somali", "tl": "Tagalog", "uk": "Ukrainian",
+    "vi": "Vietnamese", "yue": "Cantonese", "zh": "Chinese",
+}  # fmt: skip
+
+
+def language_of(scenario: Mapping) -> str:
+    """The caller's language, as its primary subtag in lower case (``en`` when not given)."""
+    caller = call_of(scenario).get("caller") or {}
+    tag = caller.get("language") if isinstance(caller, Mapping) else None
+    if not isinstance(tag, str) or not tag.strip():
+        return "en"
+    return tag.strip().split("-")[0].lower()
+
+
+def location_known(scenario: Mapping, asked: Collection[str]) -> bool:
+    """Whether the call screen shows ``call.location``: once ``address`` has been asked,
+    or from the start when the team is already at the scene."""
+    channel = str(call_of(scenario).get("channel") or "911")
+    return channel in ON_SCENE_CHANNELS or "address" in asked
+
+
+class LineDead(UserError):
+    """A question on a dropped or hung-up call before the trainee has called back."""
+
+
+CALLBACK_EVENT = "callback"
+CALLBACK_CLIP = "called_back"
+CALLBACK_QUESTION = "You call the number back."
+
+
+def called_back(events: list | None) -> bool:
+    """Whether the trainee has called back (a ``callback`` event is recorded)."""
+    return any(isinstance(e, Mapping) and e.get("kind") == CALLBACK_EVENT for e in events or [])
+
+
+def _refuse_dead_line(scenario: Mapping, events: list | None) -> None:
+    if call_kind(scenario).needs_callback and not called_back(events):
+        raise LineDead("The line is dead. Call the number back before you ask anything.")
+
+
+def _callback_said(scenario: Mapping, interpreter: bool) -> dict:
+    """What is said when the trainee calls back: ``{who, answer, interpreted, clip}``."""
+    back = call_kind(scenario).when_called_back or {}
+    answer = " ".join(str(back.get("answer") or "").split())
+    english = " ".join(str(back.get("interpreted") or "").split()) or None
+    other = language_of(scenario) != "en"
+    english = english if (interpreter and other) else None
+    return {
+        "who": " ".join(str(back.get("who") or "").split()) or None,
+        "answer": answer,
+        "interpreted": english,
+        "clip": f"en:{CALLBACK_CLIP}" if english else CALLBACK_CLIP,
+    }
+
+
+def call_kind_view(scenario: Mapping, events: list | None) -> dict:
+    """What the call screen needs to know about the kind of call, and nothing more.
+
+    ``medium`` (``voice`` or ``text``), ``needs_callback`` (the line went dead after the
+    opening), ``called_back``, ``prior_calls`` (the call history the CAD shows). Whether
+    the caller can speak freely or knows where they are is for the trainee to find out.
+    """
+    kind = call_kind(scenario)
+    return {
+        "medium": kind.medium,
+        "needs_callback": kind.needs_callback,
+        "called_back": called_back(events),
+        "prior_calls": [
+            {key: " ".join(str(entry.get(key) or "").split()) or None
+             for key in ("when", "what", "outcome")}
+            for entry in kind.prior_calls
+        ],
+    }  # fmt: skip
+
+
+def _unclear(language: str) -> str:
+    if language == "en":
+        return UNCLEAR_REPLY
+    return UNCLEAR_IN.get(language, "(The caller does not seem to follow the question.)")
+
+
+def _said(scenario: Mapping, question_id: str, protocol: Protocol, interpreter: bool) -> dict:
+    """The caller's answer to one question: ``{answer, interpreted, clip}``.
+
+    A caller in another language answers in it; once the interpreter is on the line
+    the English comes too (the exchange's ``interpreted``, or the protocol's neutral
+    answer for a question the script leaves out). ``clip`` names what is played.
+    """
+    language = language_of(scenario)
+    if language == "en":
+        return {
+            "answer": caller_answer(scenario, question_id, protocol),
+            "interpreted": None,
+            "clip": question_id,
+        }
+    exchange = _exchange_for(scenario, question_id)
+    scripted = exchange is not None and bool(exchange.get("answer"))
+    if scripted and exchange is not None:
+        answer = " ".join(str(exchange["answer"]).split())
+        english = exchange.get("interpreted")
+        english = " ".join(str(english).split()) if english else None
+    else:
+        name = LANGUAGE_NAMES.get(language, f"the caller's language ({language})")
+        answer = f"(The caller answers in {name}.)"
+        english = caller_answer(scenario, question_id, protocol)
+    if interpreter and english:
+        return {"answer": answer, "interpreted": english, "clip": f"en:{question_id}"}
+    return {"answer": answer, "interpreted": None, "clip": question_id if scripted else None}
+
+
+def transcript(scenario: Mapping, protocol: Protocol, events: list | None) -> list[dict]:
+    """Everything said on the call after the opening, in order.
+
+    One entry per question asked (a repeat too) and per typed sentence the caller could
+    not make sense of: ``{id (None when not understood), question (what the trainee
+    said: their own words when typed), typed, answer, interpreted, clip, t}``.
+    """
+    out: list[dict] = []
+    interpreter = False
+    language = language_of(scenario)
+    for event in events or []:
+        if not isinstance(event, Mapping):
+            continue
+        kind, t = event.get("kind"), event.get("t", 0)
+        if kind == CALLBACK_EVENT:
+            said = _callback_said(scenario, interpreter)
+            said.pop("who")
+            out.append(
+                {"id": None, "question": CALLBACK_QUESTION, "typed": False, "t": t,
+                 "callback": True, **said}
+            )  # fmt: skip
+        elif kind == "ask":
+            qid = str(event.get("value"))
+            try:
+                words = question_text(scenario, qid, protocol)
+                interpreter = interpreter or qid == "interpreter"
+                said = _said(scenario, qid, protocol, interpreter)
+            except NotFound:  # a question the protocol no longer has
+                continue
+            typed = event.get("typed")
+            out.append(
+                {"id": qid, "question": typed or words, "typed": bool(typed), "t": t, **said}
+            )
+        elif kind == "unmatched":
+            english = interpreter and language != "en"
+            out.append(
+                {
+                    "id": None,
+                    "question": str(event.get("typed") or ""),
+                    "typed": True,
+                    "t": t,
+                    "answer": _unclear(language),
+                    "interpreted": UNCLEAR_REPLY if english else None,
+                    "clip": "en:unclear" if english else "unclear",
+                }
+            )
+    return out
