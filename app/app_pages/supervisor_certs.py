@@ -13,6 +13,7 @@ from app.services.access import can
 from app.ui.audit_log import render_audit_log
 from app.ui.certificate_status import CERTIFICATE_STATUS
 from app.ui.grade_card import plain
+from app.ui.replay_steps import STEP_LABELS
 from app.ui.session import page_actor
 from app.ui.tables import day_date
 
@@ -185,17 +186,6 @@ def _opened(exam_id: int) -> set[int]:
     return st.session_state.setdefault(f"{OPENED}.{exam_id}", set())
 
 
-KIND_LABELS = {
-    "ask": "Question",
-    "unmatched": "Not understood",
-    "disqualifier": "Disqualifier",
-    "call_type": "Call type",
-    "priority": "Priority",
-    "disposition": "Route",
-    "pause": "Paused",
-}
-
-
 @st.dialog("Exam call", width="large")
 def _call_dialog(exam_id: int, number: int, attempt_id: int) -> None:
     """The supervisor replay of one exam call: what the trainee did beside the key."""
@@ -227,7 +217,7 @@ def _call_dialog(exam_id: int, number: int, attempt_id: int) -> None:
             pd.DataFrame(
                 {
                     "Second": replay.timeline["t"],
-                    "Step": replay.timeline["kind"].map(lambda k: KIND_LABELS.get(k, k)),
+                    "Step": replay.timeline["kind"].map(lambda k: STEP_LABELS.get(k, k)),
                     "What": replay.timeline["label"],
                     "Against the key": replay.timeline["verdict"],
                 }

@@ -12,6 +12,7 @@ from app.services.labels import protocol_words, words_for
 from app.settings import get_settings
 from app.ui.grade_card import RULES_HELP
 from app.ui.local_time import shown
+from app.ui.replay_steps import STEP_LABELS
 from app.ui.session import page_actor
 from app.ui.tables import csv_button
 
@@ -19,15 +20,6 @@ actor = page_actor("review_attempts")
 
 TRAINEE_KEY = "review.trainee_id"  # also set by the Cohort page
 ATTEMPT_KEY = "review.attempt_id"
-KIND_LABELS = {
-    "ask": "Question",
-    "unmatched": "Not understood",
-    "disqualifier": "Disqualifier",
-    "call_type": "Call type",
-    "priority": "Priority",
-    "disposition": "Route",
-    "pause": "Paused",
-}
 JUDGEMENT_COLORS = {"good": "#2ca25f", "bad": "#d62728", "neutral": "#8c8c8c"}
 
 
@@ -207,7 +199,7 @@ left, right = st.columns(2, gap="large")
 with left:
     st.markdown("**What the trainee did**")
     timeline = replay.timeline.assign(
-        step=replay.timeline["kind"].map(lambda k: KIND_LABELS.get(k, k))
+        step=replay.timeline["kind"].map(lambda k: STEP_LABELS.get(k, k))
     )
     if timeline.empty:
         st.caption("No timeline was recorded for this call.")
@@ -218,7 +210,7 @@ with left:
             .mark_point(filled=True, size=110)
             .encode(
                 x=alt.X("t:Q", title="Seconds into the call"),
-                y=alt.Y("step:N", title=None, sort=list(KIND_LABELS.values())),
+                y=alt.Y("step:N", title=None, sort=list(STEP_LABELS.values())),
                 color=alt.Color(
                     "judgement:N",
                     scale=alt.Scale(

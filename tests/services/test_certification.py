@@ -45,8 +45,11 @@ def take_exam(actor, exam_id, *, model="call_center_led", wrong=None, stop_after
             return state
         attempt_id = state["attempt_id"]
         with read_session() as session:
-            vid = session.get(Attempt, attempt_id).scenario_version_id
-        answer_call(actor, attempt_id, version_id=vid, model=model, wrong=wrong)
+            row = session.get(Attempt, attempt_id)
+            vid, played_under = row.scenario_version_id, row.model
+        # The expert answer under the model the call is played under (``model`` is the
+        # agency's; a call may be set under another dispatch model).
+        answer_call(actor, attempt_id, version_id=vid, model=played_under or model, wrong=wrong)
         answered += 1
 
 
