@@ -5,6 +5,8 @@ admin of the same agency. Messages survive the rerun that follows an action thro
 ``admin_users.flash``; a one-time password is shown once and then forgotten.
 """
 
+from collections.abc import Mapping
+
 import pandas as pd
 import streamlit as st
 
@@ -37,7 +39,7 @@ def _logins(count: int) -> str:
     return "1 open login" if count == 1 else f"{count} open logins"
 
 
-def _status(user: dict) -> str:
+def _status(user: Mapping) -> str:
     if not user["active"]:
         return "Disabled"
     if user["must_change_password"]:

@@ -1,6 +1,7 @@
 """Lessons: read a training module and take its knowledge check."""
 
 import functools
+from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
@@ -36,7 +37,7 @@ def _lesson_content(slug: str) -> dict:
     }
 
 
-def _status_icon(module: dict) -> str:
+def _status_icon(module: Mapping) -> str:
     if module["check_passed"]:
         return ":material/check_circle:"
     if module["read"]:
@@ -44,7 +45,7 @@ def _status_icon(module: dict) -> str:
     return ":material/radio_button_unchecked:"
 
 
-def _status_badge(module: dict) -> None:
+def _status_badge(module: Mapping) -> None:
     if module["check_passed"]:
         st.badge("Passed", icon=":material/check_circle:", color="green")
     elif module["read"]:
@@ -77,7 +78,7 @@ def _open(slug: str) -> None:
     st.session_state.pop(RESULT, None)
 
 
-def _next_lesson(module: dict, modules: list[dict], *, passed_now: bool) -> None:
+def _next_lesson(module: Mapping, modules: Sequence[Mapping], *, passed_now: bool) -> None:
     """Lead on: the next lesson, or back to My training after the last one."""
     later = [m for m in modules if m["order"] > module["order"]]
     if later:

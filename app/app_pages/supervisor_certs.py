@@ -69,7 +69,7 @@ tab_pending, tab_certs, tab_exams, tab_audit = st.tabs(
 )
 
 
-def _call_table(calls: list[dict]) -> pd.DataFrame:
+def _call_table(calls: list[certification.ReviewCall]) -> pd.DataFrame:
     rows = []
     for c in calls:
         new = c["new_grade"]
@@ -88,7 +88,7 @@ def _call_table(calls: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _rules(review: dict) -> None:
+def _rules(review: certification.ExamReview) -> None:
     """Calls graded under older grading rules, and the outcome under the new ones."""
     if not review.get("rules_note"):
         return
@@ -110,7 +110,7 @@ def _rules(review: dict) -> None:
             st.caption(text)
 
 
-def _summary(review: dict) -> None:
+def _summary(review: certification.ExamReview) -> None:
     """The exam's result in four figures and the reasons it did not pass."""
     outcome = review["outcome"]
     cols = st.columns(4)
@@ -288,7 +288,7 @@ def _confirm_dialog(exam_id: int) -> None:
         st.rerun()
 
 
-def _exam_calls(exam_id: int, calls: list[dict]) -> None:
+def _exam_calls(exam_id: int, calls: list[certification.ReviewCall]) -> None:
     """Every call of the exam with a button that opens its replay."""
     opened = _opened(exam_id)
     head = st.columns([1, 5, 2, 2, 2])
@@ -325,7 +325,7 @@ with tab_pending:
         if not pending:
             st.caption("No passed exam is waiting for sign-off.")
         else:
-            by_exam = {item["exam_id"]: item for item in pending}
+            by_exam = {p["exam_id"]: p for p in pending}
             exam_id = st.selectbox(
                 f"Passed exams waiting for your sign-off ({len(pending)})",
                 list(by_exam),
@@ -335,9 +335,9 @@ with tab_pending:
                 ),
                 key="certs.pending",
             )
-            item = by_exam[exam_id]
+            waiting = by_exam[exam_id]
             with st.container(border=True):
-                st.markdown(f"**{plain(item['trainee'])}** — {plain(item['title'])}")
+                st.markdown(f"**{plain(waiting['trainee'])}** — {plain(waiting['title'])}")
                 exam = certification.exam_review(actor=actor, exam_id=exam_id)
                 _summary(exam)
                 st.markdown("**The exam's calls**")
@@ -370,7 +370,7 @@ with tab_pending:
                     _confirm_dialog(exam_id)
 
 
-def _renewal(certificate_id: int, renewal: dict) -> None:
+def _renewal(certificate_id: int, renewal: certification.RenewalState) -> None:
     """Renewal through continuing practice: nothing to judge before its window opens."""
     st.markdown("**Renewal through continuing practice**")
     window = renewal.get("window", "open")
@@ -427,7 +427,7 @@ with tab_certs:
                         "Issued": day_date(c["issued_at"]),
                         "Expires": day_date(c["expires_at"]),
                         "Status": CERTIFICATE_STATUS[c["status"]][0],
-                        "Renewal": "ready" if c.get("renewal") and c["renewal"]["eligible"] else "",
+                        "Renewal": "ready" if c["renewal"] and c["renewal"]["eligible"] else "",
                     }
                     for c in certs
                 ]
@@ -495,14 +495,14 @@ with tab_exams:
         if not exams:
             st.caption("No finished exams yet.")
         else:
-            by_exam = {e["exam_id"]: e for e in exams}
+            finished = {e["exam_id"]: e for e in exams}
             chosen = st.selectbox(
                 "Exam",
-                list(by_exam),
+                list(finished),
                 format_func=lambda eid: (
-                    f"{by_exam[eid]['trainee']} · {day_date(by_exam[eid]['finished_at'])} · "
-                    f"{by_exam[eid]['score']} · "
-                    + ("passed" if by_exam[eid]["passed"] else "not passed")
+                    f"{finished[eid]['trainee']} · {day_date(finished[eid]['finished_at'])} · "
+                    f"{finished[eid]['score']} · "
+                    + ("passed" if finished[eid]["passed"] else "not passed")
                 ),
                 key="certs.exam",
             )

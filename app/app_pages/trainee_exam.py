@@ -43,7 +43,7 @@ def _close() -> None:
     st.session_state.pop(EXAM, None)
 
 
-def _outcome(outcome: dict, calls: list[dict]) -> None:
+def _outcome(outcome: certification.ExamOutcome, calls: list[certification.ReportCall]) -> None:
     with st.container(border=True):
         cols = st.columns(4)
         cols[0].metric("Result", "Passed" if outcome.get("passed") else "Not passed")
@@ -81,7 +81,7 @@ def _outcome(outcome: dict, calls: list[dict]) -> None:
         st.caption("The expert's answer for each call is now under “My attempts”.")
 
 
-def _certificates(items: list[dict]) -> None:
+def _certificates(items: list[certification.CertificateRow]) -> None:
     st.subheader("My certificates", anchor=False)
     if not items:
         st.caption(
@@ -277,10 +277,12 @@ def _exam(exam_id: int) -> None:
         st.error(plain(exc))
         st.button("Back", on_click=_close)
         return
-    if state["status"] == "in_progress":
+    position, attempt_id = state["position"], state["attempt_id"]
+    # in progress: exam_state has opened the call at position (both set)
+    if state["status"] == "in_progress" and position is not None and attempt_id is not None:
         st.title(state["title"])
         done = state["answered"] / state["total"] if state["total"] else 0
-        st.progress(done, text=f"Exam call {state['position'] + 1} of {state['total']}")
+        st.progress(done, text=f"Exam call {position + 1} of {state['total']}")
         st.caption(
             "No feedback until the last call. If the connection drops or you reload the "
             "page, the exam continues at this call. The call's clock runs only while this "
@@ -288,12 +290,12 @@ def _exam(exam_id: int) -> None:
         )
         st.session_state[SHOWN] = {
             "exam_id": exam_id,
-            "attempt_id": state["attempt_id"],
+            "attempt_id": attempt_id,
             "title": state["title"],
             "answered": state["answered"],
             "total": state["total"],
         }
-        render_call_screen(actor, state["attempt_id"], mode="exam", show_feedback=False)
+        render_call_screen(actor, attempt_id, mode="exam", show_feedback=False)
         return
     st.session_state.pop(SHOWN, None)
     report = certification.exam_report(actor=actor, exam_id=exam_id)

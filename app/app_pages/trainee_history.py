@@ -1,5 +1,8 @@
 """My attempts: every call I submitted, supervisors' notes, and the feedback on each."""
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -24,7 +27,7 @@ if not attempts:
 MODE_NAMES = {"guided": "Guided", "standard": "Standard", "timed": "Timed", "exam": "Exam"}
 
 
-def _row(item: dict) -> dict:
+def _row(item: Mapping[str, Any]) -> dict:
     when = item["submitted_at"]
     return {
         "When": shown(when),

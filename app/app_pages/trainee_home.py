@@ -25,7 +25,7 @@ STEP_TARGETS = {  # next-step kind -> (page, button label, icon)
 }
 
 
-def _track() -> tuple[dict | None, dict | None]:
+def _track() -> tuple[dict | None, certification.TrackOverview | None]:
     """(the first track with its eligibility, its rules) or (None, None) without a track."""
     try:
         overview = certification.exam_overview(actor=actor)
@@ -44,7 +44,7 @@ eligibility, track = _track()
 plan = tp.training_plan(
     progress["modules"],
     eligibility,
-    average_of_last=(track or {}).get("average_of_last"),
+    average_of_last=track["average_of_last"] if track else None,
     practice_target=progress["practice_target"],
     calls_in_all=progress["attempts"],
     average_all=progress["average_score"],
@@ -67,7 +67,7 @@ with st.container(border=True, key="home-next"):
             st.switch_page(page)
 
 with st.container(border=True):
-    title = (track or {}).get("title") or "Certification"
+    title = (track["title"] if track else "") or "Certification"
     st.markdown(f"**{plain(title)}**")
     st.caption(
         f"Before the exam: {plan.met} of {plural(len(plan.requirements), 'requirement')} met."

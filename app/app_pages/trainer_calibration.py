@@ -1,5 +1,8 @@
 """Trainer: key scenarios blind, then compare; agreement across the panel of trainers."""
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -32,7 +35,7 @@ def _pct(value) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def _key_text(key: dict, labels: dict) -> tuple[str, str, str, str]:
+def _key_text(key: Mapping[str, Any], labels: dict) -> tuple[str, str, str, str]:
     priority = key.get("priority")
     return (
         ", ".join(labels["dq"].get(d, d) for d in key.get("disqualifiers") or []) or "None",
@@ -114,7 +117,7 @@ with tab_key:
                         "trainers' keys appear below as they come in."
                     )
                 else:
-                    mine = task["mine"] or {}
+                    mine: Mapping[str, Any] = task["mine"] or {}
                     st.subheader("Change your key" if task["mine"] else "Your key", anchor=False)
                     prefix = f"cal.form.{chosen}.{mine.get('revisions', 'new')}"
                     with st.form(f"{prefix}.form", border=False):
@@ -182,8 +185,9 @@ with tab_key:
                         "For an earlier text": other["stale"],
                     }
                 )
-            if task.get("expert"):
-                dq, ct, priority, route = _key_text(task["expert"], labels)
+            expert = task.get("expert")
+            if expert:
+                dq, ct, priority, route = _key_text(expert, labels)
                 rows.append(
                     {
                         "Trainer": "Stored key",
@@ -198,7 +202,7 @@ with tab_key:
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
             cols = st.columns(len(DIMENSIONS))
             for col, dim in zip(cols, DIMENSIONS, strict=True):
-                result = agreement["dimensions"].get(dim) or {}
+                result: Mapping[str, Any] = agreement["dimensions"].get(dim) or {}
                 col.metric(DIMENSION_LABELS[dim], _pct(result.get("agreement")))
             if agreement["contested"]:
                 st.error("Contested: this scenario cannot be published until it is resolved.")

@@ -11,6 +11,8 @@ from app.core.scenario import MODULE_SLUGS
 from app.core.scenario_diff import diff_texts
 from app.errors import UserError
 from app.services import authoring
+from app.services.authoring.editor import ScenarioChoice
+from app.services.authoring.form import FormValues
 from app.services.bank import ImportRejected, content_hash
 from app.ui.grade_card import plain
 from app.ui.scenario_preview import render_preview
@@ -78,7 +80,14 @@ if kept not in (NEW, *by_id) and isinstance(kept, int):
     # draft of it meanwhile): keep it open so nothing typed is lost.
     try:
         shown_version = authoring.load_scenario(actor=actor, version_id=kept)
-        by_id[kept] = {**shown_version, "pending": False}
+        by_id[kept] = ScenarioChoice(
+            version_id=shown_version["version_id"],
+            key=shown_version["key"],
+            title=shown_version["title"],
+            status=shown_version["status"],
+            version=shown_version["version"],
+            pending=False,
+        )
     except UserError:
         pass
 if st.session_state.get(PICK) not in (NEW, *by_id):
@@ -348,7 +357,7 @@ with tab_yaml:
 # ------------------------------------------------------------------ form for the common fields
 
 with tab_form:
-    values: dict | None
+    values: FormValues | None
     try:
         values = authoring.form_values(text)
     except UserError as exc:

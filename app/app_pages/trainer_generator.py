@@ -85,9 +85,16 @@ with st.container(border=True):
                 st.error(plain(exc))
             else:
                 bar.progress(1.0, text="Done")
+                beside_live = (
+                    f" {result['new_draft']} changed call(s) saved as a draft of a new version; "
+                    "trainees keep the published one until it is approved."
+                    if result["new_draft"]
+                    else ""
+                )
                 st.success(
                     f"{result['created']} new draft(s); {result['unchanged']} already in the "
                     f"bank unchanged; {result['updated'] + result['new_version']} updated."
+                    + beside_live
                 )
                 if result["skipped"]:
                     st.warning(

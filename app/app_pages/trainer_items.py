@@ -5,6 +5,7 @@ import streamlit as st
 
 from app.core import item_stats
 from app.services import authoring
+from app.services.authoring.items import ItemAnalysisRow
 from app.settings import get_settings
 from app.ui.local_time import shown
 from app.ui.session import page_actor
@@ -39,7 +40,9 @@ dubious_only = st.toggle("Only dubious scenarios", key="items.dubious")
 
 
 @st.cache_data(ttl=60, max_entries=8, show_spinner="Working out the statistics…")
-def _items(_actor, user_id: int, database: str, dubious_only: bool, version) -> list[dict]:
+def _items(
+    _actor, user_id: int, database: str, dubious_only: bool, version
+) -> list[ItemAnalysisRow]:
     # ``version`` (when the stored statistics were worked out, and how many attempts came
     # in since) is part of the key: a refresh or a new attempt shows at once.
     return authoring.item_analysis(actor=_actor, dubious_only=dubious_only)

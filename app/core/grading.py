@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypedDict
 
 from app.core.protocol import (
     DISPOSITIONS,
@@ -68,6 +68,12 @@ LEVELS = ((95, "high"), (85, "compliant"), (75, "partial"), (60, "low"), (0, "no
 # this, the level is "partial" at best, whatever the score (the score is not changed).
 MAX_MISSED_FOR_COMPLIANT = 2
 CRITICAL_CODES = ("unsafe_dispatch", "missed_disqualifier", "under_triaged")
+# How a critical error is named where several are counted together (exam results).
+CRITICAL_NAMES: Mapping[str, str] = {
+    "unsafe_dispatch": "unsafe route",
+    "missed_disqualifier": "missed disqualifier",
+    "under_triaged": "priority far too low",
+}
 ERROR_CODES = (
     "missed_question",
     "missed_disqualifier",
@@ -252,6 +258,34 @@ def _round_half_up(value: Fraction) -> int:
     return math.floor(value + Fraction(1, 2))
 
 
+class Deviation(TypedDict):
+    """One way the answer differs from the key."""
+
+    code: str  # e.g. unsafe_dispatch, missed_question (see CRITICAL_CODES, ERROR_CODES)
+    severity: str  # critical | major | moderate | minor
+    category: str  # questions | disqualifiers | call_type | disposition | time
+    subject: Any  # what it is about: a question id, a code, a route, seconds
+    message: str  # in plain words, for the trainee
+
+
+class Grade(TypedDict, total=False):
+    """A graded call. A grade made now has every key; one stored by an older version of
+    the platform may lack some, so stored grades are read with ``.get``."""
+
+    scenario: str | None
+    version: int | None
+    model: str
+    rules: int
+    score: int
+    passed: bool
+    critical: list[str]  # codes of the critical errors, each once
+    errors: list[str]  # codes of the other errors (a missed disqualifier is in both)
+    parts: dict[str, float]  # share of each part earned, 0..1
+    level: str  # compliance level: high | compliant | partial | low | non-compliant
+    deviations: list[Deviation]
+    pass_mark: int
+
+
 def grade(
     scenario: Mapping,
     answer: Mapping,
@@ -260,7 +294,7 @@ def grade(
     *,
     pass_mark: int = PASS_MARK,
     rules: int = RULES,
-) -> dict:
+) -> Grade:
     """Grade ``answer`` against ``scenario`` (a validated scenario dict) under ``model``.
 
     ``rules=1`` grades as the platform did before rules 2 (only the key's ``unsafe`` list
@@ -279,7 +313,7 @@ def grade(
     key = effective_key(scenario, model, protocol)
     call = scenario.get("call") or {}
     exchanges = _exchanges(scenario)
-    deviations: list[dict] = []
+    deviations: list[Deviation] = []
     errors: list[str] = []
     critical: list[str] = []
     penalty = 0
@@ -290,13 +324,9 @@ def grade(
         """Record a deviation; a critical one is in ``critical`` once (and in ``errors``
         too when ``error``: a missed disqualifier is both, once per disqualifier)."""
         deviations.append(
-            {
-                "code": code,
-                "severity": severity,
-                "category": category,
-                "subject": subject,
-                "message": message,
-            }
+            Deviation(
+                code=code, severity=severity, category=category, subject=subject, message=message
+            )
         )
         if severity == "critical":
             if code not in critical:
@@ -508,20 +538,20 @@ def grade(
 
     raw = sum((WEIGHTS[name] * parts[name] for name in WEIGHTS), Fraction(0)) - penalty
     score = max(0, min(100, _round_half_up(raw)))
-    return {
-        "scenario": scenario.get("id"),
-        "version": scenario.get("version"),
-        "model": model,
-        "rules": rules,
-        "score": score,
-        "passed": score >= pass_mark and not critical,
-        "critical": critical,
-        "errors": errors,
-        "parts": {name: round(float(parts[name]), 4) for name in WEIGHTS},
-        "level": compliance_level(score, critical, len(missed_questions)),
-        "deviations": deviations,
-        "pass_mark": pass_mark,
-    }
+    return Grade(
+        scenario=scenario.get("id"),
+        version=scenario.get("version"),
+        model=model,
+        rules=rules,
+        score=score,
+        passed=score >= pass_mark and not critical,
+        critical=critical,
+        errors=errors,
+        parts={name: round(float(parts[name]), 4) for name in WEIGHTS},
+        level=compliance_level(score, critical, len(missed_questions)),
+        deviations=deviations,
+        pass_mark=pass_mark,
+    )
 
 
 def check_matches(result: Mapping, expect: Mapping) -> list[str]:

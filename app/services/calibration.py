@@ -34,7 +34,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -57,15 +57,24 @@ def call_hash(data: Mapping | None) -> str:
     return hashlib.sha256(json.dumps(call, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def stored_key(data: Mapping, protocol: Protocol, model: str) -> dict:
+class StoredKey(TypedDict):
+    """A key on the calibration dimensions (app.core.calibration.DIMENSIONS)."""
+
+    disqualifiers: list[str]  # codes, sorted
+    call_type: str | None
+    priority: int | None  # 1 to 4
+    disposition: str | None  # the route's code
+
+
+def stored_key(data: Mapping, protocol: Protocol, model: str) -> StoredKey:
     """The scenario's own key on the three calibration dimensions under ``model``."""
     key = grading.effective_key(data, model, protocol)
-    return {
-        "disqualifiers": sorted(key["disqualifiers"]),
-        "call_type": key["call_type"],
-        "priority": key.get("priority"),
-        "disposition": key["disposition"],
-    }
+    return StoredKey(
+        disqualifiers=sorted(key["disqualifiers"]),
+        call_type=key["call_type"],
+        priority=key.get("priority"),
+        disposition=key["disposition"],
+    )
 
 
 def labels(protocol: Protocol) -> dict[str, dict[str, str]]:
@@ -213,7 +222,19 @@ def _queue_rows(session: Session, agency_id: int) -> list[ScenarioVersion]:
 # ------------------------------------------------------------------ a trainer's queue
 
 
-def calibration_queue(*, actor: Actor) -> list[dict]:
+class QueueEntry(TypedDict):
+    version_id: int
+    key: str
+    title: str
+    status: str
+    keys: int  # current independent keys
+    keyed_by_me: bool  # the actor keyed the call as it now reads
+    mine_stale: bool  # the actor keyed an earlier text of the call
+    author: bool  # the actor wrote the stored key (and does not key it)
+    calibration: str  # CalibrationState.status
+
+
+def calibration_queue(*, actor: Actor) -> list[QueueEntry]:
     """Scenarios to key (drafts first, retired left out), with where each stands."""
     require(actor, "calibrate")
     with read_session() as session:
@@ -221,23 +242,23 @@ def calibration_queue(*, actor: Actor) -> list[dict]:
         rows = _queue_rows(session, actor.agency_id)
         keys = _keys_by_version(session, row_id(agency), [row_id(r) for r in rows])
         states = calibration_states(session, agency, rows)
-    out = []
+    out: list[QueueEntry] = []
     for r in rows:
         mine = next(
             (k.key or {} for k in keys.get(row_id(r), []) if k.trainer_id == actor.user_id), None
         )
         out.append(
-            {
-                "version_id": r.id,
-                "key": r.scenario_key,
-                "title": r.title,
-                "status": r.status,
-                "keys": states[row_id(r)].current_keys,
-                "keyed_by_me": bool(mine and mine.get("call_hash") == call_hash(r.data)),
-                "mine_stale": bool(mine and mine.get("call_hash") != call_hash(r.data)),
-                "author": _author(r, actor),
-                "calibration": states[row_id(r)].status,
-            }
+            QueueEntry(
+                version_id=row_id(r),
+                key=r.scenario_key,
+                title=r.title,
+                status=r.status,
+                keys=states[row_id(r)].current_keys,
+                keyed_by_me=bool(mine and mine.get("call_hash") == call_hash(r.data)),
+                mine_stale=bool(mine and mine.get("call_hash") != call_hash(r.data)),
+                author=_author(r, actor),
+                calibration=states[row_id(r)].status,
+            )
         )
     out.sort(key=lambda x: (x["status"] != "draft", x["keyed_by_me"], x["key"]))
     return out
@@ -255,28 +276,101 @@ def _names(session: Session, agency_id: int, ids: Iterable[int]) -> dict[int, st
     return {i: n for i, n in rows if i is not None}
 
 
-def _agreement_dict(state: CalibrationState) -> dict:
+class DimensionSummary(TypedDict):
+    """The panel on one dimension (app.core.calibration.DimensionAgreement)."""
+
+    agreement: float | None  # share giving the most common answer
+    most_common: str | None
+    majority: str | None  # the answer of more than half, else None
+    counts: dict[str, int]  # answer -> keys giving it
+    expert: str | None  # the stored key's answer
+
+
+class AgreementSummary(TypedDict):
+    status: str  # CalibrationState.status
+    contested: bool
+    reasons: list[str]
+    current_keys: int
+    stale_keys: int
+    dimensions: dict[str, DimensionSummary]  # empty before any key
+
+
+def _agreement_dict(state: CalibrationState) -> AgreementSummary:
     agreement = state.agreement
-    return {
-        "status": state.status,
-        "contested": state.contested,
-        "reasons": list(state.reasons),
-        "current_keys": state.current_keys,
-        "stale_keys": state.stale_keys,
-        "dimensions": {
-            dim: {
-                "agreement": d.agreement,
-                "most_common": d.most_common,
-                "majority": d.majority,
-                "counts": dict(d.counts),
-                "expert": d.expert,
-            }
+    return AgreementSummary(
+        status=state.status,
+        contested=state.contested,
+        reasons=list(state.reasons),
+        current_keys=state.current_keys,
+        stale_keys=state.stale_keys,
+        dimensions={
+            dim: DimensionSummary(
+                agreement=d.agreement,
+                most_common=d.most_common,
+                majority=d.majority,
+                counts=dict(d.counts),
+                expert=d.expert,
+            )
             for dim, d in (agreement.dimensions.items() if agreement else [])
         },
-    }
+    )
 
 
-def calibration_task(*, actor: Actor, version_id: int) -> dict:
+class Choice(TypedDict):
+    code: str
+    label: str
+
+
+class DisqualifierChoice(Choice):
+    description: str
+
+
+class TaskChoices(TypedDict):
+    """What a trainer may pick, from the trainee's view of the call."""
+
+    disqualifiers: list[DisqualifierChoice]
+    call_types: list[Choice]
+    dispositions: list[Choice]  # the routes available at the call's time
+    priorities: list[int]
+
+
+class PublicKey(TypedDict):
+    """A trainer's key as shown (without the call hash and dispatch model it was made for)."""
+
+    disqualifiers: list[str]
+    call_type: str | None
+    priority: int | None
+    disposition: str | None
+    revisions: int  # changes made after the keys were revealed
+
+
+class PanelKey(PublicKey):
+    trainer: str  # display name
+    yours: bool
+    stale: bool  # made for an earlier text of the call
+
+
+class CalibrationTask(TypedDict):
+    """One scenario to key. The panel's keys, the stored key and the agreement are there
+    only once ``revealed``."""
+
+    version_id: int
+    key: str
+    title: str
+    status: str
+    author: bool  # the actor wrote the stored key (and does not key it)
+    preview: dict[str, Any]  # the call as a trainee sees it (app.core.call_view), id, title
+    choices: TaskChoices
+    mine: PublicKey | None  # the actor's key of the call as it now reads
+    mine_stale: bool  # the actor keyed an earlier text of the call
+    revealed: bool
+    keys_so_far: int  # current independent keys
+    others: NotRequired[list[PanelKey]]
+    expert: NotRequired[StoredKey | None]  # None when the stored key cannot be worked out
+    agreement: NotRequired[AgreementSummary]
+
+
+def calibration_task(*, actor: Actor, version_id: int) -> CalibrationTask:
     """One scenario to key: the call (no key), the choices, and, only once the trainer
     has keyed this call (or to its author), every trainer's key, the stored key and the
     agreement."""
@@ -298,24 +392,24 @@ def calibration_task(*, actor: Actor, version_id: int) -> dict:
     # so they can resolve a contest.
     revealed = keyed or author
     view = _trainee_view(data, protocol, model)
-    task: dict[str, Any] = {
-        "version_id": row.id,
-        "key": row.scenario_key,
-        "title": row.title,
-        "status": row.status,
-        "author": author,
-        "preview": view,
-        "choices": {
-            "disqualifiers": view["disqualifiers"],
-            "call_types": view["call_types"],
-            "dispositions": view["dispositions"],
-            "priorities": [1, 2, 3, 4],
-        },
-        "mine": _public_key(mine.key) if mine is not None and keyed else None,
-        "mine_stale": bool(mine and not keyed),
-        "revealed": revealed,
-        "keys_so_far": state.current_keys,
-    }
+    task = CalibrationTask(
+        version_id=row_id(row),
+        key=row.scenario_key,
+        title=row.title,
+        status=row.status,
+        author=author,
+        preview=view,
+        choices=TaskChoices(
+            disqualifiers=view["disqualifiers"],
+            call_types=view["call_types"],
+            dispositions=view["dispositions"],
+            priorities=[1, 2, 3, 4],
+        ),
+        mine=_public_key(mine.key) if mine is not None and keyed else None,
+        mine_stale=bool(mine and not keyed),
+        revealed=revealed,
+        keys_so_far=state.current_keys,
+    )
     if revealed:
         task["others"] = [
             {
@@ -351,15 +445,15 @@ def _trainee_view(data: Mapping, protocol: Protocol, model: str) -> dict:
     return {"id": data.get("id"), "title": data.get("title"), **view}
 
 
-def _public_key(key: Mapping | None) -> dict:
+def _public_key(key: Mapping | None) -> PublicKey:
     key = key or {}
-    return {
-        "disqualifiers": list(key.get("disqualifiers") or []),
-        "call_type": key.get("call_type"),
-        "priority": key.get("priority"),
-        "disposition": key.get("disposition"),
-        "revisions": int(key.get("revisions") or 0),
-    }
+    return PublicKey(
+        disqualifiers=list(key.get("disqualifiers") or []),
+        call_type=key.get("call_type"),
+        priority=key.get("priority"),
+        disposition=key.get("disposition"),
+        revisions=int(key.get("revisions") or 0),
+    )
 
 
 def submit_key(
@@ -370,7 +464,7 @@ def submit_key(
     call_type: str | None,
     disposition: str | None,
     priority: int | None = None,
-) -> dict:
+) -> CalibrationTask:
     """Store (or, once revealed, revise) the trainer's key; returns the revealed task.
 
     A key is complete: disqualifiers (none is an answer), call type, priority 1 to 4
@@ -440,7 +534,45 @@ def submit_key(
 # ------------------------------------------------------------------ the report
 
 
-def calibration_report(*, actor: Actor) -> dict:
+class ReportScenario(TypedDict):
+    version_id: int
+    key: str
+    title: str
+    status: str
+    keys: int  # current independent keys
+    stale_keys: int
+    revealed: bool  # the actor keyed this call or wrote its key
+    # Agreement per dimension (app.core.calibration.DIMENSIONS); None while still blind.
+    disqualifiers_agreement: float | None
+    call_type_agreement: float | None
+    priority_agreement: float | None
+    disposition_agreement: float | None
+    calibration: str  # CalibrationState.status, or "key it to see"
+    contested: bool | None  # None while still blind
+    reasons: list[str]  # empty while still blind
+
+
+class ReportTrainer(TypedDict):
+    trainer_id: int
+    trainer: str  # display name
+    scenarios: int  # scenarios keyed alongside at least one other trainer
+    compared: int  # (scenario, dimension) pairs with a majority among the others
+    agreement: float | None  # share of those agreeing with that majority
+    # The same share per dimension (app.core.calibration.DIMENSIONS):
+    disqualifiers_agreement: float | None
+    call_type_agreement: float | None
+    priority_agreement: float | None
+    disposition_agreement: float | None
+
+
+class CalibrationReport(TypedDict):
+    scenarios: list[ReportScenario]
+    trainers: list[ReportTrainer]  # best agreement first
+    kappa: dict[str, float | None]  # dimension -> Fleiss' kappa (None without spread)
+    scenarios_with_two_or_more: int  # scenarios behind the kappas
+
+
+def calibration_report(*, actor: Actor) -> CalibrationReport:
     """Agreement per scenario, per trainer, and Fleiss' kappa per dimension.
 
     Only keys of the current call text count (stale keys are left out). A scenario the
@@ -468,7 +600,7 @@ def calibration_report(*, actor: Actor) -> dict:
         states = calibration_states(session, agency, rows)
         trainer_ids = [k.trainer_id for group in keys.values() for k in group]
         names = _names(session, row_id(agency), trainer_ids)
-    scenarios = []
+    scenarios: list[ReportScenario] = []
     by_scenario: dict[int, dict[int, dict]] = {}
     for r in rows:
         now = call_hash(r.data)
@@ -482,42 +614,46 @@ def calibration_report(*, actor: Actor) -> dict:
         # Still blind: a trainer who has not keyed this call sees only how many have.
         revealed = actor.user_id in current or _author(r, actor)
         dims = state.agreement.dimensions if state.agreement and revealed else {}
+        shares = {dim: d.agreement for dim, d in dims.items()}
         scenarios.append(
-            {
-                "version_id": r.id,
-                "key": r.scenario_key,
-                "title": r.title,
-                "status": r.status,
-                "keys": state.current_keys,
-                "stale_keys": state.stale_keys,
-                "revealed": revealed,
-                **{f"{dim}_agreement": None for dim in core.DIMENSIONS},
-                **{f"{dim}_agreement": d.agreement for dim, d in dims.items()},
-                "calibration": state.status if revealed else "key it to see",
-                "contested": state.contested if revealed else None,
-                "reasons": list(state.reasons) if revealed else [],
-            }
+            ReportScenario(
+                version_id=row_id(r),
+                key=r.scenario_key,
+                title=r.title,
+                status=r.status,
+                keys=state.current_keys,
+                stale_keys=state.stale_keys,
+                revealed=revealed,
+                disqualifiers_agreement=shares.get("disqualifiers"),
+                call_type_agreement=shares.get("call_type"),
+                priority_agreement=shares.get("priority"),
+                disposition_agreement=shares.get("disposition"),
+                calibration=state.status if revealed else "key it to see",
+                contested=state.contested if revealed else None,
+                reasons=list(state.reasons) if revealed else [],
+            )
         )
-    trainers: list[dict[str, Any]] = []
+    trainers: list[ReportTrainer] = []
     for trainer, result in core.trainer_agreement(by_scenario).items():
+        rates = {dim: (a / n if n else None) for dim, (a, n) in result.by_dimension.items()}
         trainers.append(
-            {
-                "trainer_id": trainer,
-                "trainer": names.get(trainer, "a trainer"),
-                "scenarios": result.scenarios,
-                "compared": result.compared,
-                "agreement": result.rate,
-                **{
-                    f"{dim}_agreement": (a / n if n else None)
-                    for dim, (a, n) in result.by_dimension.items()
-                },
-            }
+            ReportTrainer(
+                trainer_id=trainer,
+                trainer=names.get(trainer, "a trainer"),
+                scenarios=result.scenarios,
+                compared=result.compared,
+                agreement=result.rate,
+                disqualifiers_agreement=rates.get("disqualifiers"),
+                call_type_agreement=rates.get("call_type"),
+                priority_agreement=rates.get("priority"),
+                disposition_agreement=rates.get("disposition"),
+            )
         )
     trainers.sort(key=lambda t: (t["agreement"] is None, -(t["agreement"] or 0), t["trainer"]))
     kappa = core.kappa_by_dimension({sid: list(k.values()) for sid, k in by_scenario.items()})
-    return {
-        "scenarios": scenarios,
-        "trainers": trainers,
-        "kappa": kappa,
-        "scenarios_with_two_or_more": sum(1 for k in by_scenario.values() if len(k) >= 2),
-    }
+    return CalibrationReport(
+        scenarios=scenarios,
+        trainers=trainers,
+        kappa=kappa,
+        scenarios_with_two_or_more=sum(1 for k in by_scenario.values() if len(k) >= 2),
+    )

@@ -371,7 +371,7 @@ def _simulate(
         submitted_at=submitted,
         events=events,
         answer=answer,
-        grade=result,
+        grade=dict(result),
         rules=grade_rules(result),
         score=int(result["score"]),
         passed=bool(result["passed"]),

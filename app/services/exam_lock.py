@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import ColumnElement, null
 from sqlmodel import Session, col, select
 
 from app.errors import AccessDenied
@@ -37,26 +38,42 @@ class ExamInProgress(AccessDenied):
         super().__init__(message)
 
 
-def open_exam_id(session: Session, actor: Actor) -> int | None:
-    """The actor's exam in progress, if any (None for roles that take no exam)."""
-    if not can(actor, "exam"):
-        return None
-    return session.exec(
+def _open_exam(actor: Actor):
+    return (
         select(Exam.id)
         .where(Exam.user_id == actor.user_id)
         .where(Exam.agency_id == actor.agency_id)
         .where(Exam.status == "in_progress")
         .order_by(col(Exam.id))
         .limit(1)
-    ).first()
+    )
+
+
+def open_exam_id(session: Session, actor: Actor) -> int | None:
+    """The actor's exam in progress, if any (None for roles that take no exam)."""
+    if not can(actor, "exam"):
+        return None
+    return session.exec(_open_exam(actor)).first()
+
+
+def open_exam_column(actor: Actor) -> ColumnElement:
+    """The actor's exam in progress as a column of another query (saves a round trip on
+    every call-screen service); NULL for roles that take no exam."""
+    if not can(actor, "exam"):
+        return null().label("open_exam_id")
+    return _open_exam(actor).scalar_subquery().label("open_exam_id")
+
+
+def refuse_unless_exam(open_id: int | None, allow_exam_id: int | None) -> None:
+    """Raise :class:`ExamInProgress` when an exam is open and it is not ``allow_exam_id``."""
+    if open_id is not None and open_id != allow_exam_id:
+        raise ExamInProgress()
 
 
 def refuse_during_exam(session: Session, actor: Actor, *, allow_exam_id: int | None = None) -> None:
     """Raise :class:`ExamInProgress` when the actor has an open exam (other than
     ``allow_exam_id``: the open exam may use its own calls)."""
-    open_id = open_exam_id(session, actor)
-    if open_id is not None and open_id != allow_exam_id:
-        raise ExamInProgress()
+    refuse_unless_exam(open_exam_id(session, actor), allow_exam_id)
 
 
 def exam_lock_message(*, actor: Actor) -> str | None:

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -126,20 +126,35 @@ def _version_id(item: Hashable) -> int:
 # --- storing them ---------------------------------------------------------------------------
 
 
-def encode(stats: dict[int, stats_core.ItemStats]) -> list[dict]:
+class StoredItemStats(TypedDict):
+    """One version's statistics as stored in ``ItemStatsSnapshot.items`` (JSON)."""
+
+    item: int  # scenario version id
+    attempts: int
+    trainees: int
+    facility: float | None
+    discrimination: float | None
+    discrimination_n: int
+    dubious: bool
+    wrong_disposition: list[str | int] | None  # [route code, attempts]; JSON has no tuples
+    wrong_call_type: list[str | int] | None  # [call type code, attempts]
+    flags: list[str]
+
+
+def encode(stats: dict[int, stats_core.ItemStats]) -> list[StoredItemStats]:
     return [
-        {
-            "item": _version_id(s.item),
-            "attempts": s.attempts,
-            "trainees": s.trainees,
-            "facility": s.facility,
-            "discrimination": s.discrimination,
-            "discrimination_n": s.discrimination_n,
-            "dubious": s.dubious,
-            "wrong_disposition": list(s.wrong_disposition) if s.wrong_disposition else None,
-            "wrong_call_type": list(s.wrong_call_type) if s.wrong_call_type else None,
-            "flags": list(s.flags),
-        }
+        StoredItemStats(
+            item=_version_id(s.item),
+            attempts=s.attempts,
+            trainees=s.trainees,
+            facility=s.facility,
+            discrimination=s.discrimination,
+            discrimination_n=s.discrimination_n,
+            dubious=s.dubious,
+            wrong_disposition=list(s.wrong_disposition) if s.wrong_disposition else None,
+            wrong_call_type=list(s.wrong_call_type) if s.wrong_call_type else None,
+            flags=list(s.flags),
+        )
         for s in stats.values()
     ]
 

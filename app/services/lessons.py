@@ -11,10 +11,12 @@ the trainee's progress stays readable for "My training" and the exam page.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
 from collections.abc import Mapping
+from typing import TypedDict
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -89,20 +91,41 @@ def _progress_rows(actor: Actor) -> dict[str, LessonProgress]:
     return {row.module: row for row in rows}
 
 
-def _progress_dict(row: LessonProgress | None) -> dict:
-    return {
-        "read": bool(row and row.lesson_read_at),
-        "read_at": row.lesson_read_at if row else None,
-        "check_score": row.check_score if row else None,
-        "check_passed": bool(row and row.check_passed),
-    }
+class Progress(TypedDict):
+    """The actor's progress in one module (all empty before the first visit)."""
+
+    read: bool
+    read_at: dt.datetime | None  # the first time it was marked read
+    check_score: int | None  # best knowledge-check score, 0-100; None: never taken
+    check_passed: bool  # passed at least once
 
 
-def list_modules(*, actor: Actor) -> list[dict]:
+def _progress_dict(row: LessonProgress | None) -> Progress:
+    return Progress(
+        read=bool(row and row.lesson_read_at),
+        read_at=row.lesson_read_at if row else None,
+        check_score=row.check_score if row else None,
+        check_passed=bool(row and row.check_passed),
+    )
+
+
+class ModuleSummary(Progress):
+    """One module in the list, with the actor's progress."""
+
+    slug: str
+    title: str
+    order: int
+    minutes: int  # reading time
+    summary: str
+    questions: int  # how many knowledge-check questions
+    pass_mark: int  # percent
+
+
+def list_modules(*, actor: Actor) -> list[ModuleSummary]:
     """Every module in order with the actor's progress."""
     require(actor, "lessons")
     progress = _progress_rows(actor)
-    return [
+    summaries: list[ModuleSummary] = [
         {
             "slug": m.slug,
             "title": m.title,
@@ -115,15 +138,38 @@ def list_modules(*, actor: Actor) -> list[dict]:
         }
         for m in all_modules()
     ]
+    return summaries
 
 
-def get_lesson(*, actor: Actor, slug: str) -> dict:
+class CheckQuestion(TypedDict):
+    """A knowledge-check question as shown to the trainee (the right answer left out)."""
+
+    id: str
+    kind: str
+    prompt: str
+    options: list[str]
+
+
+class Lesson(Progress):
+    """One lesson to read, with its knowledge check and the actor's progress."""
+
+    slug: str
+    title: str
+    minutes: int  # reading time
+    summary: str
+    objectives: list[str]
+    markdown: str  # the lesson text
+    pass_mark: int  # percent
+    questions: list[CheckQuestion]
+
+
+def get_lesson(*, actor: Actor, slug: str) -> Lesson:
     """One lesson: its Markdown and its knowledge check (without the answers)."""
     require(actor, "lessons")
     _closed_during_exam(actor)
     module = _module(slug)
     row = _progress_rows(actor).get(slug)
-    return {
+    lesson: Lesson = {
         "slug": module.slug,
         "title": module.title,
         "minutes": module.minutes,
@@ -132,11 +178,12 @@ def get_lesson(*, actor: Actor, slug: str) -> dict:
         "markdown": module.lesson_markdown,
         "pass_mark": module.pass_mark,
         "questions": [
-            {"id": q.id, "kind": q.kind, "prompt": q.prompt, "options": list(q.options)}
+            CheckQuestion(id=q.id, kind=q.kind, prompt=q.prompt, options=list(q.options))
             for q in module.questions
         ],
         **_progress_dict(row),
     }
+    return lesson
 
 
 def _upsert(actor: Actor, slug: str, change) -> LessonProgress:
@@ -169,7 +216,7 @@ def _upsert(actor: Actor, slug: str, change) -> LessonProgress:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def mark_read(*, actor: Actor, slug: str) -> dict:
+def mark_read(*, actor: Actor, slug: str) -> Progress:
     """Record that the actor has read the lesson (the first time counts)."""
     require(actor, "lessons")
     _closed_during_exam(actor)
@@ -181,12 +228,30 @@ def mark_read(*, actor: Actor, slug: str) -> dict:
     return _progress_dict(_upsert(actor, slug, change))
 
 
-def submit_check(*, actor: Actor, slug: str, answers: Mapping[str, object]) -> dict:
-    """Score the knowledge check and store the best result.
+class QuestionResult(TypedDict):
+    """How one question of a knowledge check went."""
 
-    Returns {score, passed, best_score, ever_passed, results: [{id, correct, chosen,
-    right_option, explanation}]}.
-    """
+    id: str
+    prompt: str
+    correct: bool
+    chosen: int | None  # index of the option chosen; None: not answered (or not an int)
+    right_option: str  # the text of the right option
+    explanation: str
+
+
+class CheckOutcome(TypedDict):
+    """A scored knowledge check."""
+
+    score: int  # this try, 0-100
+    passed: bool  # this try
+    best_score: int | None  # best of all tries (stored); set once a check is scored
+    ever_passed: bool
+    pass_mark: int  # percent
+    results: list[QuestionResult]
+
+
+def submit_check(*, actor: Actor, slug: str, answers: Mapping[str, object]) -> CheckOutcome:
+    """Score the knowledge check and store the best result, with how each question went."""
     require(actor, "lessons")
     _closed_during_exam(actor)
     module = _module(slug)
@@ -203,21 +268,21 @@ def submit_check(*, actor: Actor, slug: str, answers: Mapping[str, object]) -> d
         row.check_passed = bool(row.check_passed or result.passed)
 
     row = _upsert(actor, slug, change)
-    return {
-        "score": result.score,
-        "passed": result.passed,
-        "best_score": row.check_score,
-        "ever_passed": row.check_passed,
-        "pass_mark": module.pass_mark,
-        "results": [
-            {
-                "id": q.id,
-                "prompt": q.prompt,
-                "correct": result.per_question[q.id],
-                "chosen": clean.get(q.id),
-                "right_option": q.options[q.correct],
-                "explanation": q.explanation,
-            }
+    return CheckOutcome(
+        score=result.score,
+        passed=result.passed,
+        best_score=row.check_score,
+        ever_passed=row.check_passed,
+        pass_mark=module.pass_mark,
+        results=[
+            QuestionResult(
+                id=q.id,
+                prompt=q.prompt,
+                correct=result.per_question[q.id],
+                chosen=clean.get(q.id),
+                right_option=q.options[q.correct],
+                explanation=q.explanation,
+            )
             for q in module.questions
         ],
-    }
+    )

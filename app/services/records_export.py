@@ -8,6 +8,7 @@ no name or reason can run as a spreadsheet formula.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict
 
 from sqlalchemy import case, func
 from sqlmodel import col, select
@@ -47,7 +48,32 @@ def _date(value: dt.datetime | None) -> str:
     return core.as_utc(value).date().isoformat() if value is not None else ""
 
 
-def agency_rows(agency_id: int, *, now: dt.datetime | None = None) -> list[dict]:
+class RecordRow(TypedDict):
+    """One CSV row: the keys are COLUMNS in order (meanings in docs/records-export.md).
+
+    Without a certificate every certificate_* cell is ""."""
+
+    format: str  # "callscreen-records/<FORMAT_VERSION>"
+    agency: str  # slug
+    username: str
+    name: str
+    email: str  # "" when none is recorded
+    hours_on_calls: float  # two decimals
+    practice_calls: int
+    practice_passed: int
+    practice_pass_rate: float | str  # 0 to 1, three decimals; "" without practice
+    exam_calls: int
+    exam_calls_passed: int
+    certificate_track: str
+    certificate_code: str
+    certificate_issued: str  # YYYY-MM-DD, UTC
+    certificate_expires: str  # YYYY-MM-DD, UTC
+    certificate_status: str  # valid, expired or revoked on the export's day
+    certificate_verify_url: str
+    exported_at: str  # ISO 8601, UTC, seconds
+
+
+def agency_rows(agency_id: int, *, now: dt.datetime | None = None) -> list[RecordRow]:
     """The export's rows for one agency's trainees (no access check: callers do it)."""
     now = now or utcnow()
     exported = core.as_utc(now).isoformat(timespec="seconds")
@@ -85,36 +111,38 @@ def agency_rows(agency_id: int, *, now: dt.datetime | None = None) -> list[dict]
             .order_by(col(Certificate.issued_at))
         ).all():
             certificates.setdefault(row.user_id, []).append(row)
-    rows = []
+    rows: list[RecordRow] = []
     for user in trainees:
         seconds, practice, passed, exam, exam_passed = stats.get(user.id or 0, (0.0, 0, 0, 0, 0))
         practice, passed = int(practice or 0), int(passed or 0)
-        base = {
-            "format": f"callscreen-records/{FORMAT_VERSION}",
-            "agency": agency.slug,
-            "username": user.username,
-            "name": user.display_name,
-            "email": user.email or "",
-            "hours_on_calls": round(float(seconds or 0) / 3600, 2),
-            "practice_calls": practice,
-            "practice_passed": passed,
-            "practice_pass_rate": round(passed / practice, 3) if practice else "",
-            "exam_calls": int(exam or 0),
-            "exam_calls_passed": int(exam_passed or 0),
-        }
         held: list[Certificate | None] = list(certificates.get(user.id or 0, []))
         for cert in held or [None]:
-            cert_part = {
-                "certificate_track": cert.track if cert else "",
-                "certificate_code": cert.code if cert else "",
-                "certificate_issued": _date(cert.issued_at) if cert else "",
-                "certificate_expires": _date(cert.expires_at) if cert else "",
-                "certificate_status": (
-                    core.certificate_status(cert.expires_at, cert.revoked_at, now) if cert else ""
-                ),
-                "certificate_verify_url": verification_url(cert.code) if cert else "",
-            }
-            rows.append({**base, **cert_part, "exported_at": exported})
+            rows.append(
+                RecordRow(
+                    format=f"callscreen-records/{FORMAT_VERSION}",
+                    agency=agency.slug,
+                    username=user.username,
+                    name=user.display_name,
+                    email=user.email or "",
+                    hours_on_calls=round(float(seconds or 0) / 3600, 2),
+                    practice_calls=practice,
+                    practice_passed=passed,
+                    practice_pass_rate=round(passed / practice, 3) if practice else "",
+                    exam_calls=int(exam or 0),
+                    exam_calls_passed=int(exam_passed or 0),
+                    certificate_track=cert.track if cert else "",
+                    certificate_code=cert.code if cert else "",
+                    certificate_issued=_date(cert.issued_at) if cert else "",
+                    certificate_expires=_date(cert.expires_at) if cert else "",
+                    certificate_status=(
+                        core.certificate_status(cert.expires_at, cert.revoked_at, now)
+                        if cert
+                        else ""
+                    ),
+                    certificate_verify_url=verification_url(cert.code) if cert else "",
+                    exported_at=exported,
+                )
+            )
     return rows
 
 

@@ -60,7 +60,7 @@ class _Run:
 
     report: core.AgencyRegrade
     agency_id: int
-    attempts: dict[int, dict] = field(default_factory=dict)  # id -> new grade (to store)
+    attempts: dict[int, grading.Grade] = field(default_factory=dict)  # id -> new grade (to store)
     exams: dict[int, dict] = field(default_factory=dict)  # id -> new outcome (to store)
     certificates: list[dict] = field(default_factory=list)  # to flag for review
 
@@ -112,7 +112,9 @@ def _scenario(session: Session, cache: dict[int, dict], version_id: int) -> dict
     return cache[version_id]
 
 
-def _new_grade(attempt: Attempt, data: dict, protocol: Protocol, pass_mark: int) -> dict | None:
+def _new_grade(
+    attempt: Attempt, data: dict, protocol: Protocol, pass_mark: int
+) -> grading.Grade | None:
     """The attempt's stored answer graded under the current rules (None: cannot be)."""
     if not attempt.answer or not data:
         return None
@@ -139,7 +141,7 @@ def _exam_track(exam: Exam) -> cert_core.Track | None:
 
 
 def _exam_outcomes(
-    session: Session, run: _Run, exam_ids: set[int], new_grades: dict[int, dict]
+    session: Session, run: _Run, exam_ids: set[int], new_grades: dict[int, grading.Grade]
 ) -> list[int]:
     """Recompute each finished exam with the new grades; returns exams that now fail."""
     now_failing = []
@@ -214,7 +216,7 @@ def _regrade_agency(session: Session, agency: Agency, rules: int) -> _Run:
     protocol = practice.protocol_for(agency.protocol_overrides)
     pass_mark = get_settings().pass_mark
     cache: dict[int, dict] = {}
-    exam_grades: dict[int, dict] = {}
+    exam_grades: dict[int, grading.Grade] = {}
     exam_ids: set[int] = set()
     for attempt in _older_attempts(session, row_id(agency), rules):
         data = _scenario(session, cache, attempt.scenario_version_id)

@@ -37,7 +37,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 from sqlalchemy import func
@@ -487,7 +487,15 @@ def set_email(*, actor: Actor, user_id: int, email: str | None) -> None:
         session.add(user)
 
 
-def user_emails(*, actor: Actor) -> list[dict]:
+class UserEmail(TypedDict):
+    id: int
+    username: str
+    name: str  # display name
+    email: str  # "" when none is recorded
+    linked: bool  # already signed in once with the identity provider
+
+
+def user_emails(*, actor: Actor) -> list[UserEmail]:
     """The users of the admin's agency with the e-mail their first sign-in is matched to."""
     require(actor, "manage_users")
     with read_session() as session:
@@ -502,12 +510,12 @@ def user_emails(*, actor: Actor) -> list[dict]:
             ).all()
         )
     return [
-        {
-            "id": row_id(u),
-            "username": u.username,
-            "name": u.display_name,
-            "email": u.email or "",
-            "linked": row_id(u) in linked,
-        }
+        UserEmail(
+            id=row_id(u),
+            username=u.username,
+            name=u.display_name,
+            email=u.email or "",
+            linked=row_id(u) in linked,
+        )
         for u in users
     ]

@@ -6,6 +6,9 @@ check role and agency) and leave only ids, counts and messages in ``st.session_s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import streamlit as st
 
 from app.core.protocol import DISQUALIFIERS
@@ -36,7 +39,7 @@ def fail(attempt_id: int, exc: UserError) -> None:
     st.session_state[state_key(attempt_id, "error")] = str(exc)
 
 
-def heard(attempt_id: int, said: dict) -> None:
+def heard(attempt_id: int, said: Mapping[str, Any]) -> None:
     """The caller answers: play it, and bring the focus back to the question box."""
     if said.get("clip"):
         st.session_state[state_key(attempt_id, "play")] = said["clip"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import streamlit as st
 
 from app.services import practice
@@ -25,7 +28,7 @@ def render_hints(actor: Actor, attempt_id: int) -> None:
         st.info(plain(hint), icon=":material/lightbulb:")
 
 
-def render_decision(actor: Actor, view: dict, attempt_id: int) -> None:
+def render_decision(actor: Actor, view: Mapping[str, Any], attempt_id: int) -> None:
     marks = view["marks"]
     st.markdown("#### Your decision")
     st.caption("Disqualifiers heard on this call")

@@ -30,6 +30,9 @@ heartbeat), :mod:`app.ui.call_decision` (the decision panel). This module puts t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import streamlit as st
 
 from app.errors import UserError
@@ -83,7 +86,7 @@ def _clip(actor: Actor, attempt_id: int, item: str) -> bytes | None:
 # ------------------------------------------------------------------ pieces of the screen
 
 
-def _header(view: dict, *, timed: bool) -> None:
+def _header(view: Mapping[str, Any], *, timed: bool) -> None:
     limit = view.get("time_limit_seconds") if timed else None
     render_call_header(
         view, lambda: render_clock(view["attempt_id"], float(view["elapsed_seconds"]), limit)
@@ -109,7 +112,7 @@ def _ask_box(actor: Actor, attempt_id: int) -> None:
         st.warning(plain(error), icon=":material/edit_off:")
 
 
-def _caller(actor: Actor, view: dict, attempt_id: int) -> None:
+def _caller(actor: Actor, view: Mapping[str, Any], attempt_id: int) -> None:
     if is_text_call(view):  # text-to-911: messages, no audio (app.ui.call_kinds)
         render_text_conversation(view)
         return
@@ -157,7 +160,7 @@ def _caller(actor: Actor, view: dict, attempt_id: int) -> None:
         render_transcript(view["opening"], view["transcript"], key="cs-transcript")
 
 
-def _questions(actor: Actor, view: dict, attempt_id: int) -> None:
+def _questions(actor: Actor, view: Mapping[str, Any], attempt_id: int) -> None:
     st.subheader("Ask the caller", anchor=False)
     st.caption("Each question you ask is timed and counts towards your screening.")
     render_question_cards(

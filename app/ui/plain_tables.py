@@ -33,7 +33,7 @@ ATTEMPT_COLUMNS = {  # attempts_behind column -> heading
     "twin_group": "Twin pair",
     "twin_variant": "Version",
 }
-_MISSED = re.compile(r"missed '([a-z_]+)' (\d+) times")
+_MISSED = re.compile(r"missed '([a-z_]+)' (\d+) times?")
 
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
@@ -67,7 +67,8 @@ def attempt_table(rows: pd.DataFrame, labels: dict[str, dict[str, str]]) -> pd.D
 
 
 def stuck_reasons(text: object, labels: dict[str, dict[str, str]]) -> str:
-    """ "missed 'weapon' 1 times" -> "missed “Weapon” 1 time" (the rest unchanged)."""
+    """ "missed 'weapon' 2 times" -> "missed “Weapon” 2 times": the agency's label for the
+    code (the rest unchanged)."""
     if not isinstance(text, str):
         return ""
 

@@ -10,7 +10,8 @@ the decision panel is read-only. Every trainer-written text goes through ``plain
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import streamlit as st
 
@@ -43,7 +44,7 @@ def _restart(key: str) -> None:
     st.session_state[_k(key, "play")] = "opening"
 
 
-def _caller(view: dict, key: str, clip: ClipSource | None) -> None:
+def _caller(view: Mapping[str, Any], key: str, clip: ClipSource | None) -> None:
     answers = {a["id"]: a for a in view["answers"]}
     asked = [q for q in st.session_state.get(_k(key, "asked"), []) if q in answers]
     play = st.session_state.get(_k(key, "play"), "opening")
@@ -64,7 +65,7 @@ def _caller(view: dict, key: str, clip: ClipSource | None) -> None:
         st.button("Start the call again", key=_k(key, "restart"), on_click=_restart, args=(key,))
 
 
-def _questions(view: dict, key: str) -> None:
+def _questions(view: Mapping[str, Any], key: str) -> None:
     st.subheader("Ask the caller", anchor=False)
     st.caption("As on the trainee's screen; asking here only reveals the answer.")
     render_question_cards(
@@ -76,7 +77,7 @@ def _questions(view: dict, key: str) -> None:
     )
 
 
-def _decision(view: dict, key: str) -> None:
+def _decision(view: Mapping[str, Any], key: str) -> None:
     with st.container(border=True):
         st.subheader("Your decision", anchor=False)
         st.caption("Read-only in the preview: this is what the trainee chooses from.")
@@ -116,7 +117,9 @@ def _decision(view: dict, key: str) -> None:
         )
 
 
-def render_preview(view: dict, *, key: str, clip: ClipSource | None = None, decision: bool = True):
+def render_preview(
+    view: Mapping[str, Any], *, key: str, clip: ClipSource | None = None, decision: bool = True
+):
     """Draw the call as the trainee sees it; returns the right-hand column.
 
     ``clip(item)`` gives WAV bytes for the opening (``"opening"``) or an answer (a

@@ -453,7 +453,21 @@ def test_one_unsafe_dispatch_fails_the_exam():
     calls = [graded()] * 9 + [graded(score=70, passed=False, critical=["unsafe_dispatch"])]
     result = cert.exam_result(TRACK, calls)
     assert not result["passed"] and result["score"] == 97
-    assert result["reasons"] == ["1 critical error (unsafe dispatch); none is allowed."]
+    assert result["reasons"] == ["1 critical error (unsafe route on 1 call); none is allowed."]
+
+
+def test_the_reason_names_each_kind_of_critical_error():
+    """A priority far too low is not called an unsafe route (it once was, on every kind)."""
+    calls = [graded()] * 7 + [
+        graded(score=90, passed=False, critical=["under_triaged"]),
+        graded(score=60, passed=False, critical=["unsafe_dispatch", "missed_disqualifier"]),
+        graded(score=70, passed=False, critical=["unsafe_dispatch"]),
+    ]
+    result = cert.exam_result(TRACK, calls)
+    assert result["reasons"][0] == (
+        "4 critical errors (priority far too low on 1 call, unsafe route on 2 calls, "
+        "missed disqualifier on 1 call); none is allowed."
+    )
 
 
 def test_each_rule_gives_its_own_reason():

@@ -246,9 +246,9 @@ def test_stuck_rules_are_applied(seeded, sup):
     view = review.cohort_overview(actor=sup, now=seeded.now, rules=rules)
     reasons = view.trainees.set_index("user_id")["reasons"]
     assert reasons[seeded.users["T1"]] == (
-        "inactive for 2 days; missed 'weapon' 1 times in the last 30 days"
+        "inactive for 2 days; missed 'weapon' 1 time in the last 30 days"
     )
-    assert reasons[seeded.users["T2"]] == "missed 'medical' 1 times in the last 30 days"
+    assert reasons[seeded.users["T2"]] == "missed 'medical' 1 time in the last 30 days"
 
 
 def test_error_profile(seeded, sup):

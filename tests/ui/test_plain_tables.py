@@ -14,10 +14,11 @@ WORDS = {
 
 
 def test_stuck_reasons_in_words_with_plurals():
-    text = "inactive for 20 days; missed 'weapon' 1 times in the last 30 days"
-    assert stuck_reasons(text, WORDS) == (
-        "inactive for 20 days; missed “Weapon” 1 time in the last 30 days"
-    )
+    for said in ("1 time", "1 times"):  # "1 times": reasons worded before the fix
+        text = f"inactive for 20 days; missed 'weapon' {said} in the last 30 days"
+        assert stuck_reasons(text, WORDS) == (
+            "inactive for 20 days; missed “Weapon” 1 time in the last 30 days"
+        )
     assert stuck_reasons("missed 'medical' 3 times", WORDS) == "missed “Medical emergency” 3 times"
     assert stuck_reasons(None, WORDS) == ""
 

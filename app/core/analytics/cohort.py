@@ -126,7 +126,8 @@ def stuck_reasons(row: dict, *, now: dt.datetime, rules: StuckRules = StuckRules
     for code in DISQUALIFIERS:
         misses = int(row.get(f"missed_{code}") or 0)
         if misses >= rules.repeat_misses:
-            reasons.append(f"missed '{code}' {misses} times in the last {rules.recent_days} days")
+            times = "time" if misses == 1 else "times"
+            reasons.append(f"missed '{code}' {misses} {times} in the last {rules.recent_days} days")
     return reasons
 
 

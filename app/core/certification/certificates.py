@@ -116,7 +116,10 @@ def renewal_check(
         if average is not None and average < rule.min_average:
             reasons.append(f"Their average score is {average:g}; {rule.min_average:g} is needed.")
         if unsafe > rule.max_critical:
-            reasons.append(f"{unsafe} of them had a critical error (unsafe dispatch).")
+            reasons.append(
+                f"{unsafe} of them had a critical error (an unsafe route, a missed "
+                "disqualifier or a priority far too low)."
+            )
     start = expires_at if now < expires_at else now
     return RenewalCheck(
         eligible=not reasons,

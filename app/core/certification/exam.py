@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 from app.core.certification.track import PARTS, Track
+from app.core.grading import CRITICAL_NAMES
 from app.errors import UserError
 
 PLAN_NODE_BUDGET = 200_000
@@ -246,6 +247,17 @@ def _round_half_up(value: Fraction | float) -> int:
     return math.floor(Fraction(value) + Fraction(1, 2))
 
 
+def _critical_kinds(critical: Sequence[str]) -> str:
+    """Which critical errors, in words: "unsafe route on 2 calls, missed disqualifier on 1 call"."""
+    counts: dict[str, int] = {}
+    for code in critical:
+        counts[code] = counts.get(code, 0) + 1
+    return ", ".join(
+        f"{CRITICAL_NAMES.get(code, code.replace('_', ' '))} on {n} call{'s' if n != 1 else ''}"
+        for code, n in counts.items()
+    )
+
+
 def exam_result(track: Track, graded: Sequence[GradedCall]) -> dict:
     """Pass or fail with the reasons, from the graded exam calls (JSON-ready).
 
@@ -271,7 +283,7 @@ def exam_result(track: Track, graded: Sequence[GradedCall]) -> dict:
         allowed = "none is" if rules.max_critical == 0 else f"at most {rules.max_critical} are"
         reasons.append(
             f"{len(critical)} critical error{'s' if len(critical) != 1 else ''} "
-            f"(unsafe dispatch); {allowed} allowed."
+            f"({_critical_kinds(critical)}); {allowed} allowed."
         )
     if passed_calls < rules.min_passed_calls:
         reasons.append(

@@ -7,6 +7,7 @@ Every change is written to the audit log in the same transaction. Part of
 from __future__ import annotations
 
 import secrets
+from typing import TypedDict
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -22,7 +23,19 @@ from app.store.db import read_session, write_session
 from app.store.models import ROLES, LoginSession, User, row_id, utcnow
 
 
-def list_users(*, actor: Actor) -> list[dict]:
+class UserRow(TypedDict):
+    """One user in the admin's list."""
+
+    id: int
+    username: str
+    name: str  # display name
+    role: str
+    active: bool
+    must_change_password: bool  # holds a one-time password from an admin
+    open_logins: int  # live login sessions; 0 for a disabled user
+
+
+def list_users(*, actor: Actor) -> list[UserRow]:
     """Users of the admin's own agency."""
     require(actor, "manage_users")
     with read_session() as session:
@@ -41,15 +54,15 @@ def list_users(*, actor: Actor) -> list[dict]:
             ).all()
         )
         return [
-            {
-                "id": u.id,
-                "username": u.username,
-                "name": u.display_name,
-                "role": u.role,
-                "active": u.is_active,
-                "must_change_password": bool(u.must_change_password),
-                "open_logins": int(live.get(row_id(u), 0)) if u.is_active else 0,
-            }
+            UserRow(
+                id=row_id(u),
+                username=u.username,
+                name=u.display_name,
+                role=u.role,
+                active=u.is_active,
+                must_change_password=bool(u.must_change_password),
+                open_logins=int(live.get(row_id(u), 0)) if u.is_active else 0,
+            )
             for u in rows
         ]
 

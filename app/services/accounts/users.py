@@ -5,6 +5,8 @@ Part of :mod:`app.services.accounts`; import from the package.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from sqlmodel import Session, select
 
 from app.core import passwords
@@ -76,21 +78,32 @@ def load_actor(user_id: int) -> Actor | None:
         return actor_for(user)
 
 
-def agency_of(*, actor: Actor) -> dict:
+class AgencyInfo(TypedDict):
+    """The actor's agency as the account and users pages show it."""
+
+    id: int
+    slug: str
+    name: str
+    dispatch_model: str  # code
+    dispatch_model_label: str  # the model's label, or the code when the protocol lacks it
+    protocol_overrides: dict  # the agency's changes to the default protocol ({} when none)
+
+
+def agency_of(*, actor: Actor) -> AgencyInfo:
     with read_session() as session:
         agency = session.get(Agency, actor.agency_id)
         if agency is None:
             raise NotFound("this agency no longer exists")
         protocol = protocol_for(agency.protocol_overrides)
         model = protocol.models.get(agency.dispatch_model)
-        return {
-            "id": agency.id,
-            "slug": agency.slug,
-            "name": agency.name,
-            "dispatch_model": agency.dispatch_model,
-            "dispatch_model_label": model.label if model else agency.dispatch_model,
-            "protocol_overrides": agency.protocol_overrides or {},
-        }
+        return AgencyInfo(
+            id=row_id(agency),
+            slug=agency.slug,
+            name=agency.name,
+            dispatch_model=agency.dispatch_model,
+            dispatch_model_label=model.label if model else agency.dispatch_model,
+            protocol_overrides=agency.protocol_overrides or {},
+        )
 
 
 def change_password(*, actor: Actor, current: str, new: str) -> None:

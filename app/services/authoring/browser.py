@@ -4,6 +4,7 @@ calibration state; publishing, retiring and rejecting drafts."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypedDict
 
 from sqlalchemy import or_
 from sqlalchemy.orm import defer
@@ -24,7 +25,19 @@ from app.store.models import CalibrationKey, ScenarioVersion, row_id
 # ------------------------------------------------------------------ the bank browser
 
 
-def bank_filters(*, actor: Actor) -> dict:
+class BankFilters(TypedDict):
+    """The bank filters' choices; the maps are code -> label."""
+
+    modules: list[str]
+    call_types: dict[str, str]
+    disqualifiers: dict[str, str]
+    models: dict[str, str]  # dispatch models
+    dispositions: dict[str, str]
+    statuses: list[str]
+    difficulties: list[int]
+
+
+def bank_filters(*, actor: Actor) -> BankFilters:
     """Choices for the bank filters (the agency's protocol decides call types)."""
     require(actor, "author_scenarios")
     with read_session() as session:
@@ -35,15 +48,40 @@ def bank_filters(*, actor: Actor) -> dict:
             .where(ScenarioVersion.is_current == True)  # noqa: E712
             .distinct()
         ).all()
-    return {
-        "modules": sorted(set(MODULE_SLUGS) | set(modules)),
-        "call_types": {c.code: c.label for c in protocol.call_types.values()},
-        "disqualifiers": {d.code: d.label for d in protocol.disqualifiers.values()},
-        "models": {m.code: m.label for m in protocol.models.values()},
-        "dispositions": {d: protocol.disposition_label(d) for d in DISPOSITIONS},
-        "statuses": list(STATUSES),
-        "difficulties": [1, 2, 3, 4, 5],
-    }
+    return BankFilters(
+        modules=sorted(set(MODULE_SLUGS) | set(modules)),
+        call_types={c.code: c.label for c in protocol.call_types.values()},
+        disqualifiers={d.code: d.label for d in protocol.disqualifiers.values()},
+        models={m.code: m.label for m in protocol.models.values()},
+        dispositions={d: protocol.disposition_label(d) for d in DISPOSITIONS},
+        statuses=list(STATUSES),
+        difficulties=[1, 2, 3, 4, 5],
+    )
+
+
+class BankRow(TypedDict):
+    """One scenario version in the bank browser."""
+
+    version_id: int
+    key: str  # the scenario's id
+    version: int
+    title: str
+    module: str
+    call_type: str  # the expert's final code
+    disqualifiers: list[str]  # codes
+    difficulty: int
+    status: str  # draft | published | retired
+    pending: bool  # a draft of a change; the live version stays current until approved
+    source: str  # bank | authored | generated
+    models: list[str]  # dispatch models with an ``expert.by_model`` entry
+    attempts_all: int  # attempts of any status
+    attempts: int  # graded attempts behind the item statistics (0 without statistics)
+    facility: float | None  # mean score, 0 to 1; None without statistics for it
+    discrimination: float | None  # None without statistics, or too few trainees
+    dubious: bool
+    hints: list[str]  # what the statistics suggest checking, in words
+    calibration: str  # CalibrationState.status, or "not calibrated"
+    contested: bool
 
 
 def bank(
@@ -58,7 +96,7 @@ def bank(
     source: str | None = None,
     with_stats: bool = True,
     stats: Mapping[int, stats_core.ItemStats] | None = None,
-) -> list[dict]:
+) -> list[BankRow]:
     """The current version of every scenario of the agency that matches the filters,
     and every draft of a change waiting for approval (``pending``: True; the live
     version stays what trainees get until it is approved).
@@ -120,33 +158,41 @@ def bank(
         item = stats.get(row_id(r))
         state = states.get(row_id(r))
         out.append(
-            {
-                "version_id": r.id,
-                "key": r.scenario_key,
-                "version": r.version,
-                "title": r.title,
-                "module": r.module,
-                "call_type": r.call_type,
-                "disqualifiers": split_codes(r.disqualifiers),
-                "difficulty": r.difficulty,
-                "status": r.status,
-                "pending": not r.is_current,
-                "source": r.source,
-                "models": _models_in(r.data),
-                "attempts_all": counts.get(row_id(r), 0),
-                "attempts": item.attempts if item else 0,
-                "facility": item.facility if item else None,
-                "discrimination": item.discrimination if item else None,
-                "dubious": bool(item and item.dubious),
-                "hints": item.hints if item else [],
-                "calibration": state.status if state else "not calibrated",
-                "contested": bool(state and state.contested),
-            }
+            BankRow(
+                version_id=row_id(r),
+                key=r.scenario_key,
+                version=r.version,
+                title=r.title,
+                module=r.module,
+                call_type=r.call_type,
+                disqualifiers=split_codes(r.disqualifiers),
+                difficulty=r.difficulty,
+                status=r.status,
+                pending=not r.is_current,
+                source=r.source,
+                models=_models_in(r.data),
+                attempts_all=counts.get(row_id(r), 0),
+                attempts=item.attempts if item else 0,
+                facility=item.facility if item else None,
+                discrimination=item.discrimination if item else None,
+                dubious=bool(item and item.dubious),
+                hints=item.hints if item else [],
+                calibration=state.status if state else "not calibrated",
+                contested=bool(state and state.contested),
+            )
         )
     return out
 
 
-def set_status(*, actor: Actor, version_id: int, status: str) -> dict:
+class StatusChange(TypedDict):
+    """A scenario version's status after :func:`set_status`."""
+
+    version_id: int
+    key: str
+    status: str  # draft | published | retired
+
+
+def set_status(*, actor: Actor, version_id: int, status: str) -> StatusChange:
     """Publish, retire or return to draft a version of a scenario.
 
     Publishing a draft is approving it (:func:`app.services.authoring.review.approve`:
@@ -162,10 +208,10 @@ def set_status(*, actor: Actor, version_id: int, status: str) -> dict:
         agency = actor_agency(session, actor)
         row = agency_scenario(session, actor, version_id)
         if status == row.status:
-            return {"version_id": row.id, "key": row.scenario_key, "status": row.status}
+            return _status_change(row)
         if status == "published" and row.status == "draft":
             review.publish(session, agency, row, actor)
-            return {"version_id": row.id, "key": row.scenario_key, "status": row.status}
+            return _status_change(row)
         if not row.is_current:
             raise UserError("Only the current version of a scenario can change status.")
         if status == "published":
@@ -187,7 +233,11 @@ def set_status(*, actor: Actor, version_id: int, status: str) -> dict:
             "draft": "content_draft",
         }[status]
         review.record(session, event=event, row=row, actor_id=actor.user_id, how="status")
-        return {"version_id": row.id, "key": row.scenario_key, "status": row.status}
+        return _status_change(row)
+
+
+def _status_change(row: ScenarioVersion) -> StatusChange:
+    return StatusChange(version_id=row_id(row), key=row.scenario_key, status=row.status)
 
 
 def reject_draft(*, actor: Actor, version_id: int) -> str:

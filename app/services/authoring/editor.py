@@ -3,9 +3,10 @@ a guard against overwriting someone else's save), diff versions, start a new sce
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -33,7 +34,18 @@ from app.store.models import ScenarioVersion, row_id
 # ------------------------------------------------------------------ the editor
 
 
-def scenario_choices(*, actor: Actor) -> list[dict]:
+class ScenarioChoice(TypedDict):
+    """A scenario in the editor's picker."""
+
+    version_id: int
+    key: str  # the scenario's id
+    title: str
+    status: str  # draft | published | retired
+    version: int
+    pending: bool  # a draft of a change beside the live version
+
+
+def scenario_choices(*, actor: Actor) -> list[ScenarioChoice]:
     """Every scenario for the editor's picker: its draft waiting for approval when it has
     one (further edits go into that draft), else its current version."""
     require(actor, "author_scenarios")
@@ -57,21 +69,28 @@ def scenario_choices(*, actor: Actor) -> list[dict]:
             )
             .order_by(ScenarioVersion.scenario_key, col(ScenarioVersion.version))
         ).all()
-    chosen: dict[str, dict] = {}
+    chosen: dict[str, ScenarioChoice] = {}
     for i, k, t, s, v, current in rows:
         if k not in chosen or not current:
-            chosen[k] = {
-                "version_id": i,
-                "key": k,
-                "title": t,
-                "status": s,
-                "version": v,
-                "pending": not current,
-            }
+            chosen[k] = ScenarioChoice(
+                version_id=i, key=k, title=t, status=s, version=v, pending=not current
+            )
     return list(chosen.values())
 
 
-def _version_rows(session: Session, actor: Actor, key: str) -> list[dict]:
+class VersionRow(TypedDict):
+    """One version of a scenario, newest first in :class:`LoadedScenario`."""
+
+    version_id: int
+    version: int
+    status: str  # draft | published | retired
+    current: bool  # the scenario's current version (a draft of a change is not)
+    source: str  # bank | authored | generated
+    attempts: int  # attempts of any status
+    created_at: dt.datetime
+
+
+def _version_rows(session: Session, actor: Actor, key: str) -> list[VersionRow]:
     rows = session.exec(
         select(ScenarioVersion)
         .where(ScenarioVersion.agency_id == actor.agency_id)
@@ -80,39 +99,55 @@ def _version_rows(session: Session, actor: Actor, key: str) -> list[dict]:
     ).all()
     counts = _attempt_counts(session, actor.agency_id, [row_id(r) for r in rows])
     return [
-        {
-            "version_id": r.id,
-            "version": r.version,
-            "status": r.status,
-            "current": r.is_current,
-            "source": r.source,
-            "attempts": counts.get(row_id(r), 0),
-            "created_at": r.created_at,
-        }
+        VersionRow(
+            version_id=row_id(r),
+            version=r.version,
+            status=r.status,
+            current=r.is_current,
+            source=r.source,
+            attempts=counts.get(row_id(r), 0),
+            created_at=r.created_at,
+        )
         for r in rows
     ]
 
 
-def load_scenario(*, actor: Actor, version_id: int) -> dict:
+class LoadedScenario(TypedDict):
+    """One version opened in the editor."""
+
+    version_id: int
+    key: str  # the scenario's id
+    version: int
+    title: str
+    status: str  # draft | published | retired
+    source: str  # bank | authored | generated
+    current: bool
+    yaml_text: str  # exactly as stored
+    data: dict  # the parsed scenario (every stored row has one)
+    attempts: int  # attempts of any status at this version
+    versions: list[VersionRow]  # every version of the scenario, newest first
+
+
+def load_scenario(*, actor: Actor, version_id: int) -> LoadedScenario:
     """One version with its YAML text, status, attempt count and the list of versions."""
     require(actor, "author_scenarios")
     with read_session() as session:
         row = agency_scenario(session, actor, version_id)
         versions = _version_rows(session, actor, row.scenario_key)
     attempts = next(v["attempts"] for v in versions if v["version_id"] == row.id)
-    return {
-        "version_id": row.id,
-        "key": row.scenario_key,
-        "version": row.version,
-        "title": row.title,
-        "status": row.status,
-        "source": row.source,
-        "current": row.is_current,
-        "yaml_text": row.yaml_text,
-        "data": row.data,
-        "attempts": attempts,
-        "versions": versions,
-    }
+    return LoadedScenario(
+        version_id=row_id(row),
+        key=row.scenario_key,
+        version=row.version,
+        title=row.title,
+        status=row.status,
+        source=row.source,
+        current=row.is_current,
+        yaml_text=row.yaml_text,
+        data=row.data or {},
+        attempts=attempts,
+        versions=versions,
+    )
 
 
 def version_diff(*, actor: Actor, old_version_id: int, new_version_id: int) -> ScenarioDiff:
@@ -158,43 +193,75 @@ def validate_text(*, actor: Actor, text: str, filename: str = "scenario.yaml") -
     return Validation(data, found)
 
 
-def scenario_checks(*, actor: Actor, data: Mapping) -> list[dict]:
+class CheckGrade(TypedDict):
+    """The part of a grade a check can state."""
+
+    score: int  # 0 to 100
+    passed: bool
+    critical: list[str]  # codes of the critical errors
+    errors: list[str]  # codes
+
+
+class ScenarioCheck(TypedDict):
+    """One of the scenario's ``checks``: its sample answer graded by the key."""
+
+    check: int  # its place in the scenario's list, from 1
+    model: str  # the dispatch model it is graded under
+    answer: dict
+    expect: dict
+    ok: bool  # the grade is as the check states
+    result: CheckGrade | None  # None: the answer could not be graded
+    differences: list[str]  # how the grade differs, or why it could not be graded
+
+
+def scenario_checks(*, actor: Actor, data: Mapping) -> list[ScenarioCheck]:
     """Each of the scenario's ``checks`` graded by the key: what it expects and gets."""
     require(actor, "author_scenarios")
     protocol, _ = _protocol(actor)
     out = []
     for index, check in enumerate(data.get("checks") or [], start=1):
         model = check.get("model") or grading.DEFAULT_MODEL
-        entry: dict[str, Any] = {
-            "check": index,
-            "model": model,
-            "answer": check.get("answer") or {},
-            "expect": check.get("expect") or {},
-        }
+        answer = check.get("answer") or {}
+        expect = check.get("expect") or {}
+        shown: CheckGrade | None = None
         try:
-            result = grading.grade(data, entry["answer"], model, protocol)
+            result = grading.grade(data, answer, model, protocol)
         except grading.GradingError as exc:
-            out.append({**entry, "ok": False, "result": None, "differences": [str(exc)]})
-            continue
-        differences = grading.check_matches(result, entry["expect"])
+            differences = [str(exc)]
+        else:
+            differences = grading.check_matches(result, expect)
+            shown = CheckGrade(
+                score=result["score"],
+                passed=result["passed"],
+                critical=result["critical"],
+                errors=result["errors"],
+            )
         out.append(
-            {
-                **entry,
-                "ok": not differences,
-                "result": {
-                    "score": result["score"],
-                    "passed": result["passed"],
-                    "critical": result["critical"],
-                    "errors": result["errors"],
-                },
-                "differences": differences,
-            }
+            ScenarioCheck(
+                check=index,
+                model=model,
+                answer=answer,
+                expect=expect,
+                ok=shown is not None and not differences,
+                result=shown,
+                differences=differences,
+            )
         )
     return out
 
 
 class EditConflict(UserError):
     """Someone saved the scenario after this editor opened it; nothing was stored."""
+
+
+class SavedScenario(TypedDict):
+    """What :func:`save_scenario` stored."""
+
+    version_id: int
+    key: str  # the scenario's id
+    version: int
+    status: str  # draft, or the live version's status when the text is unchanged
+    outcome: str  # created | new_draft | updated | unchanged
 
 
 def save_scenario(
@@ -204,8 +271,8 @@ def save_scenario(
     key: str | None = None,
     filename: str = "scenario.yaml",
     based_on: str | None = None,
-) -> dict:
-    """Validate and store a scenario text; returns ``{version_id, key, version, outcome}``.
+) -> SavedScenario:
+    """Validate and store a scenario text; returns what was stored (:class:`SavedScenario`).
 
     ``key`` is the id of the scenario being edited (its id may not change); without it
     the text is a new scenario and its id must be new. Every save is a draft
@@ -254,13 +321,13 @@ def save_scenario(
         )
         if outcome != "unchanged":
             review.record_draft(session, row=row, actor_id=actor.user_id, how="edit")
-        return {
-            "version_id": row.id,
-            "key": row.scenario_key,
-            "version": row.version,
-            "status": row.status,
-            "outcome": outcome,
-        }
+        return SavedScenario(
+            version_id=row_id(row),
+            key=row.scenario_key,
+            version=row.version,
+            status=row.status,
+            outcome=outcome,
+        )
 
 
 def _check_not_overtaken(

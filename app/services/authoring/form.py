@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import io
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -46,7 +46,26 @@ def _raw_mapping(text: str) -> dict:
     return doc.value
 
 
-def form_values(text: str) -> dict:
+class FormValues(TypedDict):
+    """The form's fields as read from the text; "" or [] where the text has none."""
+
+    title: str
+    module: str
+    difficulty: int | None  # None: missing or not a whole number
+    initial_call_type: str
+    opening: str  # spacing evened out
+    disqualifiers: list[str]
+    call_type: str
+    priority: int | None  # None: missing or not a whole number
+    disposition: str
+    acceptable: list[str]
+    unsafe: list[str]
+    required_questions: list[str]
+    rationale: str  # spacing evened out
+    exchange_ids: list[str]  # the call's exchanges, for the required questions (not written)
+
+
+def form_values(text: str) -> FormValues:
     """The form's fields read from a YAML text (raises UserError when unreadable)."""
     raw = _raw_mapping(text)
 
@@ -59,26 +78,26 @@ def form_values(text: str) -> dict:
     call, expert = section(raw.get("call")), section(raw.get("expert"))
     exchanges = call.get("exchanges")
     exchanges = exchanges if isinstance(exchanges, list) else []
-    return {
-        "title": str(raw.get("title") or ""),
-        "module": str(raw.get("module") or ""),
-        "difficulty": raw.get("difficulty") if isinstance(raw.get("difficulty"), int) else None,
-        "initial_call_type": str(call.get("initial_call_type") or ""),
-        "opening": " ".join(str(call.get("opening") or "").split()),
-        "disqualifiers": listed(expert.get("disqualifiers")),
-        "call_type": str(expert.get("call_type") or ""),
-        "priority": expert.get("priority") if isinstance(expert.get("priority"), int) else None,
-        "disposition": str(expert.get("disposition") or ""),
-        "acceptable": listed(expert.get("acceptable")),
-        "unsafe": listed(expert.get("unsafe")),
-        "required_questions": listed(expert.get("required_questions")),
-        "rationale": " ".join(str(expert.get("rationale") or "").split()),
-        "exchange_ids": [
+    return FormValues(
+        title=str(raw.get("title") or ""),
+        module=str(raw.get("module") or ""),
+        difficulty=raw.get("difficulty") if isinstance(raw.get("difficulty"), int) else None,
+        initial_call_type=str(call.get("initial_call_type") or ""),
+        opening=" ".join(str(call.get("opening") or "").split()),
+        disqualifiers=listed(expert.get("disqualifiers")),
+        call_type=str(expert.get("call_type") or ""),
+        priority=expert.get("priority") if isinstance(expert.get("priority"), int) else None,
+        disposition=str(expert.get("disposition") or ""),
+        acceptable=listed(expert.get("acceptable")),
+        unsafe=listed(expert.get("unsafe")),
+        required_questions=listed(expert.get("required_questions")),
+        rationale=" ".join(str(expert.get("rationale") or "").split()),
+        exchange_ids=[
             str(e.get("ask") or e.get("id"))
             for e in exchanges
             if isinstance(e, dict) and (e.get("ask") or e.get("id"))
         ],
-    }
+    )
 
 
 def apply_form(text: str, values: Mapping) -> str:

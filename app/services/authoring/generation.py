@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TypedDict
 
 from app.core.generator import DEFAULT_MIX, MAX_COUNT, generate, load_templates
 from app.core.scenario import parse_scenario
 from app.errors import UserError
 from app.services.access import Actor, require
 from app.services.authoring import review
-from app.services.authoring.browser import bank
+from app.services.authoring.browser import BankRow, bank
 from app.services.authoring.common import MAX_GENERATE, _protocol
 from app.services.bank import store_scenario
 from app.store.db import write_session
@@ -18,31 +19,60 @@ from app.store.models import row_id
 # ------------------------------------------------------------------ the generator
 
 
-def generator_options(*, actor: Actor) -> dict:
+class GeneratorCallType(TypedDict):
+    code: str
+    label: str
+    group: str  # call-type group code
+    templates: list[str]  # ids of the templates that write this call type
+
+
+class GeneratorOptions(TypedDict):
+    """What the generator page offers."""
+
+    call_types: list[GeneratorCallType]  # sorted by code
+    groups: list[str]  # group codes the templates cover, sorted
+    group_labels: dict[str, str]  # group code -> label
+    default_mix: dict[str, float]  # group code -> weight
+    max_count: int  # calls per run
+
+
+def generator_options(*, actor: Actor) -> GeneratorOptions:
     """Call types the templates can draw, the groups and the default mix."""
     require(actor, "author_scenarios")
     protocol, _ = _protocol(actor)
     templates = load_templates()
-    call_types: dict[str, dict] = {}
+    call_types: dict[str, GeneratorCallType] = {}
     for t in templates:
         entry = call_types.setdefault(
             t.call_type,
-            {
-                "code": t.call_type,
-                "label": protocol.call_type_label(t.call_type),
-                "group": protocol.call_types[t.call_type].group,
-                "templates": [],
-            },
+            GeneratorCallType(
+                code=t.call_type,
+                label=protocol.call_type_label(t.call_type),
+                group=protocol.call_types[t.call_type].group,
+                templates=[],
+            ),
         )
         entry["templates"].append(t.id)
     groups = sorted({c["group"] for c in call_types.values()})
-    return {
-        "call_types": sorted(call_types.values(), key=lambda c: c["code"]),
-        "groups": groups,
-        "group_labels": {g: protocol.groups.get(g, g) for g in groups},
-        "default_mix": {g: w for g, w in DEFAULT_MIX.items() if g in groups},
-        "max_count": MAX_GENERATE,
-    }
+    return GeneratorOptions(
+        call_types=sorted(call_types.values(), key=lambda c: c["code"]),
+        groups=groups,
+        group_labels={g: protocol.groups.get(g, g) for g in groups},
+        default_mix={g: w for g, w in DEFAULT_MIX.items() if g in groups},
+        max_count=MAX_GENERATE,
+    )
+
+
+class GeneratedCalls(TypedDict):
+    """What :func:`generate_drafts` stored: how many calls had each outcome, and ids."""
+
+    created: int
+    new_version: int  # 0 here: a change to a live scenario is a new_draft
+    updated: int
+    unchanged: int
+    new_draft: int  # drafts of the next version beside a live one
+    version_ids: list[int]  # every stored call's version, in order
+    skipped: list[str]  # "id: problem" for each call not valid under the agency's protocol
 
 
 def generate_drafts(
@@ -53,7 +83,7 @@ def generate_drafts(
     mix: Mapping[str, float] | None = None,
     twins: bool = False,
     progress: Callable[[float, str], object] | None = None,
-) -> dict:
+) -> GeneratedCalls:
     """Generate calls and store them as drafts (source ``generated``), all in one go.
 
     Each call is validated against the agency's protocol; one that is not valid there
@@ -85,7 +115,13 @@ def generate_drafts(
             valid.append((data, item.yaml_text))
         if progress:
             progress(0.5 + 0.25 * index / len(scenarios), f"Checking call {index}")
-    outcomes: dict[str, int] = {"created": 0, "new_version": 0, "updated": 0, "unchanged": 0}
+    outcomes: dict[str, int] = {
+        "created": 0,
+        "new_version": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "new_draft": 0,
+    }
     ids: list[int] = []
     with write_session() as session:
         for index, (data, text) in enumerate(valid, start=1):
@@ -104,10 +140,18 @@ def generate_drafts(
             ids.append(row_id(row))
             if progress:
                 progress(0.75 + 0.25 * index / max(len(valid), 1), f"Storing call {index}")
-    return {**outcomes, "version_ids": ids, "skipped": skipped}
+    return GeneratedCalls(
+        created=outcomes["created"],
+        new_version=outcomes["new_version"],
+        updated=outcomes["updated"],
+        unchanged=outcomes["unchanged"],
+        new_draft=outcomes["new_draft"],
+        version_ids=ids,
+        skipped=skipped,
+    )
 
 
-def generated_drafts(*, actor: Actor) -> list[dict]:
+def generated_drafts(*, actor: Actor) -> list[BankRow]:
     """Current generated scenarios still in draft, for review."""
     rows = bank(actor=actor, status="draft", source="generated", with_stats=False)
     return rows

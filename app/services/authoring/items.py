@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from sqlmodel import select
 
 from app.core import item_stats as stats_core
@@ -32,7 +34,33 @@ def refresh_item_analysis(*, actor: Actor) -> item_snapshot.Snapshot:
     return item_snapshot.refresh(actor.agency_id)
 
 
-def item_analysis(*, actor: Actor, dubious_only: bool = False) -> list[dict]:
+class ItemAnalysisRow(TypedDict):
+    """One scenario version with its item statistics (the item analysis table)."""
+
+    version_id: int
+    key: str
+    version: int
+    current: bool
+    title: str
+    module: str
+    status: str
+    call_type: str
+    # From ItemStats.as_dict (app/core/item_stats.py):
+    attempts: int
+    trainees: int
+    facility: float | None  # mean score, 0 to 1
+    discrimination: float | None  # None with too few trainees
+    discrimination_n: int  # trainees behind the discrimination index
+    dubious: bool
+    wrong_disposition: str | None  # the most common wrong route's code
+    wrong_disposition_count: int  # attempts that chose it (0 when none)
+    wrong_call_type: str | None
+    wrong_call_type_count: int
+    flags: list[str]
+    hints: list[str]  # one plain sentence per flag
+
+
+def item_analysis(*, actor: Actor, dubious_only: bool = False) -> list[ItemAnalysisRow]:
     """Item statistics for every current scenario version that has graded attempts.
 
     Definitions: :mod:`app.core.item_stats`. Guided-mode attempts are left out (hints
@@ -53,23 +81,35 @@ def item_analysis(*, actor: Actor, dubious_only: bool = False) -> list[dict]:
             if stats
             else []
         )
-    out = []
+    out: list[ItemAnalysisRow] = []
     for version_id, key, version, current, title, module, status, call_type in rows:
         item = stats.get(version_id)
         if item is None or (dubious_only and not item.dubious):
             continue
+        figures = item.as_dict()
         out.append(
-            {
-                "version_id": version_id,
-                "key": key,
-                "version": version,
-                "current": current,
-                "title": title,
-                "module": module,
-                "status": status,
-                "call_type": call_type,
-                **item.as_dict(),
-            }
+            ItemAnalysisRow(
+                version_id=version_id,
+                key=key,
+                version=version,
+                current=current,
+                title=title,
+                module=module,
+                status=status,
+                call_type=call_type,
+                attempts=figures["attempts"],
+                trainees=figures["trainees"],
+                facility=figures["facility"],
+                discrimination=figures["discrimination"],
+                discrimination_n=figures["discrimination_n"],
+                dubious=figures["dubious"],
+                wrong_disposition=figures["wrong_disposition"],
+                wrong_disposition_count=figures["wrong_disposition_count"],
+                wrong_call_type=figures["wrong_call_type"],
+                wrong_call_type_count=figures["wrong_call_type_count"],
+                flags=figures["flags"],
+                hints=figures["hints"],
+            )
         )
     out.sort(key=lambda r: (not r["dubious"], not r["flags"], r["key"], -r["version"]))
     return out

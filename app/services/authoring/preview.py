@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypedDict
 
 from app.core import grading
 from app.core.call_view import call_view
@@ -10,11 +11,20 @@ from app.core.protocol import Protocol
 from app.services.access import Actor, require
 from app.services.authoring.common import _protocol
 from app.services.practice import scenario_clip
+from app.services.practice.call import CallView, Heard, as_call_view, heard_as
 
 # ------------------------------------------------------------------ preview (no key)
 
 
-def build_preview(data: Mapping, protocol: Protocol, model: str) -> dict:
+class Preview(CallView):
+    """The trainee's call screen for a scenario, and every caller answer."""
+
+    id: str | None  # the scenario's id
+    title: str | None
+    answers: list[Heard]  # one per question of the catalogue, in its order
+
+
+def build_preview(data: Mapping, protocol: Protocol, model: str) -> Preview:
     """What a trainee's call screen shows for this scenario, and nothing of the key.
 
     The call is built by :func:`app.core.call_view.call_view`, as for the trainee's own
@@ -23,14 +33,16 @@ def build_preview(data: Mapping, protocol: Protocol, model: str) -> dict:
     ``[{id, question, answer}]`` (the page reveals them one by one, as the trainee asks).
     A dispatch model or call time the protocol cannot use gives no routes (a draft).
     """
+    view = call_view(data, protocol, model, answers=True, strict=False)
     return {
         "id": data.get("id"),
         "title": data.get("title"),
-        **call_view(data, protocol, model, answers=True, strict=False),
+        **as_call_view(view),
+        "answers": [heard_as(a) for a in view["answers"]],
     }
 
 
-def preview(*, actor: Actor, data: Mapping) -> dict:
+def preview(*, actor: Actor, data: Mapping) -> Preview:
     """The trainee's view of a (validated) scenario under the agency's dispatch model."""
     require(actor, "author_scenarios")
     protocol, model = _protocol(actor)
@@ -43,7 +55,22 @@ def preview_clip(*, actor: Actor, data: Mapping, item: str) -> bytes | None:
     return scenario_clip(data, item, protocol)
 
 
-def key_summary(*, actor: Actor, data: Mapping) -> dict:
+class KeySummary(TypedDict):
+    """The expert key in the protocol's words (labels, not codes)."""
+
+    model: str
+    disqualifiers: list[str]
+    call_type: str
+    priority: int | None  # 1-4; None: the key sets none
+    disposition: str  # the best route
+    acceptable: list[str]
+    unsafe: list[str]
+    required_questions: list[str]  # the questions' words
+    time_target_seconds: int | None
+    rationale: str
+
+
+def key_summary(*, actor: Actor, data: Mapping) -> KeySummary:
     """The key under the agency's dispatch model, with labels (for reviewing drafts)."""
     require(actor, "author_scenarios")
     protocol, model = _protocol(actor)

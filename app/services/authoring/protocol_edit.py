@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TypedDict
+from typing import TypedDict, cast
 
 from sqlmodel import select
 
@@ -43,6 +43,31 @@ class QuestionWordings(TypedDict):
     own: list[str]  # the agency's added wordings
 
 
+class CallTypeOverride(TypedDict, total=False):
+    label: str  # required for an agency's own call type
+    eligible: bool  # for community responders
+    group: str  # required for an agency's own call type
+
+
+class QuestionOverride(TypedDict, total=False):
+    text: str  # required for an agency's own question
+    default_answer: str  # what the caller says when the call does not say
+    phrasings: list[str]  # the agency's wordings, added to the standard ones
+
+
+class ProtocolOverrides(TypedDict, total=False):
+    """An agency's changes to the default protocol (``Agency.protocol_overrides``); every
+    part is optional (content/protocols/README.md, checked by ``load_protocol``)."""
+
+    format: int  # 1
+    name: str
+    dispatch_model: str
+    hotline_hours: str  # "24/7" or "HH:MM-HH:MM"
+    call_types: dict[str, CallTypeOverride]  # code -> changes, or a new call type
+    questions: dict[str, QuestionOverride]  # id -> changes, or a new question
+    labels: dict[str, dict[str, str]]  # section -> code -> the agency's label
+
+
 class ProtocolSettings(TypedDict):
     """What the protocol page shows and edits."""
 
@@ -53,7 +78,7 @@ class ProtocolSettings(TypedDict):
     call_types: list[CallTypeSetting]
     extra_questions: list[ExtraQuestion]
     wordings: list[QuestionWordings]
-    overrides: dict
+    overrides: ProtocolOverrides
 
 
 def _hours_text(hours: tuple[int, int] | None) -> str:
@@ -106,7 +131,8 @@ def _protocol_settings(agency: Agency) -> ProtocolSettings:
         call_types=call_types,
         extra_questions=extra,
         wordings=wordings,
-        overrides=dict(overrides),
+        # Stored JSON: load_protocol checked it before it was saved.
+        overrides=cast(ProtocolOverrides, dict(overrides)),
     )
 
 
@@ -124,7 +150,7 @@ def build_overrides(
     eligible: Iterable[str],
     hotline_hours: str,
     extra_questions: Sequence[Mapping],
-) -> dict:
+) -> ProtocolOverrides:
     """New protocol overrides from the form, keeping every other part of ``current``.
 
     Eligibility is written only where it differs from the default protocol (an agency's
@@ -132,7 +158,7 @@ def build_overrides(
     (rewordings of default questions are kept).
     """
     base = default_protocol()
-    overrides = json.loads(json.dumps(dict(current or {})))  # a deep, plain copy
+    overrides: ProtocolOverrides = json.loads(json.dumps(dict(current or {})))  # a deep, plain copy
     if dispatch_model not in DISPATCH_MODELS:
         raise UserError(f"Unknown dispatch model '{dispatch_model}'.")
     overrides["dispatch_model"] = dispatch_model
@@ -144,7 +170,7 @@ def build_overrides(
     if unknown:
         raise UserError(f"Unknown call type(s): {', '.join(sorted(unknown))}.")
     for code in list(base.call_types) + sorted(own_codes):
-        spec = dict(call_types.get(code) or {})
+        spec = (call_types.get(code) or CallTypeOverride()).copy()
         default = base.call_types[code].eligible if code in base.call_types else None
         if code in wanted and default is not True:
             spec["eligible"] = True
@@ -176,11 +202,12 @@ def build_overrides(
             raise UserError(f"The question id '{qid}' is used twice.")
         # The agency's wordings of its own question stay with it when the form is saved.
         wordings = (earlier.get(qid) or {}).get("phrasings")
-        questions[qid] = {
-            "text": text,
-            **({"default_answer": answer} if answer else {}),
-            **({"phrasings": list(wordings)} if wordings else {}),
-        }
+        question = QuestionOverride(text=text)
+        if answer:
+            question["default_answer"] = answer
+        if wordings:
+            question["phrasings"] = list(wordings)
+        questions[qid] = question
     if questions:
         overrides["questions"] = questions
     else:
@@ -208,7 +235,7 @@ def save_protocol(
             extra_questions=extra_questions,
         )
         load_protocol(overrides)  # raises ProtocolError (a UserError) with one plain line
-        agency.protocol_overrides = overrides
+        agency.protocol_overrides = dict(overrides)  # the column is typed as a plain dict
         agency.dispatch_model = dispatch_model
         session.add(agency)
         session.flush()

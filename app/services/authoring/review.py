@@ -23,6 +23,8 @@ Every transition is appended to the audit log in the same transaction.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from sqlmodel import Session, col, select
 
 from app.errors import AccessDenied, UserError
@@ -73,31 +75,38 @@ def record_draft(session: Session, *, row: ScenarioVersion, actor_id: int, how: 
 # ------------------------------------------------------------------ the agency's rules
 
 
-def review_settings(*, actor: Actor) -> dict:
+class ReviewSettings(TypedDict):
+    review_required: bool  # a second trainer approves each draft
+    calibration_required: bool  # the calibration panel agrees before publishing
+
+
+def review_settings(*, actor: Actor) -> ReviewSettings:
     """The agency's review rules: ``review_required`` and ``calibration_required``."""
     if not (can(actor, "author_scenarios") or can(actor, SETTINGS_PERMISSION)):
         require(actor, "author_scenarios")  # raises with the usual message
     with read_session() as session:
         agency = actor_agency(session, actor)
-        return {
-            "review_required": bool(agency.review_required),
-            "calibration_required": bool(agency.calibration_required),
-        }
+        return ReviewSettings(
+            review_required=bool(agency.review_required),
+            calibration_required=bool(agency.calibration_required),
+        )
 
 
-def set_review_settings(*, actor: Actor, review_required: bool, calibration_required: bool) -> dict:
+def set_review_settings(
+    *, actor: Actor, review_required: bool, calibration_required: bool
+) -> ReviewSettings:
     """Change the agency's review rules (an admin's decision, logged)."""
     require(actor, SETTINGS_PERMISSION)
     with write_session() as session:
         agency = actor_agency(session, actor)
-        before = {
-            "review_required": bool(agency.review_required),
-            "calibration_required": bool(agency.calibration_required),
-        }
-        after = {
-            "review_required": bool(review_required),
-            "calibration_required": bool(calibration_required),
-        }
+        before = ReviewSettings(
+            review_required=bool(agency.review_required),
+            calibration_required=bool(agency.calibration_required),
+        )
+        after = ReviewSettings(
+            review_required=bool(review_required),
+            calibration_required=bool(calibration_required),
+        )
         if before != after:
             agency.review_required = after["review_required"]
             agency.calibration_required = after["calibration_required"]
@@ -154,7 +163,18 @@ def _names(session: Session, agency_id: int, ids: set[int]) -> dict[int, str]:
     return {int(i): n for i, n in rows if i is not None}
 
 
-def review_state(*, actor: Actor, version_id: int) -> dict:
+class ReviewState(TypedDict):
+    version_id: int
+    status: str
+    pending: bool  # a draft of a change to a live scenario
+    editors: list[str]  # names of everyone who saved its text
+    approved_by: str | None  # a name; None until approved
+    rules: ReviewSettings
+    can_approve: bool
+    blocks: list[str]  # why the actor may not approve it now
+
+
+def review_state(*, actor: Actor, version_id: int) -> ReviewState:
     """Where a version stands in review, for the editor and the bank.
 
     Keys: ``status``, ``pending`` (a draft of a change to a live scenario), ``editors``
@@ -168,19 +188,19 @@ def review_state(*, actor: Actor, version_id: int) -> dict:
         editors = _editors(row)
         names = _names(session, actor.agency_id, editors | {row.approved_by or 0})
         blocks = publish_blocks(session, agency, row, actor) if row.status == "draft" else []
-        return {
-            "version_id": row.id,
-            "status": row.status,
-            "pending": row.status == "draft" and not row.is_current,
-            "editors": sorted(names.get(e, "a trainer") for e in editors),
-            "approved_by": names.get(row.approved_by) if row.approved_by else None,
-            "rules": {
-                "review_required": bool(agency.review_required),
-                "calibration_required": bool(agency.calibration_required),
-            },
-            "can_approve": row.status == "draft" and not blocks,
-            "blocks": blocks,
-        }
+        return ReviewState(
+            version_id=row_id(row),
+            status=row.status,
+            pending=row.status == "draft" and not row.is_current,
+            editors=sorted(names.get(e, "a trainer") for e in editors),
+            approved_by=names.get(row.approved_by) if row.approved_by else None,
+            rules=ReviewSettings(
+                review_required=bool(agency.review_required),
+                calibration_required=bool(agency.calibration_required),
+            ),
+            can_approve=row.status == "draft" and not blocks,
+            blocks=blocks,
+        )
 
 
 # ------------------------------------------------------------------ approving and publishing
@@ -218,7 +238,14 @@ def publish(session: Session, agency: Agency, row: ScenarioVersion, actor: Actor
     record(session, event="content_published", row=row, actor_id=actor.user_id)
 
 
-def approve(*, actor: Actor, version_id: int) -> dict:
+class Approved(TypedDict):
+    version_id: int
+    key: str
+    version: int
+    status: str  # "published"
+
+
+def approve(*, actor: Actor, version_id: int) -> Approved:
     """Approve a draft and publish it; returns ``{version_id, key, version, status}``.
 
     Refused (nothing changes) when the actor saved any of the draft's text and the
@@ -232,15 +259,27 @@ def approve(*, actor: Actor, version_id: int) -> dict:
         if row.status != "draft":
             raise UserError("Only a draft waits for approval; this version is not one.")
         publish(session, agency, row, actor)
-        return {
-            "version_id": row.id,
-            "key": row.scenario_key,
-            "version": row.version,
-            "status": row.status,
-        }
+        return Approved(
+            version_id=row_id(row),
+            key=row.scenario_key,
+            version=row.version,
+            status=row.status,
+        )
 
 
-def review_queue(*, actor: Actor) -> list[dict]:
+class QueuedDraft(TypedDict):
+    version_id: int
+    key: str
+    version: int
+    title: str
+    source: str  # bank | authored | generated
+    change: str  # "new scenario" or "change to a live scenario"
+    editors: list[str]  # names
+    can_approve: bool
+    blocks: list[str]  # why the actor may not approve it now
+
+
+def review_queue(*, actor: Actor) -> list[QueuedDraft]:
     """Drafts of the agency waiting for approval, oldest change first, with whether the
     actor may approve each one."""
     require(actor, "author_scenarios")
@@ -256,20 +295,20 @@ def review_queue(*, actor: Actor) -> list[dict]:
         for r in rows:
             editor_ids |= _editors(r)
         names = _names(session, actor.agency_id, editor_ids)
-        out = []
+        out: list[QueuedDraft] = []
         for r in rows:
             blocks = publish_blocks(session, agency, r, actor)
             out.append(
-                {
-                    "version_id": r.id,
-                    "key": r.scenario_key,
-                    "version": r.version,
-                    "title": r.title,
-                    "source": r.source,
-                    "change": "new scenario" if r.is_current else "change to a live scenario",
-                    "editors": sorted(names.get(e, "a trainer") for e in _editors(r)),
-                    "can_approve": not blocks,
-                    "blocks": blocks,
-                }
+                QueuedDraft(
+                    version_id=row_id(r),
+                    key=r.scenario_key,
+                    version=r.version,
+                    title=r.title,
+                    source=r.source,
+                    change="new scenario" if r.is_current else "change to a live scenario",
+                    editors=sorted(names.get(e, "a trainer") for e in _editors(r)),
+                    can_approve=not blocks,
+                    blocks=blocks,
+                )
             )
     return out

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from app.services.certification.certificates import (
     LOOKUPS_PER_MINUTE,
+    CertificateRow,
     TooManyLookups,
     certificate_pdf,
     my_certificates,
@@ -50,7 +51,10 @@ from app.services.certification.common import (
 )
 from app.services.certification.eligibility import PRACTICE_FACTS_LIMIT
 from app.services.certification.exam import (
+    ExamOutcome,
     NotEligible,
+    ReportCall,
+    TrackOverview,
     current_exam,
     exam_overview,
     exam_report,
@@ -62,6 +66,7 @@ from app.services.certification.exam import (
 )
 from app.services.certification.lifecycle import (
     MAX_REASON,
+    RenewalState,
     list_certificates,
     record_expiries,
     renew,
@@ -69,6 +74,8 @@ from app.services.certification.lifecycle import (
 )
 from app.services.certification.planning import GENERATION_ROUNDS, ExamUnavailable, _summary
 from app.services.certification.supervisor import (
+    ExamReview,
+    ReviewCall,
     agency_exams,
     exam_review,
     pending_sign_offs,
@@ -83,9 +90,16 @@ __all__ = [
     "MAX_REASON",
     "PRACTICE_FACTS_LIMIT",
     "VERIFY_PATH",
+    "CertificateRow",
+    "ExamOutcome",
+    "ExamReview",
     "ExamUnavailable",
     "NotEligible",
+    "RenewalState",
+    "ReportCall",
+    "ReviewCall",
     "TooManyLookups",
+    "TrackOverview",
     "_summary",
     "agency_exams",
     "all_tracks",

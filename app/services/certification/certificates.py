@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from sqlalchemy import text
 from sqlmodel import Session, col, delete, func, select
@@ -16,30 +16,48 @@ from app.services.access import Actor, can, require
 from app.services.accounts import address_key
 from app.services.certification.common import _track_title, verification_path, verification_url
 from app.store.db import read_session, write_session
-from app.store.models import Agency, Certificate, User, VerifyLookup, utcnow
+from app.store.models import Agency, Certificate, User, VerifyLookup, row_id, utcnow
 
 # ------------------------------------------------------------------ certificates (shared)
 
 
-def _cert_dict(cert: Certificate, holder: str, now: dt.datetime) -> dict:
-    return {
-        "certificate_id": cert.id,
-        "user_id": cert.user_id,
-        "holder": holder,
-        "track": cert.track,
-        "title": _track_title(cert.track),
-        "code": cert.code,
-        "issued_at": cert.issued_at,
-        "expires_at": cert.expires_at,
-        "revoked_at": cert.revoked_at,
-        "revoked_reason": cert.revoked_reason,
-        "status": core.certificate_status(cert.expires_at, cert.revoked_at, now),
-        "verify_path": verification_path(cert.code),
-        "verify_url": verification_url(cert.code),
-    }
+class CertificateRow(TypedDict):
+    """A certificate as the trainee's and the supervisor's pages show it."""
+
+    certificate_id: int
+    user_id: int
+    holder: str  # display name
+    track: str  # track id
+    title: str  # the track's title (its id when the track file is gone)
+    code: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    revoked_reason: str | None
+    status: str  # "valid", "expired" or "revoked", as of the time asked
+    verify_path: str
+    verify_url: str  # absolute when PUBLIC_URL is set
 
 
-def my_certificates(*, actor: Actor, now: dt.datetime | None = None) -> list[dict]:
+def _cert_dict(cert: Certificate, holder: str, now: dt.datetime) -> CertificateRow:
+    return CertificateRow(
+        certificate_id=row_id(cert),
+        user_id=cert.user_id,
+        holder=holder,
+        track=cert.track,
+        title=_track_title(cert.track),
+        code=cert.code,
+        issued_at=cert.issued_at,
+        expires_at=cert.expires_at,
+        revoked_at=cert.revoked_at,
+        revoked_reason=cert.revoked_reason,
+        status=core.certificate_status(cert.expires_at, cert.revoked_at, now),
+        verify_path=verification_path(cert.code),
+        verify_url=verification_url(cert.code),
+    )
+
+
+def my_certificates(*, actor: Actor, now: dt.datetime | None = None) -> list[CertificateRow]:
     """The trainee's own certificates with their status."""
     require(actor, "exam")
     now = now or utcnow()
@@ -122,9 +140,23 @@ def _count_lookup(session: Session, address: str, now: dt.datetime) -> bool:
     return True
 
 
+class VerifyResult(TypedDict):
+    """The public check of a code: only ``found`` (False) for an unknown code."""
+
+    found: bool
+    code: NotRequired[str]
+    status: NotRequired[str]  # "valid", "expired" or "revoked"
+    holder: NotRequired[str]  # display name
+    agency: NotRequired[str]
+    track: NotRequired[str]  # the track's title
+    issued_on: NotRequired[dt.date]
+    expires_on: NotRequired[dt.date]
+    revoked_on: NotRequired[dt.date | None]
+
+
 def verify_lookup(
     code: str, *, client_address: str | None, now: dt.datetime | None = None
-) -> dict[str, Any]:
+) -> VerifyResult:
     """The public verify page's lookup: counted against the client address first.
 
     At most :data:`LOOKUPS_PER_MINUTE` lookups per address in any minute (an IPv6 client
@@ -140,7 +172,7 @@ def verify_lookup(
     return verify_certificate(code, now=now)
 
 
-def verify_certificate(code: str, *, now: dt.datetime | None = None) -> dict[str, Any]:
+def verify_certificate(code: str, *, now: dt.datetime | None = None) -> VerifyResult:
     """Public check of a verification code (no login).
 
     Unknown or malformed codes give ``{"found": False}`` and nothing else. A known code
@@ -148,7 +180,7 @@ def verify_certificate(code: str, *, now: dt.datetime | None = None) -> dict[str
     """
     normalized = core.normalize_code(code)
     if normalized is None:
-        return {"found": False}
+        return VerifyResult(found=False)
     with read_session() as session:
         row = session.exec(
             select(Certificate, User.display_name, Agency.name)
@@ -157,17 +189,17 @@ def verify_certificate(code: str, *, now: dt.datetime | None = None) -> dict[str
             .where(Certificate.code == normalized)
         ).first()
     if row is None:
-        return {"found": False}
+        return VerifyResult(found=False)
     cert, holder, agency_name = row
     now = now or utcnow()
-    return {
-        "found": True,
-        "code": cert.code,
-        "status": core.certificate_status(cert.expires_at, cert.revoked_at, now),
-        "holder": holder,
-        "agency": agency_name,
-        "track": _track_title(cert.track),
-        "issued_on": core.as_utc(cert.issued_at).date(),
-        "expires_on": core.as_utc(cert.expires_at).date(),
-        "revoked_on": core.as_utc(cert.revoked_at).date() if cert.revoked_at else None,
-    }
+    return VerifyResult(
+        found=True,
+        code=cert.code,
+        status=core.certificate_status(cert.expires_at, cert.revoked_at, now),
+        holder=holder,
+        agency=agency_name,
+        track=_track_title(cert.track),
+        issued_on=core.as_utc(cert.issued_at).date(),
+        expires_on=core.as_utc(cert.expires_at).date(),
+        revoked_on=core.as_utc(cert.revoked_at).date() if cert.revoked_at else None,
+    )

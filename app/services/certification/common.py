@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from typing import TypedDict
 
 from app.core import certification as core
 from app.errors import NotFound
@@ -65,35 +66,77 @@ def _exam_track(exam: Exam) -> core.Track:
     return get_track(exam.track)
 
 
-def track_rules(track: core.Track) -> dict:
+class ExamHeader(TypedDict):
+    """What every list of exams shows of one exam."""
+
+    exam_id: int
+    title: str  # the track's title
+    status: str  # "in_progress" or "completed"
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    signed_off: bool
+
+
+class ExamResultHeader(ExamHeader):
+    score: int | None  # None until finished
+    passed: bool | None  # None until finished
+
+
+class RenewalRules(TypedDict):
+    window_days: int  # renewal opens this many days before the expiry
+    grace_days: int  # and stays open this many days after it
+    lookback_months: int  # practice counted from this far back
+    min_calls: int
+    min_average: float
+
+
+class TrackRules(TypedDict):
+    """A track's rules as plain data for pages."""
+
+    id: str
+    title: str
+    summary: str
+    model: str | None  # the dispatch model the rules are resolved for; None: the base rules
+    validity_months: int
+    practice_calls: int  # practice calls needed before the exam
+    practice_average: float  # their average score needed
+    average_of_last: int | None  # the average is over the last N calls; None: every call
+    exam_calls: int
+    pass_mark: int
+    max_critical: int
+    min_passed_calls: int
+    part_minimums: dict[str, float]  # grading part -> minimum average, 0..1
+    stratify: dict[str, int]  # feature label -> at least this many exam calls with it
+    renewal: RenewalRules | None  # None: no renewal through practice
+
+
+def track_rules(track: core.Track) -> TrackRules:
     """The track's rules as plain data for pages."""
-    return {
-        "id": track.id,
-        "title": track.title,
-        "summary": track.summary,
-        "model": track.model,
-        "validity_months": track.validity_months,
-        "practice_calls": track.practice.min_calls,
-        "practice_average": track.practice.min_average,
-        "average_of_last": track.practice.average_of_last,
-        "exam_calls": track.exam.calls,
-        "pass_mark": track.exam.pass_mark,
-        "max_critical": track.exam.max_critical,
-        "min_passed_calls": track.exam.min_passed_calls,
-        "part_minimums": dict(track.exam.part_minimums),
-        "stratify": {
-            core.feature_label(k): v for k, v in track.exam.stratify.requirements().items()
-        },
-        "renewal": None
+    return TrackRules(
+        id=track.id,
+        title=track.title,
+        summary=track.summary,
+        model=track.model,
+        validity_months=track.validity_months,
+        practice_calls=track.practice.min_calls,
+        practice_average=track.practice.min_average,
+        average_of_last=track.practice.average_of_last,
+        exam_calls=track.exam.calls,
+        pass_mark=track.exam.pass_mark,
+        max_critical=track.exam.max_critical,
+        min_passed_calls=track.exam.min_passed_calls,
+        part_minimums=dict(track.exam.part_minimums),
+        stratify={core.feature_label(k): v for k, v in track.exam.stratify.requirements().items()},
+        renewal=None
         if track.renewal is None
-        else {
-            "window_days": track.renewal.window_days,
-            "grace_days": track.renewal.grace_days,
-            "lookback_months": track.renewal.lookback_months,
-            "min_calls": track.renewal.min_calls,
-            "min_average": track.renewal.min_average,
-        },
-    }
+        else RenewalRules(
+            window_days=track.renewal.window_days,
+            grace_days=track.renewal.grace_days,
+            lookback_months=track.renewal.lookback_months,
+            min_calls=track.renewal.min_calls,
+            min_average=track.renewal.min_average,
+        ),
+    )
 
 
 # ------------------------------------------------------------------ small helpers

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict, cast
 
 from sqlmodel import Session, col, select
 
@@ -14,8 +16,10 @@ from app.core import regrade as grading_rules
 from app.errors import AccessDenied, NotFound, UserError
 from app.services import audit, practice
 from app.services.access import Actor, require
-from app.services.certification.certificates import my_certificates
+from app.services.certification.certificates import CertificateRow, my_certificates
 from app.services.certification.common import (
+    ExamResultHeader,
+    TrackRules,
     _exam_track,
     _track_title,
     all_tracks,
@@ -187,7 +191,56 @@ def _replace_unplayable(actor: Actor, exam_id: int, position: int) -> None:
             session.add(exam)
 
 
-def exam_state(*, actor: Actor, exam_id: int) -> dict:
+class CallOutcome(TypedDict):
+    scenario_version_id: int
+    score: int
+    passed: bool
+    critical: list[str]  # the call's critical errors
+    seconds: float | None
+
+
+class ExamOutcome(TypedDict, total=False):
+    """The exam's verdict (``core.exam_result``), stored with the exam by :func:`finish_exam`.
+
+    Every key is there once the exam is finished (``exam_seconds`` only in the stored
+    outcome); the outcome of an exam that has none is ``{}``.
+    """
+
+    passed: bool
+    score: int  # over the planned calls, 0..100
+    pass_mark: int
+    calls_planned: int
+    calls_answered: int
+    calls_passed: int  # passed on their own, without a critical error
+    critical: int  # how many critical errors in all
+    parts: dict[str, float]  # grading part -> average, 0..1
+    reasons: list[str]  # why it did not pass; empty when passed
+    total_seconds: float | None  # time on the calls; None when none was timed
+    per_call: list[CallOutcome]
+    exam_seconds: int  # start to finish
+
+
+def _stored_outcome(exam: Exam) -> ExamOutcome | None:
+    """The outcome :func:`finish_exam` stored with the exam (JSON); None before that."""
+    return cast("ExamOutcome | None", (exam.result or {}).get("outcome"))
+
+
+class ExamState(TypedDict):
+    exam_id: int
+    track: str
+    title: str
+    status: str  # "in_progress" or "completed"
+    total: int  # planned calls
+    answered: int
+    position: int | None  # 0-based; None when every call is answered
+    attempt_id: int | None  # the call to show; None once the exam is finished
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    elapsed_seconds: int
+    outcome: ExamOutcome | None  # None until finished
+
+
+def exam_state(*, actor: Actor, exam_id: int) -> ExamState:
     """Where the trainee is in the exam, opening the current call's attempt when needed.
 
     Keys: exam_id, track, title, status, total, answered, position (0-based, None when
@@ -226,32 +279,32 @@ def exam_state(*, actor: Actor, exam_id: int) -> dict:
                     _replace_unplayable(actor, exam_id, position)
                 continue  # read again: two tabs converge on the oldest open attempt
         end = exam.finished_at or utcnow()
-        return {
-            "exam_id": exam.id,
-            "track": exam.track,
-            "title": _track_title(exam.track),
-            "status": exam.status,
-            "total": len(plan),
-            "answered": len(done),
-            "position": position,
-            "attempt_id": attempt_id,
-            "started_at": exam.started_at,
-            "finished_at": exam.finished_at,
-            "elapsed_seconds": round(
+        return ExamState(
+            exam_id=row_id(exam),
+            track=exam.track,
+            title=_track_title(exam.track),
+            status=exam.status,
+            total=len(plan),
+            answered=len(done),
+            position=position,
+            attempt_id=attempt_id,
+            started_at=exam.started_at,
+            finished_at=exam.finished_at,
+            elapsed_seconds=round(
                 (core.as_utc(end) - core.as_utc(exam.started_at)).total_seconds()
             ),
-            "outcome": (exam.result or {}).get("outcome"),
-        }
+            outcome=_stored_outcome(exam),
+        )
     raise UserError("The exam could not be opened; please reload the page.")
 
 
-def finish_exam(*, actor: Actor, exam_id: int) -> dict:
+def finish_exam(*, actor: Actor, exam_id: int) -> ExamOutcome:
     """Grade the exam once every call is answered; stores the result (idempotent)."""
     require(actor, "exam")
     with write_session() as session:
         exam = _own_exam(session, actor, exam_id, lock=True)
         if exam.status != "in_progress":
-            return dict((exam.result or {}).get("outcome") or {})
+            return (_stored_outcome(exam) or ExamOutcome()).copy()
         plan = list(exam.plan or [])
         done = _answered(plan, _exam_attempts(session, exam))
         left = [vid for vid in plan if vid not in done]
@@ -259,7 +312,8 @@ def finish_exam(*, actor: Actor, exam_id: int) -> dict:
             raise UserError(f"Answer the remaining {len(left)} call(s) first.")
         track = _exam_track(exam)
         graded = [core.GradedCall(vid, done[vid].grade or {}, done[vid].seconds) for vid in plan]
-        outcome = core.exam_result(track, graded)
+        # core.exam_result builds the JSON-ready verdict as a plain dict
+        outcome = cast(ExamOutcome, core.exam_result(track, graded))
         now = utcnow()
         outcome["exam_seconds"] = round((now - core.as_utc(exam.started_at)).total_seconds())
         exam.status = "completed"
@@ -288,7 +342,32 @@ def finish_exam(*, actor: Actor, exam_id: int) -> dict:
     return outcome
 
 
-def exam_report(*, actor: Actor, exam_id: int) -> dict:
+class ReportCall(TypedDict):
+    number: int  # 1 = the exam's first call
+    title: str
+    attempt_id: int | None  # None: not answered
+    score: int | None
+    passed: bool | None
+    critical: list[str]
+    seconds: float | None
+    rules: int | None  # the grading rules the call was graded under
+    rules_note: str | None  # set when those rules are older than the current ones
+
+
+class ExamReport(TypedDict):
+    exam_id: int
+    track: str
+    title: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    outcome: ExamOutcome
+    signed_off: bool
+    certificate_id: int | None  # None until a supervisor signs the exam off
+    calls: list[ReportCall]
+    rules_note: str | None  # set when any call was graded under older rules
+
+
+def exam_report(*, actor: Actor, exam_id: int) -> ExamReport:
     """A finished exam for its trainee: the outcome and each call's score and title."""
     require(actor, "exam")
     with read_session() as session:
@@ -297,21 +376,21 @@ def exam_report(*, actor: Actor, exam_id: int) -> dict:
             raise AccessDenied("Results are shown when the exam is finished.")
         calls = _call_rows(session, exam)
         cert = session.exec(select(Certificate.id).where(Certificate.exam_id == exam.id)).first()
-    return {
-        "exam_id": exam.id,
-        "track": exam.track,
-        "title": _track_title(exam.track),
-        "started_at": exam.started_at,
-        "finished_at": exam.finished_at,
-        "outcome": (exam.result or {}).get("outcome") or {},
-        "signed_off": exam.signed_off_at is not None,
-        "certificate_id": cert,
-        "calls": calls,
-        "rules_note": _exam_rules_note(calls),
-    }
+    return ExamReport(
+        exam_id=row_id(exam),
+        track=exam.track,
+        title=_track_title(exam.track),
+        started_at=exam.started_at,
+        finished_at=exam.finished_at,
+        outcome=_stored_outcome(exam) or ExamOutcome(),
+        signed_off=exam.signed_off_at is not None,
+        certificate_id=cert,
+        calls=calls,
+        rules_note=_exam_rules_note(calls),
+    )
 
 
-def _exam_rules_note(calls: list[dict]) -> str | None:
+def _exam_rules_note(calls: Sequence[Mapping[str, Any]]) -> str | None:
     """The label for an exam with calls graded under older rules (None: all current)."""
     older = sorted({c["rules"] for c in calls if c.get("rules_note")})
     if not older:
@@ -319,7 +398,7 @@ def _exam_rules_note(calls: list[dict]) -> str | None:
     return grading_rules.rules_label(older[0]) + ". The exam's result stands as it was given."
 
 
-def _call_rows(session: Session, exam: Exam) -> list[dict]:
+def _call_rows(session: Session, exam: Exam) -> list[ReportCall]:
     plan = list(exam.plan or [])
     done = _answered(plan, _exam_attempts(session, exam))
     titles = dict(
@@ -334,22 +413,26 @@ def _call_rows(session: Session, exam: Exam) -> list[dict]:
         attempt = done.get(vid)
         grade = (attempt.grade or {}) if attempt else {}
         rows.append(
-            {
-                "number": number,
-                "title": titles.get(vid, "?"),
-                "attempt_id": attempt.id if attempt else None,
-                "score": grade.get("score"),
-                "passed": grade.get("passed"),
-                "critical": list(grade.get("critical") or []),
-                "seconds": attempt.seconds if attempt else None,
-                "rules": attempt.rules if attempt else None,
-                "rules_note": grading_rules.rules_note(attempt.rules) if attempt else None,
-            }
+            ReportCall(
+                number=number,
+                title=titles.get(vid, "?"),
+                attempt_id=attempt.id if attempt else None,
+                score=grade.get("score"),
+                passed=grade.get("passed"),
+                critical=list(grade.get("critical") or []),
+                seconds=attempt.seconds if attempt else None,
+                rules=attempt.rules if attempt else None,
+                rules_note=grading_rules.rules_note(attempt.rules) if attempt else None,
+            )
         )
     return rows
 
 
-def my_exams(*, actor: Actor) -> list[dict]:
+class ExamSummary(ExamResultHeader):
+    track: str  # the track's id
+
+
+def my_exams(*, actor: Actor) -> list[ExamSummary]:
     """The trainee's exams, newest first."""
     require(actor, "exam")
     with read_session() as session:
@@ -360,17 +443,17 @@ def my_exams(*, actor: Actor) -> list[dict]:
             .order_by(col(Exam.id).desc())
         ).all()
     return [
-        {
-            "exam_id": e.id,
-            "track": e.track,
-            "title": _track_title(e.track),
-            "status": e.status,
-            "started_at": e.started_at,
-            "finished_at": e.finished_at,
-            "score": e.score,
-            "passed": e.passed,
-            "signed_off": e.signed_off_at is not None,
-        }
+        ExamSummary(
+            exam_id=row_id(e),
+            track=e.track,
+            title=_track_title(e.track),
+            status=e.status,
+            started_at=e.started_at,
+            finished_at=e.finished_at,
+            score=e.score,
+            passed=e.passed,
+            signed_off=e.signed_off_at is not None,
+        )
         for e in rows
     ]
 
@@ -378,12 +461,24 @@ def my_exams(*, actor: Actor) -> list[dict]:
 # ------------------------------------------------------------------ the trainee's page
 
 
-def exam_overview(*, actor: Actor, now: dt.datetime | None = None) -> dict:
+class TrackOverview(TrackRules):
+    eligibility: dict  # what is missing before the exam (eligibility._eligibility_dict)
+    open_exam_id: int | None  # the trainee's exam in progress, on any track
+
+
+class ExamOverview(TypedDict):
+    tracks: list[TrackOverview]
+    open_exam_id: int | None  # the trainee's exam in progress
+    exams: list[ExamSummary]
+    certificates: list[CertificateRow]
+
+
+def exam_overview(*, actor: Actor, now: dt.datetime | None = None) -> ExamOverview:
     """The trainee's certification page: per track the rules, what is missing, the open
     exam, past exams; plus the trainee's certificates."""
     require(actor, "exam")
     now = now or utcnow()
-    tracks = []
+    tracks: list[TrackOverview] = []
     with read_session() as session:
         agency = actor_agency(session, actor)
         for base in all_tracks():
@@ -396,25 +491,31 @@ def exam_overview(*, actor: Actor, now: dt.datetime | None = None) -> dict:
                     "open_exam_id": open_exam,
                 }
             )
-    return {
-        "tracks": tracks,
-        "open_exam_id": current_exam(actor=actor),
-        "exams": my_exams(actor=actor),
-        "certificates": my_certificates(actor=actor, now=now),
-    }
+    return ExamOverview(
+        tracks=tracks,
+        open_exam_id=current_exam(actor=actor),
+        exams=my_exams(actor=actor),
+        certificates=my_certificates(actor=actor, now=now),
+    )
 
 
-def track_progress(*, actor: Actor) -> list[dict]:
+class TrackProgress(TypedDict):
+    title: str
+    progress: float  # towards the exam, 0..1
+    detail: str  # what comes next, in one line
+
+
+def track_progress(*, actor: Actor) -> list[TrackProgress]:
     """Per track: progress towards the exam (0..1) and one line on what comes next
     (for the "My training" page)."""
     require(actor, "exam")
     overview = exam_overview(actor=actor)
-    out = []
+    out: list[TrackProgress] = []
     for track in overview["tracks"]:
         elig = track["eligibility"]
         if elig["eligible"]:
             detail = "Ready: you may take the exam."
         else:
             detail = " ".join(elig["blocked"] or elig["missing"])
-        out.append({"title": track["title"], "progress": elig["progress"], "detail": detail})
+        out.append(TrackProgress(title=track["title"], progress=elig["progress"], detail=detail))
     return out

@@ -5,6 +5,7 @@ revocation, renewal through continuing practice and the expiry events.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict
 
 from sqlmodel import Session, col, select
 
@@ -13,7 +14,7 @@ from app.core.safe_text import strip_bidi
 from app.errors import NotFound, UserError
 from app.services import audit
 from app.services.access import Actor, require
-from app.services.certification.certificates import _cert_dict
+from app.services.certification.certificates import CertificateRow, _cert_dict
 from app.services.certification.common import _iso, all_tracks, get_track
 from app.services.lrs import outbox as learning_records
 from app.services.scope import actor_agency
@@ -38,7 +39,7 @@ def _agency_cert(session: Session, actor: Actor, certificate_id: int) -> Certifi
     return cert
 
 
-def revoke(*, actor: Actor, certificate_id: int, reason: str) -> dict:
+def revoke(*, actor: Actor, certificate_id: int, reason: str) -> CertificateRow:
     """Revoke a certificate with a reason (kept with it and in the audit log)."""
     require(actor, "revoke")
     reason = " ".join(strip_bidi(str(reason or "")).split())
@@ -107,9 +108,27 @@ def _lookback_start(now: dt.datetime) -> dt.datetime:
     return core.add_months(core.as_utc(now), -longest)
 
 
+class RenewalState(TypedDict):
+    """Renewal through continuing practice (``core.RenewalCheck``) as of the time asked."""
+
+    eligible: bool
+    reasons: list[str]  # why not; empty when eligible
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    calls: int  # practice calls counted
+    average: float | None  # their average score; None without calls
+    new_expires_at: dt.datetime  # the expiry a renewal now would give
+    window: str  # "not_yet", "open", "closed", "none" (no renewal rule) or "revoked"
+    unsafe: int  # counted calls with a critical error
+
+
+class ListedCertificate(CertificateRow):
+    renewal: RenewalState | None  # None: the track file was removed
+
+
 def list_certificates(
     *, actor: Actor, status: str | None = None, now: dt.datetime | None = None
-) -> list[dict]:
+) -> list[ListedCertificate]:
     """The agency's certificates with status valid/expired/revoked and renewal state."""
     require(actor, "revoke")
     now = now or utcnow()
@@ -124,31 +143,32 @@ def list_certificates(
         calls = _practice_calls(
             session, actor.agency_id, sorted({c.user_id for c, _ in rows}), _lookback_start(now)
         )
-    out = []
+    out: list[ListedCertificate] = []
     for cert, name in rows:
         item = _cert_dict(cert, name, now)
         if status and item["status"] != status:
             continue
+        renewal: RenewalState | None
         try:
             check = _renewal(cert, calls.get(cert.user_id, []), agency.dispatch_model, now)
-            item["renewal"] = {
-                "eligible": check.eligible,
-                "reasons": list(check.reasons),
-                "opens_at": check.opens_at,
-                "closes_at": check.closes_at,
-                "calls": check.calls,
-                "average": check.average,
-                "new_expires_at": check.new_expires_at,
-                "window": check.window,
-                "unsafe": check.unsafe,
-            }
+            renewal = RenewalState(
+                eligible=check.eligible,
+                reasons=list(check.reasons),
+                opens_at=check.opens_at,
+                closes_at=check.closes_at,
+                calls=check.calls,
+                average=check.average,
+                new_expires_at=check.new_expires_at,
+                window=check.window,
+                unsafe=check.unsafe,
+            )
         except NotFound:  # the track file was removed
-            item["renewal"] = None
-        out.append(item)
+            renewal = None
+        out.append({**item, "renewal": renewal})
     return out
 
 
-def renew(*, actor: Actor, certificate_id: int, now: dt.datetime | None = None) -> dict:
+def renew(*, actor: Actor, certificate_id: int, now: dt.datetime | None = None) -> CertificateRow:
     """Extend a certificate by another validity period (recertification through
     continuing practice); the track's renewal rule must be met."""
     require(actor, "sign_off")

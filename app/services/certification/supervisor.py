@@ -4,7 +4,9 @@ exam review and the sign-off that issues a certificate.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import TypedDict, cast
 
 from sqlmodel import Session, col, select
 
@@ -14,14 +16,26 @@ from app.core import regrade as grading_rules
 from app.errors import AccessDenied, NotFound, UserError
 from app.services import audit
 from app.services.access import Actor, require
-from app.services.certification.certificates import _cert_dict
-from app.services.certification.common import _exam_track, _iso, _track_title
-from app.services.certification.exam import _answered, _exam_attempts, _exam_rules_note
+from app.services.certification.certificates import CertificateRow, _cert_dict
+from app.services.certification.common import (
+    ExamHeader,
+    ExamResultHeader,
+    _exam_track,
+    _iso,
+    _track_title,
+)
+from app.services.certification.exam import (
+    ExamOutcome,
+    _answered,
+    _exam_attempts,
+    _exam_rules_note,
+    _stored_outcome,
+)
 from app.services.lrs import outbox as learning_records
 from app.services.scope import actor_agency, agency_protocol
 from app.settings import get_settings
 from app.store.db import read_session, write_session
-from app.store.models import Certificate, Exam, ScenarioVersion, User, utcnow
+from app.store.models import Certificate, Exam, ScenarioVersion, User, row_id, utcnow
 
 # ------------------------------------------------------------------ supervisor
 
@@ -34,7 +48,17 @@ def _agency_exam(session: Session, actor: Actor, exam_id: int, *, lock: bool = F
     return exam
 
 
-def pending_sign_offs(*, actor: Actor) -> list[dict]:
+class PendingSignOff(TypedDict):
+    exam_id: int
+    trainee: str  # display name
+    track: str
+    title: str
+    finished_at: dt.datetime | None
+    score: int | None
+    outcome: ExamOutcome
+
+
+def pending_sign_offs(*, actor: Actor) -> list[PendingSignOff]:
     """Passed exams in the supervisor's agency that await sign-off, oldest first."""
     require(actor, "sign_off")
     with read_session() as session:
@@ -48,20 +72,24 @@ def pending_sign_offs(*, actor: Actor) -> list[dict]:
             .order_by(col(Exam.finished_at))
         ).all()
     return [
-        {
-            "exam_id": e.id,
-            "trainee": name,
-            "track": e.track,
-            "title": _track_title(e.track),
-            "finished_at": e.finished_at,
-            "score": e.score,
-            "outcome": (e.result or {}).get("outcome") or {},
-        }
+        PendingSignOff(
+            exam_id=row_id(e),
+            trainee=name,
+            track=e.track,
+            title=_track_title(e.track),
+            finished_at=e.finished_at,
+            score=e.score,
+            outcome=_stored_outcome(e) or ExamOutcome(),
+        )
         for e, name in rows
     ]
 
 
-def agency_exams(*, actor: Actor, limit: int = 200) -> list[dict]:
+class AgencyExam(ExamResultHeader):
+    trainee: str  # display name
+
+
+def agency_exams(*, actor: Actor, limit: int = 200) -> list[AgencyExam]:
     """Recent exams of the agency (any result), newest first."""
     require(actor, "sign_off")
     with read_session() as session:
@@ -73,32 +101,74 @@ def agency_exams(*, actor: Actor, limit: int = 200) -> list[dict]:
             .limit(limit)
         ).all()
     return [
-        {
-            "exam_id": e.id,
-            "trainee": name,
-            "title": _track_title(e.track),
-            "status": e.status,
-            "started_at": e.started_at,
-            "finished_at": e.finished_at,
-            "score": e.score,
-            "passed": e.passed,
-            "signed_off": e.signed_off_at is not None,
-        }
+        AgencyExam(
+            exam_id=row_id(e),
+            trainee=name,
+            title=_track_title(e.track),
+            status=e.status,
+            started_at=e.started_at,
+            finished_at=e.finished_at,
+            score=e.score,
+            passed=e.passed,
+            signed_off=e.signed_off_at is not None,
+        )
         for e, name in rows
     ]
 
 
-def _key_summary(key: Mapping) -> dict:
-    return {
-        "disqualifiers": list(key.get("disqualifiers") or []),
-        "call_type": key.get("call_type"),
-        "disposition": key.get("disposition"),
-        "acceptable": list(key.get("acceptable") or []),
-        "required_questions": list(key.get("required_questions") or []),
-    }
+class KeySummary(TypedDict, total=False):
+    """The parts of a call's expert key a supervisor compares: all five keys, or none
+    (``{}``) when the call's scenario version has no data."""
+
+    disqualifiers: list[str]
+    call_type: str | None
+    disposition: str | None
+    acceptable: list[str]  # other dispositions accepted
+    required_questions: list[str]
 
 
-def exam_review(*, actor: Actor, exam_id: int) -> dict:
+def _key_summary(key: Mapping) -> KeySummary:
+    return KeySummary(
+        disqualifiers=list(key.get("disqualifiers") or []),
+        call_type=key.get("call_type"),
+        disposition=key.get("disposition"),
+        acceptable=list(key.get("acceptable") or []),
+        required_questions=list(key.get("required_questions") or []),
+    )
+
+
+class ReviewCall(TypedDict):
+    number: int  # 1 = the exam's first call
+    attempt_id: int | None  # None: not answered
+    title: str
+    version: int | None  # the scenario version the trainee answered
+    current_version: int | None
+    key_changed: bool  # a newer version of the call is current
+    answer: dict  # the trainee's answer as stored ({} when not answered)
+    seconds: float | None
+    grade: dict  # the stored grade ({} when not answered)
+    rules: int | None  # the grading rules of the stored grade
+    rules_note: str | None  # set when those rules are older than the current ones
+    key: KeySummary
+    new_grade: grading.Grade | None  # what the current key would give; never stored
+    new_key: KeySummary | None  # None unless the key changed
+    regrade_error: str | None  # why the current key could not grade the answer
+
+
+class ExamReview(ExamHeader):
+    trainee: str  # display name
+    signed_off_at: dt.datetime | None
+    signed_off_by: str | None  # display name
+    attestation: dict | None  # statement, calls opened, by, at (stored at sign-off)
+    certificate_id: int | None
+    outcome: ExamOutcome  # as stored ({} before the exam is finished)
+    outcome_with_current_keys: ExamOutcome | None  # None unless a key changed since
+    calls: list[ReviewCall]
+    rules_note: str | None  # set when any call was graded under older rules
+    outcome_under_new_rules: dict | None  # stored by the regrade command (rules, outcome, ...)
+
+
+def exam_review(*, actor: Actor, exam_id: int) -> ExamReview:
     """A supervisor's view of an exam: each call's stored grade and, where the expert
     key has changed since (a newer scenario version), what the current key would give.
     The stored grades are never changed."""
@@ -129,7 +199,8 @@ def exam_review(*, actor: Actor, exam_id: int) -> dict:
         signer = session.get(User, exam.signed_off_by) if exam.signed_off_by else None
     protocol = agency_protocol(agency)
     pass_mark = get_settings().pass_mark
-    calls, regraded = [], []
+    calls: list[ReviewCall] = []
+    regraded: list[core.GradedCall] = []
     changed_any = False
     for number, vid in enumerate(plan, start=1):
         version = versions.get(vid)
@@ -149,53 +220,58 @@ def exam_review(*, actor: Actor, exam_id: int) -> dict:
                 error = str(exc)
         changed_any = changed_any or changed
         calls.append(
-            {
-                "number": number,
-                "attempt_id": attempt.id if attempt else None,
-                "title": version.title if version else "?",
-                "version": version.version if version else None,
-                "current_version": newer.version if newer else None,
-                "key_changed": changed,
-                "answer": dict(attempt.answer or {}) if attempt else {},
-                "seconds": attempt.seconds if attempt else None,
-                "grade": old_grade,
-                "rules": attempt.rules if attempt else None,
-                "rules_note": grading_rules.rules_note(attempt.rules, attempt.regrade)
+            ReviewCall(
+                number=number,
+                attempt_id=attempt.id if attempt else None,
+                title=version.title if version else "?",
+                version=version.version if version else None,
+                current_version=newer.version if newer else None,
+                key_changed=changed,
+                answer=dict(attempt.answer or {}) if attempt else {},
+                seconds=attempt.seconds if attempt else None,
+                grade=old_grade,
+                rules=attempt.rules if attempt else None,
+                rules_note=grading_rules.rules_note(attempt.rules, attempt.regrade)
                 if attempt
                 else None,
-                "key": _key_summary(grading.effective_key(data, model, protocol)) if data else {},
-                "new_grade": new_grade,
-                "new_key": _key_summary(grading.effective_key(newer.data or {}, model, protocol))
+                key=_key_summary(grading.effective_key(data, model, protocol))
+                if data
+                else KeySummary(),
+                new_grade=new_grade,
+                new_key=_key_summary(grading.effective_key(newer.data or {}, model, protocol))
                 if changed and newer is not None
                 else None,
-                "regrade_error": error,
-            }
+                regrade_error=error,
+            )
         )
         regraded.append(
             core.GradedCall(vid, new_grade or old_grade, attempt.seconds if attempt else None)
         )
-    outcome = (exam.result or {}).get("outcome") or {}
+    outcome = _stored_outcome(exam) or ExamOutcome()
     outcome_now = None
     if changed_any and exam.status == "completed":
-        outcome_now = core.exam_result(_exam_track(exam), [g for g in regraded if g.grade])
-    return {
-        "exam_id": exam.id,
-        "trainee": holder.display_name if holder else "?",
-        "title": _track_title(exam.track),
-        "status": exam.status,
-        "started_at": exam.started_at,
-        "finished_at": exam.finished_at,
-        "signed_off": exam.signed_off_at is not None,
-        "signed_off_at": exam.signed_off_at,
-        "signed_off_by": signer.display_name if signer else None,
-        "attestation": dict(exam.signoff_attestation) if exam.signoff_attestation else None,
-        "certificate_id": cert,
-        "outcome": outcome,
-        "outcome_with_current_keys": outcome_now,
-        "calls": calls,
-        "rules_note": _exam_rules_note(calls),
-        "outcome_under_new_rules": (exam.result or {}).get("regrade"),
-    }
+        # core.exam_result gives the verdict as a plain dict
+        outcome_now = cast(
+            ExamOutcome, core.exam_result(_exam_track(exam), [g for g in regraded if g.grade])
+        )
+    return ExamReview(
+        exam_id=row_id(exam),
+        trainee=holder.display_name if holder else "?",
+        title=_track_title(exam.track),
+        status=exam.status,
+        started_at=exam.started_at,
+        finished_at=exam.finished_at,
+        signed_off=exam.signed_off_at is not None,
+        signed_off_at=exam.signed_off_at,
+        signed_off_by=signer.display_name if signer else None,
+        attestation=dict(exam.signoff_attestation) if exam.signoff_attestation else None,
+        certificate_id=cert,
+        outcome=outcome,
+        outcome_with_current_keys=outcome_now,
+        calls=calls,
+        rules_note=_exam_rules_note(calls),
+        outcome_under_new_rules=(exam.result or {}).get("regrade"),
+    )
 
 
 def _new_code(session: Session) -> str:
@@ -223,7 +299,7 @@ def sign_off(
     exam_id: int,
     attested: bool = False,
     calls_opened: Sequence[int] = (),
-) -> dict:
+) -> CertificateRow:
     """Sign off a passed exam: a certificate is issued. Returns the certificate.
 
     The supervisor must confirm the sign-off statement (``attested``) after opening at

@@ -32,7 +32,7 @@ def _codes(text: str | None) -> list[str]:
     return [part for part in (text or "").split(",") if part]
 
 
-def _who(session: Session, user_id: int, agency_id: int) -> tuple[dict, str]:
+def _who(session: Session, user_id: int, agency_id: int) -> tuple[xapi.Agent, str]:
     user = session.get(User, user_id)
     agency = session.get(Agency, agency_id)
     slug = agency.slug if agency else str(agency_id)
@@ -46,7 +46,7 @@ def _who(session: Session, user_id: int, agency_id: int) -> tuple[dict, str]:
 
 
 def _add(
-    session: Session, *, agency_id: int, user_id: int, event_key: str, statement: dict
+    session: Session, *, agency_id: int, user_id: int, event_key: str, statement: xapi.Statement
 ) -> None:
     exists = session.exec(
         select(LearningRecord.id).where(col(LearningRecord.event_key) == event_key)
@@ -60,7 +60,7 @@ def _add(
             event_key=event_key,
             statement_id=statement["id"],
             verb=statement["verb"]["display"]["en-US"],
-            statement=statement,
+            statement=dict(statement),
         )
     )
     session.flush()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 XAPI_VERSION = "1.0.3"
 # Fixed namespace for our statement ids (never change it: ids would change with it).
@@ -53,54 +53,131 @@ def _duration(seconds: float | None) -> str | None:
     return f"PT{round(float(seconds), 2)}S"
 
 
-def actor(home: str, *, username: str, display_name: str, agency: str) -> dict:
+# Key order in the dicts below is the order in the JSON sent and stored: keep it.
+
+
+class Account(TypedDict):
+    homePage: str  # the trainee's agency at this site
+    name: str  # user name
+
+
+class Agent(TypedDict):
+    """The trainee as an xAPI Agent."""
+
+    objectType: str  # always "Agent"
+    name: str
+    account: Account
+
+
+class Verb(TypedDict):
+    id: str  # IRI
+    display: dict[str, str]  # language tag -> word
+
+
+class ActivityDefinition(TypedDict):
+    type: str  # activity type IRI
+    name: dict[str, str]  # language tag -> name
+
+
+class Activity(TypedDict):
+    objectType: str  # always "Activity"
+    id: str  # IRI under this site
+    definition: ActivityDefinition
+
+
+class Score(TypedDict):
+    scaled: float  # raw / 100
+    raw: int  # 0-100
+    min: int
+    max: int
+
+
+class Result(TypedDict):
+    completion: bool
+    success: NotRequired[bool]  # missing when there is no pass or fail to report
+    score: NotRequired[Score]  # missing without a score
+    duration: NotRequired[str]  # ISO 8601 such as "PT93.5S"; missing without a time
+    extensions: dict[str, Any]  # free-form JSON keyed by extension IRI
+
+
+class Context(TypedDict):
+    platform: str
+    extensions: dict[str, Any]  # free-form JSON keyed by extension IRI (agency always there)
+
+
+class Statement(TypedDict):
+    """One xAPI 1.0.3 statement."""
+
+    id: str  # UUID5 of the event key and the site (see statement_id)
+    actor: Agent
+    verb: Verb
+    object: Activity
+    timestamp: str  # ISO 8601 UTC with milliseconds and "Z"
+    version: str  # XAPI_VERSION
+    result: Result
+    context: Context
+
+
+def actor(home: str, *, username: str, display_name: str, agency: str) -> Agent:
     """The trainee as an xAPI Agent identified by their account at this site."""
-    return {
-        "objectType": "Agent",
-        "name": display_name or username,
-        "account": {"homePage": f"{home.rstrip('/')}/agency/{agency}", "name": username},
-    }
+    return Agent(
+        objectType="Agent",
+        name=display_name or username,
+        account=Account(homePage=f"{home.rstrip('/')}/agency/{agency}", name=username),
+    )
 
 
-def _verb(name: str) -> dict:
-    return {"id": VERBS[name], "display": {"en-US": name}}
+def _verb(name: str) -> Verb:
+    return Verb(id=VERBS[name], display={"en-US": name})
 
 
-def _activity(iri: str, kind: str, name: str) -> dict:
-    return {
-        "objectType": "Activity",
-        "id": iri,
-        "definition": {"type": ACTIVITY_TYPES[kind], "name": {"en-US": name or "untitled"}},
-    }
+def _activity(iri: str, kind: str, name: str) -> Activity:
+    return Activity(
+        objectType="Activity",
+        id=iri,
+        definition=ActivityDefinition(
+            type=ACTIVITY_TYPES[kind], name={"en-US": name or "untitled"}
+        ),
+    )
 
 
-def _context(agency: str, extra: Mapping[str, Any] | None = None) -> dict:
+def _context(agency: str, extra: Mapping[str, Any] | None = None) -> Context:
     extensions = {EXT + "agency": agency, **{EXT + k: v for k, v in (extra or {}).items()}}
-    return {"platform": PLATFORM, "extensions": extensions}
+    return Context(platform=PLATFORM, extensions=extensions)
 
 
-def _score(score: float | int | None) -> dict | None:
+def _score(score: float | int | None) -> Score | None:
     if score is None:
         return None
     raw = max(0, min(100, int(score)))
-    return {"scaled": round(raw / 100, 4), "raw": raw, "min": 0, "max": 100}
+    return Score(scaled=round(raw / 100, 4), raw=raw, min=0, max=100)
 
 
-def _base(sid: str, who: dict, verb: str, obj: dict, when: dt.datetime) -> dict:
-    return {
-        "id": sid,
-        "actor": who,
-        "verb": _verb(verb),
-        "object": obj,
-        "timestamp": _iso(when),
-        "version": XAPI_VERSION,
-    }
+def _statement(
+    sid: str,
+    who: Agent,
+    verb: str,
+    obj: Activity,
+    when: dt.datetime,
+    result: Result,
+    context: Context,
+) -> Statement:
+    return Statement(
+        id=sid,
+        actor=who,
+        verb=_verb(verb),
+        object=obj,
+        timestamp=_iso(when),
+        version=XAPI_VERSION,
+        result=result,
+        context=context,
+    )
 
 
 def attempt_statement(
     *,
     home: str,
-    who: dict,
+    who: Agent,
     agency: str,
     attempt_id: int,
     mode: str,
@@ -117,9 +194,9 @@ def attempt_statement(
     route: str | None,
     expert_route: str | None,
     rules: int,
-) -> dict:
+) -> Statement:
     """``completed`` for one submitted call (practice or exam)."""
-    result: dict[str, Any] = {
+    result: Result = {
         "completion": True,
         "extensions": {
             EXT + "disqualifiers": {"marked": marked, "missed": missed, "extra": extra},
@@ -135,22 +212,21 @@ def attempt_statement(
     if (duration := _duration(seconds)) is not None:
         result["duration"] = duration
     site = home.rstrip("/")
-    statement = _base(
+    return _statement(
         statement_id(home, f"attempt:{attempt_id}:submitted"),
         who,
         "completed",
         _activity(f"{site}/scenarios/{scenario_key}", "call", title),
         submitted_at,
+        result,
+        _context(agency, {"mode": mode, "attempt": attempt_id}),
     )
-    statement["result"] = result
-    statement["context"] = _context(agency, {"mode": mode, "attempt": attempt_id})
-    return statement
 
 
 def exam_statement(
     *,
     home: str,
-    who: dict,
+    who: Agent,
     agency: str,
     exam_id: int,
     track: str,
@@ -161,9 +237,9 @@ def exam_statement(
     finished_at: dt.datetime,
     calls: int,
     reasons: list[str],
-) -> dict:
+) -> Statement:
     """``passed`` or ``failed`` for a finished certification exam."""
-    result: dict[str, Any] = {
+    result: Result = {
         "completion": True,
         "success": bool(passed),
         "extensions": {EXT + "calls": calls, EXT + "reasons": reasons},
@@ -173,16 +249,15 @@ def exam_statement(
     if (duration := _duration(seconds)) is not None:
         result["duration"] = duration
     site = home.rstrip("/")
-    statement = _base(
+    return _statement(
         statement_id(home, f"exam:{exam_id}:result"),
         who,
         "passed" if passed else "failed",
         _activity(f"{site}/exams/{track}", "exam", track_title),
         finished_at,
+        result,
+        _context(agency, {"exam": exam_id}),
     )
-    statement["result"] = result
-    statement["context"] = _context(agency, {"exam": exam_id})
-    return statement
 
 
 def certificate_event_key(certificate_id: int, change: str, expires_at: dt.datetime) -> str:
@@ -195,7 +270,7 @@ def certificate_event_key(certificate_id: int, change: str, expires_at: dt.datet
 def certificate_statement(
     *,
     home: str,
-    who: dict,
+    who: Agent,
     agency: str,
     certificate_id: int,
     change: str,
@@ -207,7 +282,7 @@ def certificate_statement(
     when: dt.datetime,
     verify_url: str,
     reason: str | None = None,
-) -> dict:
+) -> Statement:
     """``earned`` (issued), ``renewed`` or ``revoked`` for a certificate."""
     verb = {"issued": "earned", "renewed": "renewed", "revoked": "revoked"}[change]
     site = home.rstrip("/")
@@ -219,15 +294,15 @@ def certificate_statement(
     }
     if reason:
         extensions[EXT + "reason"] = reason
-    statement = _base(
+    result: Result = {"completion": True, "extensions": extensions}
+    if change == "issued":
+        result["success"] = True
+    return _statement(
         statement_id(home, certificate_event_key(certificate_id, change, expires_at)),
         who,
         verb,
         _activity(f"{site}/certifications/{track}", "certificate", track_title),
         when,
+        result,
+        _context(agency, {"certificate": certificate_id}),
     )
-    statement["result"] = {"completion": True, "extensions": extensions}
-    if change == "issued":
-        statement["result"]["success"] = True
-    statement["context"] = _context(agency, {"certificate": certificate_id})
-    return statement

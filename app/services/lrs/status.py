@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TypedDict
+
 from sqlmodel import col, select
 
 from app.errors import SettingsError
@@ -12,7 +15,26 @@ from app.store.db import read_session
 from app.store.models import LearningRecord
 
 
-def outbox_status(*, agency_id: int | None = None, rejected_limit: int = 50) -> dict:
+class RejectedRow(TypedDict):
+    """A statement the LRS refused."""
+
+    statement_id: str
+    event: str  # event key, such as "attempt:42:submitted"
+    verb: str
+    recorded: dt.datetime  # when the statement was written to the outbox
+    reason: str  # the LRS's answer ("" when none was kept)
+
+
+class OutboxStatus(TypedDict):
+    pending: int  # statements waiting to be sent
+    sent: int
+    rejected: int
+    oldest_pending: dt.datetime | None  # None: nothing waiting
+    last_problem: str | None  # the first waiting statement's last error; None: none failed
+    rejected_rows: list[RejectedRow]  # newest first, at most rejected_limit
+
+
+def outbox_status(*, agency_id: int | None = None, rejected_limit: int = 50) -> OutboxStatus:
     """Plain data about the outbox (all agencies, or one)."""
     with read_session() as session:
         counts = outbox.counts(session, agency_id)
@@ -31,21 +53,23 @@ def outbox_status(*, agency_id: int | None = None, rejected_limit: int = 50) -> 
             rejected_q.order_by(col(LearningRecord.id).desc()).limit(rejected_limit)
         ).all()
         last_problem = session.exec(waiting_q.limit(1)).first()
-    return {
-        **counts,
-        "oldest_pending": oldest,
-        "last_problem": last_problem,
-        "rejected_rows": [
-            {
-                "statement_id": row.statement_id,
-                "event": row.event_key,
-                "verb": row.verb,
-                "recorded": row.created_at,
-                "reason": row.last_error or "",
-            }
+    return OutboxStatus(
+        pending=counts["pending"],
+        sent=counts["sent"],
+        rejected=counts["rejected"],
+        oldest_pending=oldest,
+        last_problem=last_problem,
+        rejected_rows=[
+            RejectedRow(
+                statement_id=row.statement_id,
+                event=row.event_key,
+                verb=row.verb,
+                recorded=row.created_at,
+                reason=row.last_error or "",
+            )
             for row in rejected
         ],
-    }
+    )
 
 
 def configuration_line() -> tuple[bool, str]:
@@ -59,8 +83,20 @@ def configuration_line() -> tuple[bool, str]:
     return True, f"Learning records go to {cfg.url}"
 
 
-def admin_status(*, actor: Actor) -> dict:
+class AdminStatus(OutboxStatus):
+    """The LRS settings line (see configuration_line) with the agency's outbox."""
+
+    ok: bool
+    line: str
+
+
+def admin_status(*, actor: Actor) -> AdminStatus:
     """The LRS line and the outbox of the admin's own agency."""
     require(actor, "manage_users")
     ok, line = configuration_line()
-    return {"ok": ok, "line": line, **outbox_status(agency_id=actor.agency_id, rejected_limit=20)}
+    status: AdminStatus = {
+        "ok": ok,
+        "line": line,
+        **outbox_status(agency_id=actor.agency_id, rejected_limit=20),
+    }
+    return status

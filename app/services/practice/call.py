@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -41,7 +41,11 @@ from app.services.practice.caller import (
     ON_SCENE_CHANNELS,
     UNCLEAR_IN,
     UNCLEAR_REPLY,
+    CallbackSaid,
+    CallKindView,
     LineDead,
+    Said,
+    TranscriptEntry,
     _callback_said,
     _refuse_dead_line,
     _said,
@@ -57,6 +61,7 @@ from app.services.practice.common import (
     MARK_KINDS,
     PRACTICE_MODES,
     AttemptClosed,
+    Marks,
     _asked,
     _effective_key,
     _load,
@@ -191,6 +196,110 @@ def current_attempt(*, actor: Actor, exam_id: int | None = None) -> int | None:
 # ------------------------------------------------------------------ the call on screen
 
 
+class CodeLabel(TypedDict):
+    code: str
+    label: str
+
+
+class InitialCallType(TypedDict):
+    code: str | None  # None: the scenario gives none
+    label: str
+
+
+class CallerFacts(TypedDict):
+    role: str | None
+    relation: str | None
+
+
+class CatalogueQuestion(TypedDict):
+    id: str
+    text: str
+    own: bool  # the scenario's own question, not the protocol's
+
+
+class DisqualifierChoice(TypedDict):
+    code: str
+    label: str
+    description: str
+
+
+class CallView(TypedDict):
+    """The call as a trainee's screen shows it, nothing of the key: the shape
+    :func:`app.core.call_view.call_view` builds, shared by the call screen and the
+    trainer's preview."""
+
+    model: str
+    model_label: str
+    channel: str  # "911" unless the scenario says otherwise
+    time: str | None  # local time of the call, "HH:MM"
+    location: str | None  # None: not known (on the call screen: not asked yet)
+    caller: CallerFacts
+    opening: str
+    initial_call_type: InitialCallType
+    context: dict[str, Any]  # only the keys of CONTEXT_SHOWN the scenario has
+    questions: list[CatalogueQuestion]
+    call_types: list[CodeLabel]
+    dispositions: list[CodeLabel]  # the routes available at the call's time
+    disqualifiers: list[DisqualifierChoice]
+    priorities: list[int]
+
+
+def as_call_view(view: Mapping) -> CallView:
+    """:func:`app.core.call_view.call_view`'s result as a :class:`CallView` (same keys,
+    same order; ``answers``, when asked for, is left to the caller)."""
+    return CallView(
+        model=view["model"],
+        model_label=view["model_label"],
+        channel=view["channel"],
+        time=view["time"],
+        location=view["location"],
+        caller=view["caller"],
+        opening=view["opening"],
+        initial_call_type=view["initial_call_type"],
+        context=view["context"],
+        questions=view["questions"],
+        call_types=view["call_types"],
+        dispositions=view["dispositions"],
+        disqualifiers=view["disqualifiers"],
+        priorities=view["priorities"],
+    )
+
+
+class Heard(TypedDict):
+    """One question as asked and answered (in English, the script's or the fallback)."""
+
+    id: str
+    question: str
+    answer: str
+
+
+def heard_as(said: Mapping) -> Heard:
+    """:func:`app.core.call_view.heard`'s result (or one of the preview's answers) typed."""
+    return Heard(id=said["id"], question=said["question"], answer=said["answer"])
+
+
+class AskedQuestion(Heard):
+    t: float  # call seconds when first asked
+
+
+class AttemptView(CallView):
+    """What the call screen shows: the call (:class:`CallView`) and the attempt's state."""
+
+    attempt_id: int
+    status: str  # in_progress, submitted or abandoned
+    mode: str
+    idempotency_key: str
+    elapsed_seconds: float  # call time: pauses left out
+    time_limit_seconds: int | None  # timed mode only
+    typed: bool  # the trainee types questions in their own words
+    asked: list[AskedQuestion]  # each question once, in the order first asked
+    transcript: list[TranscriptEntry]
+    marks: Marks
+    always_transcript: bool  # the trainee's setting
+    call_kind: CallKindView
+    ali: str | None  # what the phone system shows; None: nothing
+
+
 def _elapsed(attempt: Attempt) -> float:
     """Seconds of call time so far (pauses left out); the stored time once submitted."""
     if attempt.status == "submitted" and attempt.seconds is not None:
@@ -204,7 +313,7 @@ TYPED_MODES = ("standard", "timed", "exam")
 MAX_TYPED_PER_CALL = 200  # typed sentences one call keeps; more is not a screening
 
 
-def attempt_view(*, actor: Actor, attempt_id: int) -> dict:
+def attempt_view(*, actor: Actor, attempt_id: int) -> AttemptView:
     """What the call screen shows. Never any part of the expert key.
 
     Keys: attempt_id, status, mode, model, idempotency_key, channel, time, ali,
@@ -231,24 +340,25 @@ def attempt_view(*, actor: Actor, attempt_id: int) -> dict:
             asked_times.setdefault(event["value"], event.get("t", 0))
     asked = _asked(events)
     call = call_of(scenario)
-    view = {
-        "attempt_id": attempt.id,
+    view: AttemptView = {
+        "attempt_id": row_id(attempt),
         "status": attempt.status,
         "mode": attempt.mode,
         "idempotency_key": attempt.idempotency_key,
-        **call_view(scenario, protocol, attempt.model),
+        **as_call_view(call_view(scenario, protocol, attempt.model)),
         "elapsed_seconds": _elapsed(attempt),
         "time_limit_seconds": _time_limit(scenario) if attempt.mode == "timed" else None,
         "typed": attempt.mode in TYPED_MODES,
         "asked": [
-            {**heard(scenario, qid, protocol), "t": asked_times.get(qid, 0)} for qid in asked
+            {**heard_as(heard(scenario, qid, protocol)), "t": asked_times.get(qid, 0)}
+            for qid in asked
         ],
         "transcript": transcript(scenario, protocol, events),
         "marks": marks_from_events(events),
         "always_transcript": always,
         "call_kind": call_kind_view(scenario, events),
+        "ali": " ".join(str(call.get("ali") or "").split()) or None,
     }
-    view["ali"] = " ".join(str(call.get("ali") or "").split()) or None
     if not location_known(scenario, asked):
         view["location"] = None
     return view
@@ -313,7 +423,15 @@ def _append_event(
         return t
 
 
-def ask_question(*, actor: Actor, attempt_id: int, question_id: str) -> dict:
+class AskReply(Said):
+    """The caller's answer to a question card."""
+
+    id: str
+    question: str  # the protocol's (or the script's) words
+    t: float  # call seconds when first asked
+
+
+def ask_question(*, actor: Actor, attempt_id: int, question_id: str) -> AskReply:
     """Ask the caller a question (a card); returns {id, question, answer, interpreted,
     clip, t}. Asking again is free and records nothing."""
     require(actor, "own_attempts")
@@ -326,14 +444,29 @@ def ask_question(*, actor: Actor, attempt_id: int, question_id: str) -> dict:
         raise NotFound(f"There is no question '{question_id}' for this call.")
     _refuse_dead_line(scenario, attempt.events)
     interpreter = question_id == "interpreter" or "interpreter" in _asked(attempt.events)
-    said = heard(scenario, question_id, protocol)
+    said = heard_as(heard(scenario, question_id, protocol))
     t = _append_event(
         actor=actor, attempt_id=attempt_id, kind="ask", value=question_id, only_new_ask=True
     )
-    return {**said, **_said(scenario, question_id, protocol, interpreter), "t": t}
+    return {
+        "id": said["id"],
+        "question": said["question"],
+        **_said(scenario, question_id, protocol, interpreter),
+        "t": t,
+    }
 
 
-def ask_typed(*, actor: Actor, attempt_id: int, text: str) -> dict:
+class TypedReply(Said):
+    """The caller's answer to a sentence the trainee typed."""
+
+    id: str | None  # the question it matched; None: not understood
+    question: str  # the words typed
+    score: float  # 0..1: how well the best question fits
+    t: float  # call seconds
+    typed: NotRequired[bool]  # only when not understood (then True)
+
+
+def ask_typed(*, actor: Actor, attempt_id: int, text: str) -> TypedReply:
     """Ask the caller a question in the trainee's own words.
 
     The matcher (:func:`app.core.question_match.match_question`) names the question
@@ -363,7 +496,16 @@ def ask_typed(*, actor: Actor, attempt_id: int, text: str) -> dict:
             actor=actor, attempt_id=attempt_id, kind="unmatched", value=None, extra=extra
         )
         [said] = transcript(scenario, protocol, [{"kind": "unmatched", "typed": words}])
-        return {**said, "id": None, "score": found.score, "t": t}
+        return TypedReply(
+            id=None,
+            question=said["question"],
+            typed=said["typed"],
+            t=t,
+            answer=said["answer"],
+            interpreted=said["interpreted"],
+            clip=said["clip"],
+            score=found.score,
+        )
     qid = found.question
     interpreter = qid == "interpreter" or "interpreter" in _asked(attempt.events)
     t = _append_event(actor=actor, attempt_id=attempt_id, kind="ask", value=qid, extra=extra)
@@ -376,7 +518,11 @@ def ask_typed(*, actor: Actor, attempt_id: int, text: str) -> dict:
     }
 
 
-def call_back(*, actor: Actor, attempt_id: int) -> dict:
+class CallbackReply(CallbackSaid):
+    t: float  # call seconds of the call back
+
+
+def call_back(*, actor: Actor, attempt_id: int) -> CallbackReply:
     """Call back a dropped or hung-up call: returns ``{who, answer, interpreted, clip, t}``,
     what is said when the phone is picked up. From then on the caller answers questions.
 

@@ -8,6 +8,7 @@ scenario, the protocol and the recorded events: no database, no clock.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import NotRequired, TypedDict
 
 from app.core.call_view import _exchange_for, call_of, caller_answer, question_text
 from app.core.protocol import Protocol
@@ -69,22 +70,58 @@ def _refuse_dead_line(scenario: Mapping, events: list | None) -> None:
         raise LineDead("The line is dead. Call the number back before you ask anything.")
 
 
-def _callback_said(scenario: Mapping, interpreter: bool) -> dict:
+class Said(TypedDict):
+    """What the caller says to one question."""
+
+    answer: str  # in the caller's language
+    interpreted: str | None  # the interpreter's English; None: none heard
+    clip: str | None  # the audio item played ("en:<id>" for the interpreter); None: no clip
+
+
+class CallbackSaid(TypedDict):
+    """What is said when the trainee calls the number back."""
+
+    who: str | None  # who picks up; None: not given
+    answer: str
+    interpreted: str | None  # the interpreter's English; None: none heard
+    clip: str
+
+
+def _callback_said(scenario: Mapping, interpreter: bool) -> CallbackSaid:
     """What is said when the trainee calls back: ``{who, answer, interpreted, clip}``."""
     back = call_kind(scenario).when_called_back or {}
     answer = " ".join(str(back.get("answer") or "").split())
     english = " ".join(str(back.get("interpreted") or "").split()) or None
     other = language_of(scenario) != "en"
     english = english if (interpreter and other) else None
-    return {
-        "who": " ".join(str(back.get("who") or "").split()) or None,
-        "answer": answer,
-        "interpreted": english,
-        "clip": f"en:{CALLBACK_CLIP}" if english else CALLBACK_CLIP,
-    }
+    return CallbackSaid(
+        who=" ".join(str(back.get("who") or "").split()) or None,
+        answer=answer,
+        interpreted=english,
+        clip=f"en:{CALLBACK_CLIP}" if english else CALLBACK_CLIP,
+    )
 
 
-def call_kind_view(scenario: Mapping, events: list | None) -> dict:
+class PriorCall(TypedDict):
+    """One earlier call as the CAD history shows it (None: not given)."""
+
+    when: str | None
+    what: str | None
+    outcome: str | None
+
+
+class CallKindView(TypedDict):
+    medium: str  # "voice" or "text"
+    needs_callback: bool  # the line went dead after the opening
+    called_back: bool
+    prior_calls: list[PriorCall]
+
+
+def _one_line(value: object) -> str | None:
+    return " ".join(str(value or "").split()) or None
+
+
+def call_kind_view(scenario: Mapping, events: list | None) -> CallKindView:
     """What the call screen needs to know about the kind of call, and nothing more.
 
     ``medium`` (``voice`` or ``text``), ``needs_callback`` (the line went dead after the
@@ -92,16 +129,19 @@ def call_kind_view(scenario: Mapping, events: list | None) -> dict:
     the caller can speak freely or knows where they are is for the trainee to find out.
     """
     kind = call_kind(scenario)
-    return {
-        "medium": kind.medium,
-        "needs_callback": kind.needs_callback,
-        "called_back": called_back(events),
-        "prior_calls": [
-            {key: " ".join(str(entry.get(key) or "").split()) or None
-             for key in ("when", "what", "outcome")}
+    return CallKindView(
+        medium=kind.medium,
+        needs_callback=kind.needs_callback,
+        called_back=called_back(events),
+        prior_calls=[
+            PriorCall(
+                when=_one_line(entry.get("when")),
+                what=_one_line(entry.get("what")),
+                outcome=_one_line(entry.get("outcome")),
+            )
             for entry in kind.prior_calls
         ],
-    }  # fmt: skip
+    )
 
 
 def _unclear(language: str) -> str:
@@ -110,7 +150,7 @@ def _unclear(language: str) -> str:
     return UNCLEAR_IN.get(language, "(The caller does not seem to follow the question.)")
 
 
-def _said(scenario: Mapping, question_id: str, protocol: Protocol, interpreter: bool) -> dict:
+def _said(scenario: Mapping, question_id: str, protocol: Protocol, interpreter: bool) -> Said:
     """The caller's answer to one question: ``{answer, interpreted, clip}``.
 
     A caller in another language answers in it; once the interpreter is on the line
@@ -119,11 +159,11 @@ def _said(scenario: Mapping, question_id: str, protocol: Protocol, interpreter: 
     """
     language = language_of(scenario)
     if language == "en":
-        return {
-            "answer": caller_answer(scenario, question_id, protocol),
-            "interpreted": None,
-            "clip": question_id,
-        }
+        return Said(
+            answer=caller_answer(scenario, question_id, protocol),
+            interpreted=None,
+            clip=question_id,
+        )
     exchange = _exchange_for(scenario, question_id)
     scripted = exchange is not None and bool(exchange.get("answer"))
     if scripted and exchange is not None:
@@ -135,18 +175,28 @@ def _said(scenario: Mapping, question_id: str, protocol: Protocol, interpreter: 
         answer = f"(The caller answers in {name}.)"
         english = caller_answer(scenario, question_id, protocol)
     if interpreter and english:
-        return {"answer": answer, "interpreted": english, "clip": f"en:{question_id}"}
-    return {"answer": answer, "interpreted": None, "clip": question_id if scripted else None}
+        return Said(answer=answer, interpreted=english, clip=f"en:{question_id}")
+    return Said(answer=answer, interpreted=None, clip=question_id if scripted else None)
 
 
-def transcript(scenario: Mapping, protocol: Protocol, events: list | None) -> list[dict]:
+class TranscriptEntry(Said):
+    """One exchange of the call after the opening."""
+
+    id: str | None  # the question asked; None: not understood, or the call back
+    question: str  # what the trainee said: their own words when typed
+    typed: bool
+    t: float  # call seconds
+    callback: NotRequired[bool]  # only on the call back, always True
+
+
+def transcript(scenario: Mapping, protocol: Protocol, events: list | None) -> list[TranscriptEntry]:
     """Everything said on the call after the opening, in order.
 
     One entry per question asked (a repeat too) and per typed sentence the caller could
     not make sense of: ``{id (None when not understood), question (what the trainee
     said: their own words when typed), typed, answer, interpreted, clip, t}``.
     """
-    out: list[dict] = []
+    out: list[TranscriptEntry] = []
     interpreter = False
     language = language_of(scenario)
     for event in events or []:
@@ -154,12 +204,19 @@ def transcript(scenario: Mapping, protocol: Protocol, events: list | None) -> li
             continue
         kind, t = event.get("kind"), event.get("t", 0)
         if kind == CALLBACK_EVENT:
-            said = _callback_said(scenario, interpreter)
-            said.pop("who")
+            back = _callback_said(scenario, interpreter)
             out.append(
-                {"id": None, "question": CALLBACK_QUESTION, "typed": False, "t": t,
-                 "callback": True, **said}
-            )  # fmt: skip
+                TranscriptEntry(
+                    id=None,
+                    question=CALLBACK_QUESTION,
+                    typed=False,
+                    t=t,
+                    callback=True,
+                    answer=back["answer"],
+                    interpreted=back["interpreted"],
+                    clip=back["clip"],
+                )
+            )
         elif kind == "ask":
             qid = str(event.get("value"))
             try:
@@ -175,14 +232,14 @@ def transcript(scenario: Mapping, protocol: Protocol, events: list | None) -> li
         elif kind == "unmatched":
             english = interpreter and language != "en"
             out.append(
-                {
-                    "id": None,
-                    "question": str(event.get("typed") or ""),
-                    "typed": True,
-                    "t": t,
-                    "answer": _unclear(language),
-                    "interpreted": UNCLEAR_REPLY if english else None,
-                    "clip": "en:unclear" if english else "unclear",
-                }
+                TranscriptEntry(
+                    id=None,
+                    question=str(event.get("typed") or ""),
+                    typed=True,
+                    t=t,
+                    answer=_unclear(language),
+                    interpreted=UNCLEAR_REPLY if english else None,
+                    clip="en:unclear" if english else "unclear",
+                )
             )
     return out

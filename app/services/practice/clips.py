@@ -86,8 +86,8 @@ def scenario_clip(data: Mapping, item: str, protocol: Protocol) -> bytes | None:
         qid = item[3:] if english else item
         language = language_of(data)
         if qid == CALLBACK_CLIP:
-            said = _callback_said(data, interpreter=english)
-            text = said["interpreted"] if english else said["answer"]
+            back = _callback_said(data, interpreter=english)
+            text = back["interpreted"] if english else back["answer"]
         elif qid == "opening":
             text = " ".join(str(call_of(data).get("opening") or "").split())
         elif qid == "unclear":

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from typing import TypedDict
 
 HEARTBEAT_SECONDS = 10  # how often the open call screen says it is still there
 PAUSE_AFTER = 30  # a silence longer than this (three missed heartbeats) is a pause
@@ -128,9 +129,15 @@ def settle(events: list | None, now_w: float, *, mark: bool = True) -> tuple[lis
     return items, True
 
 
-def pauses(events: Iterable | None) -> list[dict]:
+class Pause(TypedDict):
+    t: float  # the call second it started at
+    w: float  # the wall-clock second it started at
+    seconds: float  # how long it lasted
+
+
+def pauses(events: Iterable | None) -> list[Pause]:
     """Each recorded pause: ``{"t": call second, "w": wall second, "seconds": how long}``."""
-    out: list[dict] = []
+    out: list[Pause] = []
     start: Mapping | None = None
     for event in _dicts(events):
         kind = event.get("kind")
@@ -139,11 +146,11 @@ def pauses(events: Iterable | None) -> list[dict]:
         elif kind == "resume" and start is not None:
             w0, w1 = _float(start.get("w")) or 0.0, _float(event.get("w")) or 0.0
             out.append(
-                {
-                    "t": _float(start.get("t")) or 0.0,
-                    "w": w0,
-                    "seconds": round(max(0.0, w1 - w0), 1),
-                }
+                Pause(
+                    t=_float(start.get("t")) or 0.0,
+                    w=w0,
+                    seconds=round(max(0.0, w1 - w0), 1),
+                )
             )
             start = None
     return out

@@ -6,7 +6,7 @@ Part of :mod:`app.services.practice`; import from the package.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -15,7 +15,7 @@ from app.core import grading
 from app.core.protocol import DISQUALIFIERS, Protocol
 from app.errors import NotFound, UserError
 from app.services.access import Actor
-from app.services.exam_lock import refuse_during_exam
+from app.services.exam_lock import open_exam_column, refuse_unless_exam
 from app.store.models import Agency, Attempt, Exam, ScenarioVersion
 
 PRACTICE_MODES = ("guided", "standard", "timed")
@@ -55,7 +55,7 @@ def _load(
     call screen, asking, marks, hints, audio, submitting and the review all wait.
     """
     row = session.exec(
-        select(Attempt, ScenarioVersion, Agency)
+        select(Attempt, ScenarioVersion, Agency, open_exam_column(actor))
         .join(ScenarioVersion, col(ScenarioVersion.id) == Attempt.scenario_version_id)
         .join(Agency, col(Agency.id) == Attempt.agency_id)
         .where(Attempt.id == attempt_id)
@@ -64,21 +64,23 @@ def _load(
     ).first()
     if row is None:
         raise NotFound("There is no such call among your attempts.")
-    refuse_during_exam(session, actor, allow_exam_id=row[0].exam_id)
-    return row
+    attempt, version, agency, open_exam = row
+    refuse_unless_exam(open_exam, attempt.exam_id)
+    return attempt, version, agency
 
 
 def _load_for_update(session: Session, actor: Actor, attempt_id: int) -> Attempt:
-    attempt = session.exec(
-        select(Attempt)
+    row = session.exec(
+        select(Attempt, open_exam_column(actor))
         .where(Attempt.id == attempt_id)
         .where(Attempt.agency_id == actor.agency_id)
         .where(Attempt.user_id == actor.user_id)
-        .with_for_update()
+        .with_for_update(of=Attempt)
     ).first()
-    if attempt is None:
+    if row is None:
         raise NotFound("There is no such call among your attempts.")
-    refuse_during_exam(session, actor, allow_exam_id=attempt.exam_id)
+    attempt, open_exam = row
+    refuse_unless_exam(open_exam, attempt.exam_id)
     return attempt
 
 
@@ -101,14 +103,18 @@ def _asked(events: list | None) -> list[str]:
     return seen
 
 
-def marks_from_events(events: list | None) -> dict:
+class Marks(TypedDict):
+    """The trainee's current choices on a call (None: not chosen yet)."""
+
+    disqualifiers: list[str]  # codes, in the protocol's order
+    call_type: str | None
+    priority: int | None  # 1-4
+    disposition: str | None
+
+
+def marks_from_events(events: list | None) -> Marks:
     """The trainee's current choices, folded from the recorded marks."""
-    marks: dict[str, Any] = {
-        "disqualifiers": [],
-        "call_type": None,
-        "priority": None,
-        "disposition": None,
-    }
+    latest: dict[str, Any] = {"call_type": None, "priority": None, "disposition": None}
     chosen: set[object] = set()  # the codes as the events hold them (checked below)
     for event in events or []:
         kind, value = event.get("kind"), event.get("value")
@@ -118,9 +124,13 @@ def marks_from_events(events: list | None) -> dict:
             else:
                 chosen.discard(value.get("code"))
         elif kind in ("call_type", "priority", "disposition"):
-            marks[kind] = value
-    marks["disqualifiers"] = [d for d in DISQUALIFIERS if d in chosen]
-    return marks
+            latest[kind] = value
+    return Marks(
+        disqualifiers=[d for d in DISQUALIFIERS if d in chosen],
+        call_type=latest["call_type"],
+        priority=latest["priority"],
+        disposition=latest["disposition"],
+    )
 
 
 def _time_limit(scenario: Mapping) -> int:

@@ -5,7 +5,9 @@ Part of :mod:`app.services.practice`; import from the package.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from typing import TypedDict, cast
 
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
@@ -18,7 +20,7 @@ from app.errors import AccessDenied, UserError
 from app.services.access import Actor, require
 from app.services.lrs import outbox as learning_records
 from app.services.practice import clock
-from app.services.practice.call import keep_alive, transcript
+from app.services.practice.call import TranscriptEntry, keep_alive, transcript
 from app.services.practice.common import (
     AttemptClosed,
     _asked,
@@ -30,7 +32,7 @@ from app.services.practice.common import (
 from app.services.scope import protocol_for
 from app.settings import get_settings
 from app.store.db import read_session, write_session
-from app.store.models import Attempt, Exam, ReviewNote, ScenarioVersion, User, utcnow
+from app.store.models import Attempt, Exam, ReviewNote, ScenarioVersion, User, row_id, utcnow
 
 # ------------------------------------------------------------------ submitting
 
@@ -62,7 +64,14 @@ def _clean_answer(answer: Mapping, protocol: Protocol) -> dict:
     return clean
 
 
-def submit_attempt(*, actor: Actor, attempt_id: int, answer: Mapping, idempotency_key: str) -> dict:
+def _stored_grade(attempt: Attempt) -> grading.Grade:
+    # Stored JSON: a grade from an older version may lack keys, which Grade allows.
+    return cast(grading.Grade, dict(attempt.grade or {}))
+
+
+def submit_attempt(
+    *, actor: Actor, attempt_id: int, answer: Mapping, idempotency_key: str
+) -> grading.Grade:
     """Grade and store the answer exactly once; returns the grade.
 
     The questions asked and the time taken come from the server's record, not the
@@ -75,7 +84,7 @@ def submit_attempt(*, actor: Actor, attempt_id: int, answer: Mapping, idempotenc
     if idempotency_key != attempt.idempotency_key:
         raise AccessDenied("This submission does not belong to the call on screen.")
     if attempt.status == "submitted":
-        return dict(attempt.grade or {})
+        return _stored_grade(attempt)
     _require_open(attempt)
     scenario = version.data or {}
     protocol = protocol_for(agency.protocol_overrides)
@@ -131,7 +140,7 @@ def submit_attempt(*, actor: Actor, attempt_id: int, answer: Mapping, idempotenc
     with read_session() as session:
         attempt, _, _ = _load(session, actor, attempt_id)
     if attempt.status == "submitted":
-        return dict(attempt.grade or {})
+        return _stored_grade(attempt)
     _require_open(attempt)
     raise AttemptClosed("This call could not be submitted; please try again.")
 
@@ -144,7 +153,44 @@ def _exam_finished(session: Session, exam_id: int) -> bool:
     return exam is not None and exam.status != "in_progress"
 
 
-def review_attempt(*, actor: Actor, attempt_id: int) -> dict:
+class AnswerLabels(TypedDict):
+    """The trainee's answer in the protocol's words."""
+
+    call_type: str
+    disposition: str
+    disqualifiers: list[str]
+
+
+class AttemptNote(TypedDict):
+    """A supervisor's note on the attempt."""
+
+    author: str  # the supervisor's display name
+    text: str
+    created_at: dt.datetime
+
+
+class AttemptReview(TypedDict):
+    """What the trainee sees once the call is submitted, the expert key included."""
+
+    attempt_id: int
+    scenario_version_id: int
+    title: str
+    mode: str
+    model: str
+    submitted_at: dt.datetime | None
+    seconds: float | None  # call time: pauses left out
+    grade: dict  # as stored from app.core.grading.grade (older grades lack some keys)
+    rules: int  # the grading rules it was graded under
+    rules_note: str | None
+    answer: dict  # as stored: the marks, the questions asked, the seconds
+    answer_labels: AnswerLabels
+    feedback: dict  # app.core.feedback.build_feedback
+    opening: str
+    transcript: list[TranscriptEntry]
+    notes: list[AttemptNote]
+
+
+def review_attempt(*, actor: Actor, attempt_id: int) -> AttemptReview:
     """After submission: the grade, teaching feedback, the expert key and rationale,
     the whole call transcript and any supervisor notes."""
     require(actor, "own_attempts")
@@ -171,8 +217,8 @@ def review_attempt(*, actor: Actor, attempt_id: int) -> dict:
     )
     call = call_of(scenario)
     return {
-        "attempt_id": attempt.id,
-        "scenario_version_id": version.id,
+        "attempt_id": row_id(attempt),
+        "scenario_version_id": row_id(version),
         "title": version.title,
         "mode": attempt.mode,
         "model": attempt.model,
@@ -182,27 +228,42 @@ def review_attempt(*, actor: Actor, attempt_id: int) -> dict:
         "rules": attempt.rules,
         "rules_note": grading_rules.rules_note(attempt.rules, attempt.regrade),
         "answer": answer,
-        "answer_labels": {
-            "call_type": protocol.call_type_label(answer.get("call_type") or ""),
-            "disposition": protocol.disposition_label(answer.get("disposition") or ""),
-            "disqualifiers": [
+        "answer_labels": AnswerLabels(
+            call_type=protocol.call_type_label(answer.get("call_type") or ""),
+            disposition=protocol.disposition_label(answer.get("disposition") or ""),
+            disqualifiers=[
                 protocol.disqualifiers[d].label
                 for d in answer.get("disqualifiers") or []
                 if d in protocol.disqualifiers
             ],
-        },
+        ),
         "feedback": teaching,
         "opening": " ".join(str(call.get("opening") or "").split()),
         # What was said, in order, with the trainee's own words for typed questions.
         "transcript": transcript(scenario, protocol, attempt.events),
         "notes": [
-            {"author": name, "text": note.text, "created_at": note.created_at}
+            AttemptNote(author=name, text=note.text, created_at=note.created_at)
             for note, name in notes
         ],
     }
 
 
-def my_attempts(*, actor: Actor, limit: int = 200) -> list[dict]:
+class AttemptSummary(TypedDict):
+    """One submitted attempt in the trainee's list."""
+
+    id: int
+    submitted_at: dt.datetime | None
+    mode: str
+    exam: bool  # an exam call
+    score: int | None
+    passed: bool | None
+    unsafe: bool | None
+    seconds: float | None  # call time: pauses left out
+    title: str  # the scenario's
+    notes: int  # how many review notes supervisors left
+
+
+def my_attempts(*, actor: Actor, limit: int = 200) -> list[AttemptSummary]:
     """The trainee's submitted attempts, newest first, with the number of review notes."""
     require(actor, "own_attempts")
     with read_session() as session:
@@ -234,17 +295,17 @@ def my_attempts(*, actor: Actor, limit: int = 200) -> list[dict]:
             else {}
         )
     return [
-        {
-            "id": r[0],
-            "submitted_at": r[1],
-            "mode": r[2],
-            "exam": r[3] is not None,
-            "score": r[4],
-            "passed": r[5],
-            "unsafe": r[6],
-            "seconds": r[7],
-            "title": r[8],
-            "notes": counts.get(r[0], 0),
-        }
+        AttemptSummary(
+            id=r[0],
+            submitted_at=r[1],
+            mode=r[2],
+            exam=r[3] is not None,
+            score=r[4],
+            passed=r[5],
+            unsafe=r[6],
+            seconds=r[7],
+            title=r[8],
+            notes=counts.get(r[0], 0),
+        )
         for r in rows
     ]

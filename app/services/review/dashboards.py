@@ -180,36 +180,61 @@ class EquityView:
     verdict: an.Verdict | None = None
 
 
-def _twin_versions(session, actor: Actor, since: dt.datetime | None) -> dict[tuple[str, str], int]:
+def _twin_versions(cells: pd.DataFrame) -> dict[tuple[str, str], int]:
     """(twin group, variant) -> the newest scenario version the agency's trainees took."""
-    rows = _run(
-        session,
-        "SELECT twin_group, twin_variant, MAX(scenario_version_id) FROM",
-        _from(session, "ix_attempt_an_twin"),
-        "WHERE agency_id = :agency AND twin_group IS NOT NULL AND status = :submitted",
-        "AND submitted_at >= :since" if since is not None else "",
-        "GROUP BY twin_group, twin_variant",
-        **_params(actor, since),
-    )
-    return {(g, v): int(sv) for g, v, sv in rows if sv is not None}
+    if cells.empty:
+        return {}
+    newest = cells.dropna(subset=["version_id"]).groupby(["twin_group", "twin_variant"])
+    return {(g, v): int(sv) for (g, v), sv in newest["version_id"].max().items()}
 
 
-def _twin_table(session, actor: Actor, since, pairs: pd.DataFrame) -> pd.DataFrame:
+# (content hash of version a, of version b) -> what differs, in words. A version's content
+# never changes under its hash, so entries never go stale; the size is capped.
+_DIFFERENCES: dict[tuple[str, str], str] = {}
+_MAX_DIFFERENCES = 5000
+NOT_FOUND = "The versions are not found."
+
+
+def _twin_table(
+    session, actor: Actor, versions: dict[tuple[str, str], int], pairs: pd.DataFrame
+) -> pd.DataFrame:
     """One row per twin pair taken by a trainee: what differs and how each version went."""
     columns = ["twin_group", "title", "differs", "trainees", "police_a", "police_b"]
     if pairs.empty:
         return pd.DataFrame(columns=columns)
-    versions = _twin_versions(session, actor, since)
     ids = sorted(set(versions.values()))
-    data: dict[int, tuple[str, dict]] = {}
+    heads: dict[int, tuple[str, str]] = {}  # version id -> (title, content hash)
     for chunk in range(0, len(ids), 500):
-        part = ids[chunk : chunk + 500]
         rows = session.exec(
-            select(ScenarioVersion.id, ScenarioVersion.title, ScenarioVersion.data)
+            select(ScenarioVersion.id, ScenarioVersion.title, ScenarioVersion.content_hash)
             .where(ScenarioVersion.agency_id == actor.agency_id)
-            .where(col(ScenarioVersion.id).in_(part))
+            .where(col(ScenarioVersion.id).in_(ids[chunk : chunk + 500]))
         ).all()
-        data.update({int(i): (t, d if isinstance(d, dict) else {}) for i, t, d in rows})
+        heads.update({int(i): (t, h) for i, t, h in rows})
+    groups = sorted(set(pairs["twin_group"]))
+    wanted = {g: (versions.get((g, "a"), -1), versions.get((g, "b"), -1)) for g in groups}
+    # What differs is worked out once per pair of contents (reruns of the page are cheap);
+    # only the versions not seen before are loaded.
+    pair_keys = {
+        g: (heads[a][1], heads[b][1]) for g, (a, b) in wanted.items() if a in heads and b in heads
+    }
+    missing = sorted(
+        {v for g, key in pair_keys.items() if key not in _DIFFERENCES for v in wanted[g]}
+    )
+    if missing:
+        loaded = dict(
+            session.exec(
+                select(ScenarioVersion.id, ScenarioVersion.data).where(
+                    col(ScenarioVersion.id).in_(missing)
+                )
+            ).all()
+        )
+        if len(_DIFFERENCES) > _MAX_DIFFERENCES:
+            _DIFFERENCES.clear()
+        for g, key in pair_keys.items():
+            a, b = (loaded.get(v) for v in wanted[g])
+            if key not in _DIFFERENCES and isinstance(a, dict) and isinstance(b, dict):
+                _DIFFERENCES[key] = "; ".join(an.twin_differences(a, b))
     per_group = (
         pairs.groupby("twin_group")
         .agg(
@@ -221,12 +246,10 @@ def _twin_table(session, actor: Actor, since, pairs: pd.DataFrame) -> pd.DataFra
     )
     out = []
     for row in per_group.itertuples(index=False):
-        a = data.get(versions.get((row.twin_group, "a"), -1))
-        b = data.get(versions.get((row.twin_group, "b"), -1))
-        differs = (
-            "; ".join(an.twin_differences(a[1], b[1])) if a and b else "The versions are not found."
-        )
-        title = (a or b or (str(row.twin_group), {}))[0]
+        a_id, b_id = wanted[row.twin_group]
+        contents = pair_keys.get(row.twin_group)
+        differs = _DIFFERENCES.get(contents, NOT_FOUND) if contents else NOT_FOUND
+        title = (heads.get(a_id) or heads.get(b_id) or (str(row.twin_group), ""))[0]
         out.append((row.twin_group, title, differs, int(row.trainees), row.police_a, row.police_b))
     frame = pd.DataFrame(out, columns=columns)
     frame["gap"] = (frame["police_a"] - frame["police_b"]).abs()
@@ -250,7 +273,7 @@ def equity_audit(
     with read_session() as session:
         rows = _run(
             session,
-            "SELECT user_id, twin_group, twin_variant, COUNT(*),",
+            "SELECT user_id, twin_group, twin_variant, MAX(scenario_version_id), COUNT(*),",
             _case(_police_in()),
             "FROM",
             _from(session, "ix_attempt_an_twin"),
@@ -264,9 +287,11 @@ def equity_audit(
             'SELECT id, display_name FROM "user" WHERE agency_id = :agency',
             agency=actor.agency_id,
         )
-        cells = _frame(rows, ["user_id", "twin_group", "twin_variant", "attempts", "police"])
+        cells = _frame(
+            rows, ["user_id", "twin_group", "twin_variant", "version_id", "attempts", "police"]
+        )
         pairs = an.twin_pairs(cells)
-        twins = _twin_table(session, actor, since, pairs)
+        twins = _twin_table(session, actor, _twin_versions(cells), pairs)
     audit = an.equity_audit(pairs, min_pairs=min_pairs, min_pairs_cohort=min_pairs_cohort)
     name_of = dict(names)
     per_trainee = audit.per_trainee.copy()
