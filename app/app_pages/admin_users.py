@@ -65,7 +65,11 @@ def _add_user() -> None:
         _flash("error", f"Not added: {exc}")  # the fields keep what was typed
         return
     name = state.get("admin_users.new_username", "").strip().lower()
-    _flash("ok", f"Added {name}. Give them their first password in person.")
+    _flash(
+        "ok",
+        f"Added {name}. Give them their first password in person. At their first login "
+        "they must choose a password of their own before they can do anything else.",
+    )
     for key in NEW_FIELDS:
         state[key] = ""
 

@@ -38,7 +38,8 @@ class Actor:
     role: str
     username: str = ""
     display_name: str = ""
-    # An admin reset the password: nothing is allowed until the user sets a new one.
+    # An admin set the password (a new user's first one, or a reset): nothing is allowed
+    # until the user sets one of their own.
     must_change_password: bool = False
 
 
@@ -60,7 +61,7 @@ def require(actor: Actor | None, permission: str, *, agency_id: int | None = Non
         raise KeyError(permission)
     if actor.must_change_password:
         raise PasswordChangeRequired(
-            "Your password was reset by an administrator. Set a new password first."
+            "Your password was set by an administrator. Choose a password of your own first."
         )
     if actor.role not in PERMISSIONS[permission]:
         raise AccessDenied(f"Your role ({actor.role}) may not do this.")

@@ -11,7 +11,7 @@ sends the login's one-time code to ``POST /api/session`` (``app/session_routes.p
 which answers with the cookie; logging out calls ``POST /api/session/logout``. Page
 scripts never see the token.
 
-A user whose password an admin reset logs in with the one-time password and then sees
+A user whose password an admin set (a new user's first one, or a reset) logs in with it and sees
 only the form to set a new one: :func:`page_actor` shows it in place of any page, and
 every service refuses them too (``Actor.must_change_password`` in ``require``).
 """
@@ -41,8 +41,8 @@ _PENDING_COOKIE = "_pending_cookie"  # ("set", code) or ("clear", None), sent on
 ENDED_NOTICE = "Your login has ended. Please log in again."
 FORCED_TITLE = "Set a new password"
 FORCED_TEXT = (
-    "An administrator reset your password. Before you go on, choose a password of your own."
-    " Type the one-time password you were given, then your new password twice."
+    "An administrator set your password. Before you go on, choose a password of your own."
+    " Type the password you were given, then your new password twice."
 )
 
 

@@ -86,10 +86,14 @@ class LiveServer:
             "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=30_000
         )
 
-    def create_user(self, username: str, role: str = "trainee", agency: str = "riverside") -> str:
-        """A new account in a demo agency (the demo password), made through the CLI."""
+    def create_user(
+        self, username: str, role: str = "trainee", agency: str = "riverside", name: str = ""
+    ) -> str:
+        """A new account in a demo agency (the demo password), made through the CLI, so it
+        is not asked to change its password at the first login. ``name`` is the display
+        name (the user name when empty)."""
         subprocess.run(
-            [sys.executable, "-m", "app", "create-user", "--role", role]
+            [sys.executable, "-m", "app", "create-user", "--role", role, "--name", name]
             + ["--agency", agency, "--password-stdin", username],
             input=DEMO_PASSWORD,
             text=True,

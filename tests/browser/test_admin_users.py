@@ -35,6 +35,7 @@ def test_admin_users_page(live_server, page):
     page.get_by_label("First password (at least 8 characters)").fill("a long first passphrase")
     page.get_by_role("button", name="Add user").click()
     expect(page.get_by_text(f"Added {NEW}.")).to_be_visible()
+    expect(page.get_by_text("At their first login they must choose a password")).to_be_visible()
     live_server.wait_idle(page)
 
     # The picker starts empty; choosing the new user offers the three changes.

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import random
 import re
-import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
-from sqlmodel import delete, select
+from sqlmodel import delete
 
-from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD, ROOT
+from tests.browser.conftest import ARTIFACTS, ROOT
+from tests.browser.exam_support import exam_ready_trainee, finish_exam
 from tests.conftest import require_or_skip
 
 
@@ -50,43 +50,20 @@ HOLDER = "Casey Signoff"
 @pytest.fixture(scope="module")
 def passed_exam(live_server) -> Iterator[dict]:
     """A new trainee of the demo agency with a finished, passed exam awaiting sign-off,
-    made through the services (lessons, 20 practice calls, the exam answered like the
-    expert). Disabled afterwards, so the cohort the other tests count is as it was."""
-    from app.services import accounts, certification, practice
-    from app.services.accounts import actor_for, admin_create_user
-    from app.store.db import read_session, use_database
-    from app.store.models import Agency, User
-    from tests.services.test_certification import take_exam
-    from tests.services.test_certification_support import answer_call, pass_all_lessons
+    made through the services (``exam_ready_trainee``: lessons and 20 practice calls; then
+    the exam answered like the expert). Disabled afterwards, so the cohort the other tests
+    count is as it was."""
+    from app.services import certification
+    from app.store.db import use_database
 
-    username = f"signoff-{secrets.token_hex(4)}"
-    with use_database(live_server.env["DATABASE_URL"]):
-        with read_session() as session:
-            admin = actor_for(session.exec(select(User).where(User.username == "admin")).one())
-            model = session.get(Agency, admin.agency_id).dispatch_model
-        user_id = admin_create_user(
-            actor=admin,
-            username=username,
-            display_name=HOLDER,
-            role="trainee",
-            password=DEMO_PASSWORD,
-        )
-        with read_session() as session:
-            trainee = actor_for(session.get(User, user_id))
-        pass_all_lessons(trainee)
-        rng = random.Random(7)
-        for _ in range(20):
-            version_id = practice.next_scenario(actor=trainee, mode="standard", rng=rng)
-            attempt_id = practice.start_attempt(
-                actor=trainee, scenario_version_id=version_id, mode="standard"
+    with exam_ready_trainee(live_server, "signoff", name=HOLDER, seed=7) as trainee:
+        with use_database(live_server.env["DATABASE_URL"]):
+            exam_id = certification.start_exam(
+                actor=trainee.actor, track_id=TRACK, rng=random.Random(5)
             )
-            answer_call(trainee, attempt_id, version_id=version_id, model=model)
-        exam_id = certification.start_exam(actor=trainee, track_id=TRACK, rng=random.Random(5))
-        state = take_exam(trainee, exam_id, model=model)
+        state = finish_exam(live_server, trainee, exam_id)
         assert state["outcome"]["passed"], state["outcome"]
-    yield {"exam_id": exam_id, "user_id": user_id}
-    with use_database(live_server.env["DATABASE_URL"]):
-        accounts.set_active(actor=admin, user_id=user_id, active=False)
+        yield {"exam_id": exam_id, "user_id": trainee.user_id}
 
 
 def _shot(server, page, name: str) -> None:

@@ -9,15 +9,14 @@ evidence, routes and the rest of the key as JSON, and the key's field names. Aft
 exam the same search must find the key on "My attempts", so the search is known to work.
 
 Uses the shared ``live_server`` fixture; the trainee is made here and made eligible
-through the services on the live server's database (lessons passed, 20 practice calls
-answered like the expert). Screenshots go to test-artifacts/.
+through the services on the live server's database (``exam_support.exam_ready_trainee``:
+lessons passed, 20 practice calls answered like the expert). Screenshots go to
+test-artifacts/.
 """
 
 from __future__ import annotations
 
 import json
-import random
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -25,7 +24,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import col, select
 
-from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.exam_support import Trainee, exam_ready_trainee, finish_exam
 
 pytestmark = pytest.mark.browser
 
@@ -43,54 +43,11 @@ FEEDBACK_WORDS = (b"The expert's answer", b"Also acceptable (partial credit)")
 
 
 @pytest.fixture(scope="module")
-def examinee(live_server) -> Iterator[str]:
-    """A new trainee of the demo agency who may start the exam: every lesson and its
-    check passed and 20 practice calls answered like the expert, through the services."""
-    from app.services import certification, practice
-    from app.services.accounts import actor_for, admin_create_user
-    from app.store.db import read_session, use_database
-    from app.store.models import Agency, User
-    from tests.services.test_certification_support import answer_call, pass_all_lessons
-
-    username = f"exam-{secrets.token_hex(4)}"
-    with use_database(live_server.env["DATABASE_URL"]):
-        with read_session() as session:
-            admin = actor_for(session.exec(select(User).where(User.username == "admin")).one())
-            model = session.get(Agency, admin.agency_id).dispatch_model
-        user_id = admin_create_user(
-            actor=admin,
-            username=username,
-            display_name="Quinn Examinee",
-            role="trainee",
-            password=DEMO_PASSWORD,
-        )
-        with read_session() as session:
-            trainee = actor_for(session.get(User, user_id))
-        pass_all_lessons(trainee)
-        rng = random.Random(20)
-        for _ in range(20):
-            version_id = practice.next_scenario(actor=trainee, mode="standard", rng=rng)
-            attempt_id = practice.start_attempt(
-                actor=trainee, scenario_version_id=version_id, mode="standard"
-            )
-            answer_call(trainee, attempt_id, version_id=version_id, model=model)
-        eligibility = certification.exam_overview(actor=trainee)["tracks"][0]["eligibility"]
-        assert eligibility["eligible"], eligibility
-    yield username
-    # Disabled afterwards, so the cohort the supervisor tests count is as it was.
-    from app.services import accounts
-
-    with use_database(live_server.env["DATABASE_URL"]):
-        accounts.set_active(actor=admin, user_id=user_id, active=False)
-
-
-def _actor(live_server, username: str):
-    from app.services.accounts import actor_for
-    from app.store.db import read_session, use_database
-    from app.store.models import User
-
-    with use_database(live_server.env["DATABASE_URL"]), read_session() as session:
-        return actor_for(session.exec(select(User).where(User.username == username)).one())
+def examinee(live_server) -> Iterator[Trainee]:
+    """A new trainee of the demo agency who may start the exam (``exam_ready_trainee``:
+    every lesson and its check passed and 20 practice calls answered like the expert)."""
+    with exam_ready_trainee(live_server, "exam", name="Quinn Examinee", seed=20) as trainee:
+        yield trainee
 
 
 def _open_exam(live_server, username: str) -> tuple[int, list[int]]:
@@ -278,7 +235,7 @@ def _shown_text(page) -> bytes:
 def test_during_an_exam_pages_refuse_and_no_frame_carries_a_key(live_server, examinee, page):
     wire = Wire()
     wire.listen(page)
-    live_server.login(page, examinee)
+    live_server.login(page, examinee.username)
     shown: list[tuple[str, bytes]] = []
 
     # The exam is started in the browser and its first call opened.
@@ -294,7 +251,7 @@ def test_during_an_exam_pages_refuse_and_no_frame_carries_a_key(live_server, exa
     page.locator(QUESTION_BOX).press("Enter")
     page.wait_for_function(f"() => (window.csAnswers || 0) > {answers}", timeout=30_000)
     live_server.wait_idle(page)
-    exam_id, plan = _open_exam(live_server, examinee)
+    exam_id, plan = _open_exam(live_server, examinee.username)
     shown.append(("exam call", _shown_text(page)))
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "exam-integrity-call.png"))
@@ -318,8 +275,8 @@ def test_during_an_exam_pages_refuse_and_no_frame_carries_a_key(live_server, exa
     _visit(live_server, page, wire, "Certification exam", "Community responder")
     page.get_by_text("Exam call 1 of").wait_for(timeout=30_000)
     shown.append(("exam call again", _shown_text(page)))
-    assert _practice_calls_open(live_server, examinee) == 0
-    assert _open_exam(live_server, examinee) == (exam_id, plan)
+    assert _practice_calls_open(live_server, examinee.username) == 0
+    assert _open_exam(live_server, examinee.username) == (exam_id, plan)
 
     keys = _exam_keys(live_server, plan)
     assert len(keys) >= len(plan) >= 1
@@ -351,7 +308,7 @@ def test_during_an_exam_pages_refuse_and_no_frame_carries_a_key(live_server, exa
 
     # After the exam the key is on "My attempts": the same search finds it there.
     _visit(live_server, page, wire, "My training")  # away from the call screen
-    _finish_exam(live_server, examinee, exam_id)
+    finish_exam(live_server, examinee, exam_id)
     _visit(live_server, page, wire, "Certification exam", "Community responder")
     expect(page.get_by_role("heading", name="result")).to_be_visible(timeout=30_000)
     after = wire.mark()
@@ -362,24 +319,3 @@ def test_during_an_exam_pages_refuse_and_no_frame_carries_a_key(live_server, exa
     # The whole rationale, as the feedback draws it (Markdown-escaped), is found.
     seen = [key.scenario_key for key in keys[: len(plan)] if wire.found([key.rationale], after)]
     assert seen, "the search did not find the key that the feedback shows after the exam"
-
-
-def _finish_exam(live_server, username: str, exam_id: int) -> None:
-    """Answer the exam's remaining calls through the services, like the expert."""
-    from app.services import certification
-    from app.store.db import read_session, use_database
-    from app.store.models import Agency, Attempt
-    from tests.services.test_certification_support import answer_call
-
-    actor = _actor(live_server, username)
-    with use_database(live_server.env["DATABASE_URL"]):
-        with read_session() as session:
-            model = session.get(Agency, actor.agency_id).dispatch_model
-        for _ in range(100):
-            state = certification.exam_state(actor=actor, exam_id=exam_id)
-            if state["status"] != "in_progress":
-                return
-            with read_session() as session:
-                version_id = session.get(Attempt, state["attempt_id"]).scenario_version_id
-            answer_call(actor, state["attempt_id"], version_id=version_id, model=model)
-    raise AssertionError("the exam did not end")

@@ -70,14 +70,19 @@ def new_trainee(app_server) -> Iterator[str]:
     from app.store.db import use_database
 
     username = f"cookie-{secrets.token_hex(4)}"
+    first = "first passphrase from the admin"
     with use_database(app_server.database_url):
-        accounts.admin_create_user(
+        user_id = accounts.admin_create_user(
             actor=_admin(),
             username=username,
             display_name="Casey Cookie",
             role="trainee",
-            password=PASSWORD,
+            password=first,
         )
+        # The trainee replaces the admin's first password, as they must at first login.
+        actor = accounts.load_actor(user_id)
+        assert actor is not None
+        accounts.change_password(actor=actor, current=first, new=PASSWORD)
     yield username
 
 

@@ -125,6 +125,14 @@ def ids(database, world):
         role="trainee",
         password="another sound passphrase",
     )
+    # The second trainee sets their own password at first login, as they must, so that
+    # their refusals below come from the agency and user checks, not from the forced change.
+    accounts.change_password(
+        actor=accounts.load_actor(second),
+        current="another sound passphrase",
+        new="the second trainee's own passphrase",
+    )
+    assert not accounts.load_actor(second).must_change_password
     return {
         "version_a": version_a,
         "attempt_a": attempt_a,

@@ -1,5 +1,6 @@
 """Admin user management (issue 18): disabling refuses the user's next interaction, a
-password reset gives a one-time password that forces a change at the next login, and
+password reset gives a one-time password that forces a change at the next login, a user an
+admin adds must also replace the admin's first password at their first login, and
 disabling, enabling, role changes and resets are in the audit log (SQLite and PostgreSQL).
 """
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from app.errors import AccessDenied, NotFound, UserError
 from app.services import accounts, audit, lessons
 from app.services.access import PasswordChangeRequired, can
-from app.store.db import read_session
+from app.store.db import read_session, write_session
 from app.store.models import User
 from tests.factories import PASSWORD
 
@@ -114,6 +115,54 @@ def test_a_reset_gives_a_one_time_password_that_forces_a_change(database, world)
     entry = next(e for e in _events(admin) if e["event"] == "password_reset")
     assert entry["subject"] == "user trainer-a" and entry["payload"] == {"logins_ended": 1}
     assert one_time not in str(entry["payload"])
+
+
+def test_a_user_added_by_an_admin_must_set_their_own_password_first(database, world):
+    admin = world["admin-a"]
+    first = "a first passphrase from the admin"
+    new_id = accounts.admin_create_user(
+        actor=admin, username="new.trainee", display_name="New", role="trainee", password=first
+    )
+
+    with read_session() as session:
+        assert session.get(User, new_id).must_change_password is True
+    assert accounts.load_actor(new_id).must_change_password is True
+    shown = {u["username"]: u for u in accounts.list_users(actor=admin)}
+    assert shown["new.trainee"]["must_change_password"] is True
+    # The first login works, but only to set a password of their own.
+    forced = accounts.authenticate(username="new.trainee", password=first)
+    assert forced.must_change_password is True
+    session_id, _ = _login(forced)
+    live = accounts.check_login_session(session_id)
+    assert live is not None and live.must_change_password is True
+    assert not can(live, "lessons")
+    with pytest.raises(PasswordChangeRequired):
+        lessons.list_modules(actor=live)
+    with pytest.raises(UserError):  # keeping the admin's password is no change
+        accounts.change_password(actor=live, current=first, new=first)
+
+    accounts.change_password(actor=live, current=first, new="my very own passphrase")
+
+    assert accounts.check_login_session(session_id) is None  # log in again
+    with pytest.raises(accounts.LoginFailed):
+        accounts.authenticate(username="new.trainee", password=first)
+    fresh = accounts.authenticate(username="new.trainee", password="my very own passphrase")
+    assert fresh.must_change_password is False
+    assert lessons.list_modules(actor=fresh)
+    shown = {u["username"]: u for u in accounts.list_users(actor=admin)}
+    assert shown["new.trainee"]["must_change_password"] is False
+    # ``create_user``, which the command line and the demo call, does not force a change.
+    with write_session() as session:
+        operator_made = accounts.create_user(
+            session=session,
+            agency_id=world.agencies["a"],
+            username="ops.made",
+            display_name="Ops",
+            role="admin",
+            password=first,
+        )
+        assert operator_made.must_change_password is False
+    assert accounts.authenticate(username="ops.made", password=first).must_change_password is False
 
 
 def test_only_an_admin_of_the_same_agency_manages_a_user(database, world):

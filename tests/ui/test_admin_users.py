@@ -55,7 +55,13 @@ def test_a_rejected_user_keeps_the_fields_then_is_added_with_a_message(sqlite_db
 
     assert not at.error
     assert any("Added sam.reyes" in s.value for s in at.success)
+    # The admin is told the first password is only for the first login.
+    assert any(
+        "At their first login they must choose a password of their own" in s.value
+        for s in at.success
+    )
     assert _users(world)["sam.reyes"]["role"] == "trainer"
+    assert _users(world)["sam.reyes"]["must_change_password"]
     assert at.text_input(key="admin_users.new_username").value == ""  # ready for the next
     assert audit.agency_entries(actor=world["admin-a"])[0]["event"] == "user_created"
 
@@ -130,6 +136,35 @@ def test_a_reset_user_sees_only_the_change_form_until_they_set_a_password(sqlite
     assert any("Your password is changed" in s.value for s in at.success)
     assert accounts.authenticate(username="trainee-a", password="my own long passphrase")
     fresh = accounts.authenticate(username="trainee-a", password="my own long passphrase")
+    assert not fresh.must_change_password
+
+
+def test_a_user_added_by_an_admin_first_sees_only_the_change_form(sqlite_db, world):
+    first = "the admin's first passphrase"
+    accounts.admin_create_user(
+        actor=world["admin-a"],
+        username="new.trainer",
+        display_name="New Trainer",
+        role="trainer",
+        password=first,
+    )
+    login = accounts.begin_login(
+        actor=accounts.authenticate(username="new.trainer", password=first)
+    )
+    at = AppTest.from_file(str(ROOT / "app" / "streamlit_app.py"), default_timeout=60)
+    at.session_state[LOGIN_KEY] = login.session_id
+    at.run()
+
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Set a new password"
+    assert "Scenario bank" not in _texts(at)
+    at.text_input[0].input(first)
+    at.text_input[1].input("the trainer's own passphrase")
+    at.text_input[2].input("the trainer's own passphrase")
+    _button(at, "Set my new password").click().run()
+
+    assert any("Your password is changed" in s.value for s in at.success)
+    fresh = accounts.authenticate(username="new.trainer", password="the trainer's own passphrase")
     assert not fresh.must_change_password
 
 

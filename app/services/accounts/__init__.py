@@ -13,8 +13,9 @@ role changes or their password is changed or reset.
 
 An admin manages the users of their own agency only: add, disable or enable, change a
 role, and reset a password. A reset gives a one-time password, shown to the admin once;
-until its holder sets a password of their own, ``Actor.must_change_password`` makes
-every permission check refuse them. Disabling, enabling, role changes and resets are
+a new user's first password, typed by the admin, counts the same. Until its holder sets
+a password of their own, ``Actor.must_change_password`` makes every permission check
+refuse them. Disabling, enabling, role changes and resets are
 written to the audit log in the same transaction as the change.
 
 The package is split by subject; every name callers use is importable from here:

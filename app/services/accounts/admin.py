@@ -31,7 +31,7 @@ class UserRow(TypedDict):
     name: str  # display name
     role: str
     active: bool
-    must_change_password: bool  # holds a one-time password from an admin
+    must_change_password: bool  # holds a password an admin gave (new user or reset)
     open_logins: int  # live login sessions; 0 for a disabled user
 
 
@@ -70,7 +70,13 @@ def list_users(*, actor: Actor) -> list[UserRow]:
 def admin_create_user(
     *, actor: Actor, username: str, display_name: str, role: str, password: str
 ) -> int:
-    """An admin adds a user to their own agency."""
+    """An admin adds a user to their own agency with a first password the admin typed.
+
+    That password is the admin's, not the user's: like a reset's one-time password it
+    must be replaced at the first login (``must_change_password``), and until then every
+    permission check refuses the user. Users made by an operator on the command line or
+    by the demo are not forced (they choose their own password there).
+    """
     require(actor, "manage_users")
     with write_session() as session:
         user = create_user(
@@ -81,6 +87,8 @@ def admin_create_user(
             role=role,
             password=password,
         )
+        user.must_change_password = True
+        session.add(user)
         _audit(session, actor, "user_created", user, {"role": user.role})
         return row_id(user)
 
