@@ -39,10 +39,24 @@ def fail(attempt_id: int, exc: UserError) -> None:
     st.session_state[state_key(attempt_id, "error")] = str(exc)
 
 
+def play_items(value: object) -> list[str]:
+    """The audio items to play, in order, from what ``heard`` kept (a list; one item as a
+    string, as sessions from before the list kept it; the opening when nothing is kept)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value if item]
+    return ["opening"]
+
+
 def heard(attempt_id: int, said: Mapping[str, Any]) -> None:
-    """The caller answers: play it, and bring the focus back to the question box."""
-    if said.get("clip"):
-        st.session_state[state_key(attempt_id, "play")] = said["clip"]
+    """The caller answers: play it (the caller, then the interpreter once one is on the
+    line: ``said["clips"]``, in order), and bring the focus back to the question box."""
+    clips = [str(c) for c in said.get("clips") or [] if c] or (
+        [said["clip"]] if said.get("clip") else []
+    )
+    if clips:
+        st.session_state[state_key(attempt_id, "play")] = clips
         st.session_state[state_key(attempt_id, "play-label")] = said.get("question") or ""
         st.session_state[state_key(attempt_id, "autoplay")] = True
     st.session_state[state_key(attempt_id, "answers")] = (

@@ -1,4 +1,5 @@
-"""The call screen's fixed style sheet and scripts, and its keyboard keys.
+"""The call screen's fixed style sheet and scripts, its keyboard keys, and the players of
+an answer (the caller, then the interpreter once one is on the line, one after the other).
 
 No text from a scenario, a trainer or a trainee ever goes into the style sheet or the
 scripts: they hold numbers (the attempt id, counts) and fixed words only.
@@ -150,6 +151,35 @@ HOTKEYS_JS = """<script>(() => {
   }, true);
 })();</script>"""
 
+# The players of one answer, in order (:func:`render_players`): once the interpreter is on
+# the line, the caller's own words, then the interpreter's English. Installed once per tab;
+# it listens on the document (``play`` and ``ended`` do not bubble, so in the capture
+# phase), so it keeps working when Streamlit redraws or reuses the players. One voice at
+# a time: a clip that starts pauses the others of the answer, and the next clip starts
+# when one ends (so the interpreter follows the caller, never over them).
+PLAYER_JS = """<script>(() => {
+  if (window.csPlayer) return;
+  window.csPlayer = true;
+  const doc = document;
+  const inOrder = (el) => {
+    const box = el instanceof HTMLMediaElement && el.closest(".st-key-cs-clips");
+    return box ? [...box.querySelectorAll("audio")] : [];
+  };
+  doc.addEventListener("play", (e) => {
+    inOrder(e.target).forEach((a) => { if (a !== e.target && !a.paused) a.pause(); });
+  }, true);
+  doc.addEventListener("ended", (e) => {
+    const all = inOrder(e.target);
+    const at = all.indexOf(e.target);
+    const next = at >= 0 ? all[at + 1] : null;
+    if (next) {
+      next.currentTime = 0;
+      const started = next.play();
+      if (started) started.catch(() => {});
+    }
+  }, true);
+})();</script>"""
+
 # Runs when its numbers change: a new call opens at the top with the question box ready;
 # after each answer the focus goes back to the question box and the transcript shows
 # its last line. {attempt} and {answers} are whole numbers.
@@ -179,9 +209,39 @@ _FOCUS_JS = """<script>(() => {{
 
 
 def render_static() -> None:
-    """The style sheet and the keys' script (the script installs itself once per tab)."""
+    """The style sheet, the keys' script and the players' script (each script installs
+    itself once per tab)."""
     st.html(CALL_CSS)
     st.html(HOTKEYS_JS, unsafe_allow_javascript=True)
+    st.html(PLAYER_JS, unsafe_allow_javascript=True)
+
+
+def voice_of(item: str) -> str:
+    """Who speaks an audio item: ``en:<id>`` is the interpreter, anything else the caller."""
+    return "the interpreter" if item.startswith("en:") else "the caller"
+
+
+def now_playing(items: list[str], asked: str) -> str:
+    """What the trainee hears, in plain words: ``items`` are the clips played, in order;
+    ``asked`` is the question they answer (the trainee's words, shown as written)."""
+    if items == ["opening"]:
+        return "Now playing: the caller's opening"
+    voices = [voice_of(item) for item in items]
+    if voices == ["the caller"]:
+        return f"Now playing: the answer to “{asked}”"
+    return f"Now playing: {', then '.join(voices)}, on “{asked}”"
+
+
+def render_players(clips: list[tuple[str, bytes]], *, autoplay: bool) -> None:
+    """One player per clip of the answer, in the order they are heard (``(item, WAV
+    bytes)``). Only the first starts by itself (when ``autoplay``); :data:`PLAYER_JS`
+    starts each next one when the one before it ends. With more than one, each player
+    says whose voice it is (fixed words)."""
+    with st.container(key="cs-clips"):
+        for index, (item, data) in enumerate(clips):
+            if len(clips) > 1:
+                st.caption(f"{'Then' if index else 'First'}: {voice_of(item)}")
+            st.audio(data, format="audio/wav", autoplay=autoplay and index == 0)
 
 
 def render_focus(attempt_id: int) -> None:

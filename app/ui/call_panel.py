@@ -45,6 +45,7 @@ from app.ui.call_actions import (
     on_always,
     on_ask,
     on_typed,
+    play_items,
     state_key,
 )
 from app.ui.call_assets import (
@@ -53,7 +54,9 @@ from app.ui.call_assets import (
     HOTKEYS,
     HOTKEYS_JS,
     hotkey_legend,
+    now_playing,
     render_focus,
+    render_players,
     render_static,
 )
 from app.ui.call_clock import clock_text, heartbeat, render_clock
@@ -117,25 +120,20 @@ def _caller(actor: Actor, view: Mapping[str, Any], attempt_id: int) -> None:
         render_text_conversation(view)
         return
     speech_ok, speech_message = _speech_status()
-    play = st.session_state.get(state_key(attempt_id, "play"), "opening")
+    play = play_items(st.session_state.get(state_key(attempt_id, "play")))
     autoplay = bool(st.session_state.pop(state_key(attempt_id, "autoplay"), False))
     if state_key(attempt_id, "seen") not in st.session_state:  # the call starts: the caller speaks
         st.session_state[state_key(attempt_id, "seen")] = True
-        autoplay = play == "opening"
+        autoplay = play == ["opening"]
     st.subheader("Caller", anchor=False)
     show = True
     if speech_ok:
-        data = _clip(actor, attempt_id, play)
-        if data:
+        clips = [(item, _clip(actor, attempt_id, item)) for item in play]
+        heard = [(item, data) for item, data in clips if data]
+        if heard:
             asked = st.session_state.get(state_key(attempt_id, "play-label"), "")
-            if play == "opening":
-                heard = "the caller's opening"
-            elif play.startswith("en:"):
-                heard = f"the interpreter, on “{asked}”"
-            else:
-                heard = f"the answer to “{asked}”"
-            st.caption(plain(f"Now playing: {heard}"))
-            st.audio(data, format="audio/wav", autoplay=autoplay)
+            st.caption(plain(now_playing([item for item, _ in heard], asked)))
+            render_players(heard, autoplay=autoplay)
         else:
             st.caption("The caller's voice could not be played; read the transcript.")
         always = bool(view.get("always_transcript"))
@@ -153,7 +151,7 @@ def _caller(actor: Actor, view: Mapping[str, Any], attempt_id: int) -> None:
             args=(actor, attempt_id),
             help="Kept for you: every call then starts with the transcript shown.",
         )
-        show = wanted or not data
+        show = wanted or not heard
     else:
         st.info(plain(speech_message), icon=":material/volume_off:")
     if show:

@@ -1,6 +1,7 @@
 """Kinds of call in a real browser: a caller in Spanish is heard in Spanish until the
-trainee asks for the interpreter, then the interpreter's English is played and shown;
-a dropped call offers **Call back** and answers nothing before it.
+trainee asks for the interpreter; from then on each answer plays the caller's Spanish and
+then the interpreter's English, one after the other, and both are shown; a dropped call
+offers **Call back** and answers nothing before it.
 
 Uses the shared ``live_server`` (the demo bank, which holds the new folders under
 scenarios/) and Debian's chromium. The call is opened for a fresh trainee through the
@@ -72,23 +73,55 @@ def _ask(server, page, text: str) -> None:
     server.wait_idle(page)
 
 
+CLIPS = ".st-key-cs-clips audio"
+# Logs every play, pause and end of a player, with its clip and the time, on the page
+# itself (the events do not bubble: listened for in the capture phase, as the app does).
+MEDIA_LOG = """() => {
+  window.testMedia = [];
+  for (const type of ["play", "playing", "pause", "ended"]) {
+    document.addEventListener(type, (e) => {
+      const a = e.target;
+      if (!(a instanceof HTMLMediaElement)) return;
+      window.testMedia.push({type, src: a.currentSrc || a.src, t: performance.now()});
+    }, true);
+  }
+}"""
+
+
 def _playing(page) -> bytes:
-    """The clip the player holds, once the browser has read it as audio (duration > 0)."""
+    """The clip the first player holds, once the browser has read it as audio."""
+    return _clips(page, 1)[0]
+
+
+def _clips(page, count: int) -> list[bytes]:
+    """The clips of the answer on screen, in order (exactly ``count`` players), once the
+    browser has read each one as audio (duration > 0)."""
     page.wait_for_function(
-        "() => { const a = document.querySelector('[data-testid=stAudio] audio, audio');"
-        " return a && a.readyState >= 1 && a.duration > 0; }",
+        "(n) => { const all = [...document.querySelectorAll('.st-key-cs-clips audio')];"
+        " return all.length === n && all.every((a) => a.readyState >= 1 && a.duration > 0); }",
+        arg=count,
         timeout=30_000,
     )
-    src = page.locator("[data-testid=stAudio] audio, audio").first.get_attribute("src")
-    assert src
-    body = page.request.get(src if src.startswith("http") else page.url.split("/trainee")[0] + src)
-    assert body.ok
-    return body.body()
+    out = []
+    for player in page.locator(CLIPS).all():
+        src = player.get_attribute("src")
+        assert src
+        body = page.request.get(
+            src if src.startswith("http") else page.url.split("/trainee")[0] + src
+        )
+        assert body.ok
+        out.append(body.body())
+    return out
+
+
+def _srcs(page) -> list[str]:
+    return page.eval_on_selector_all(CLIPS, "(all) => all.map((a) => a.currentSrc || a.src)")
 
 
 def test_an_interpreter_call_plays_spanish_then_the_interpreters_english(live_server, page, speech):
     _trainee_with_call(live_server, "ck-interp", "spanish-grandson-meltdown-0001")
     _open_call_screen(live_server, page, "ck-interp")
+    page.evaluate(MEDIA_LOG)
     expect(page.get_by_text("Now playing: the caller's opening")).to_be_visible()
     opening = _playing(page)
     assert opening[:4] == b"RIFF"
@@ -97,7 +130,7 @@ def test_an_interpreter_call_plays_spanish_then_the_interpreters_english(live_se
     expect(
         page.get_by_text("Now playing: the answer to “is he awake and breathing”")
     ).to_be_visible()
-    spanish = _playing(page)
+    [spanish] = _clips(page, 1)  # nobody relays it yet: the caller's Spanish only
     page.keyboard.press("Alt+KeyL")  # show the transcript
     live_server.wait_idle(page)
     transcript = page.locator(".st-key-cs-transcript")
@@ -105,18 +138,71 @@ def test_an_interpreter_call_plays_spanish_then_the_interpreters_english(live_se
     expect(transcript).not_to_contain_text("Interpreter:")
 
     _ask(live_server, page, "I'm getting an interpreter on the line")
-    expect(page.get_by_text("Now playing: the interpreter", exact=False)).to_be_visible()
+    expect(
+        page.get_by_text("Now playing: the caller, then the interpreter", exact=False)
+    ).to_be_visible()
     expect(transcript).to_contain_text("Interpreter: Yes, please, I don't speak English.")
+    _clips(page, 2)
+
+    page.evaluate("() => { window.testMedia = []; }")
     _ask(live_server, page, "does he have a weapon")
     expect(
-        page.get_by_text("Now playing: the interpreter, on “does he have a weapon”")
+        page.get_by_text(
+            "Now playing: the caller, then the interpreter, on “does he have a weapon”"
+        )
     ).to_be_visible()
-    english = _playing(page)
+    caller, english = _clips(page, 2)
+    assert spanish[:4] == caller[:4] == english[:4] == b"RIFF"
+    assert len({spanish, caller, english}) == 3  # the Spanish answer, then its English
+    expect(page.get_by_text("First: the caller")).to_be_visible()
+    expect(page.get_by_text("Then: the interpreter")).to_be_visible()
     expect(transcript).to_contain_text("No, nada. Guardé las tijeras")
     expect(transcript).to_contain_text("Interpreter: No, nothing. I put the scissors")
-    assert spanish[:4] == english[:4] == b"RIFF" and spanish != english
+    first, second = _srcs(page)
+    # The caller's clip plays by itself; the interpreter's starts when it has ended.
+    page.wait_for_function(
+        "(src) => (window.testMedia || []).some((e) => e.type === 'ended' && e.src === src)",
+        arg=second,
+        timeout=60_000,
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "call-kinds-interpreter.png"))
+    log = [
+        (e["type"], "caller" if e["src"] == first else "interpreter", e["t"])
+        for e in page.evaluate("() => window.testMedia")
+        if e["src"] in (first, second) and e["type"] in ("play", "ended")
+    ]
+    assert [(kind, who) for kind, who, _ in log] == [
+        ("play", "caller"),
+        ("ended", "caller"),
+        ("play", "interpreter"),
+        ("ended", "interpreter"),
+    ], log
+    assert log[2][2] >= log[1][2]  # no overlap: the interpreter starts after the caller ends
+    state = page.eval_on_selector_all(
+        CLIPS, "(all) => all.map((a) => [a.ended, a.currentTime, a.duration])"
+    )
+    assert [ended for ended, _, _ in state] == [True, True]
+    assert all(at > 0 and abs(at - length) < 0.1 for _, at, length in state)
+    # The focus is back in the question box, ready for the next question.
+    assert page.evaluate(
+        "(sel) => document.activeElement === document.querySelector(sel)", QUESTION_BOX
+    )
+
+    # One voice at a time: playing the caller again pauses the interpreter.
+    page.evaluate(
+        "() => { const [a, b] = document.querySelectorAll('.st-key-cs-clips audio');"
+        " b.currentTime = 0; return b.play(); }"
+    )
+    page.wait_for_function(
+        "() => !document.querySelectorAll('.st-key-cs-clips audio')[1].paused", timeout=10_000
+    )
+    page.evaluate("() => document.querySelector('.st-key-cs-clips audio').play()")
+    page.wait_for_function(
+        "() => { const [a, b] = document.querySelectorAll('.st-key-cs-clips audio');"
+        " return !a.paused && b.paused; }",
+        timeout=10_000,
+    )
 
 
 def test_a_dropped_call_answers_nothing_until_the_trainee_calls_back(live_server, page):

@@ -97,6 +97,7 @@ def test_calling_back_opens_the_line_once_and_is_replayed(bank, world):
     assert said["answer"].startswith("¿Sí? Perdón, se cortó")
     assert said["interpreted"] is None  # no interpreter on the line yet
     assert said["who"] == "the same woman" and said["clip"] == "called_back"
+    assert said["clips"] == ["called_back"]
     again = practice.call_back(actor=t, attempt_id=attempt_id)
     assert again["t"] == said["t"]
     assert [e["kind"] for e in _events(attempt_id)] == ["callback"]
@@ -120,6 +121,8 @@ def test_after_the_interpreter_the_call_back_comes_in_english_too(bank, world):
     english = calls._callback_said(data, interpreter=True)
     assert english["interpreted"].startswith("Yes? Sorry, it cut off")
     assert english["clip"] == "en:called_back"
+    assert english["clips"] == ["called_back", "en:called_back"]  # she speaks, then the line
+    assert calls._callback_said(data, interpreter=False)["clips"] == ["called_back"]
 
 
 def test_a_submitted_call_back_call_is_graded_on_what_was_asked_after_it(bank, world):

@@ -266,6 +266,50 @@ def test_a_caller_in_another_language_is_interpreted_only_once_the_line_is_on(ca
     assert [e["interpreted"] is not None for e in transcript] == [False, False, True, True, True]
 
 
+def test_once_the_interpreter_is_on_each_answer_plays_the_caller_then_the_interpreter(
+    calls_bank, world
+):
+    t = world["trainee-a"]
+    attempt_id = _start(world, calls_bank, "spanish")
+    before = calls.ask_typed(actor=t, attempt_id=attempt_id, text="is she awake and breathing")
+    assert before["clips"] == ["medical"]  # Spanish only: nobody relays it yet
+    assert calls.ask_typed(actor=t, attempt_id=attempt_id, text="ok")["clips"] == ["unclear"]
+
+    line = calls.ask_typed(actor=t, attempt_id=attempt_id, text="I'm getting an interpreter")
+    assert line["clips"] == ["interpreter", "en:interpreter"]
+    after = calls.ask_typed(actor=t, attempt_id=attempt_id, text="does anyone have a weapon")
+    assert after["clips"] == ["weapons", "en:weapons"]  # the caller first, then the English
+    assert after["clip"] == "en:weapons"  # the last voice heard, as before
+    card = practice.ask_question(actor=t, attempt_id=attempt_id, question_id="medical")
+    assert card["clips"] == ["medical", "en:medical"]
+    unclear = calls.ask_typed(actor=t, attempt_id=attempt_id, text="ok")
+    assert unclear["clips"] == ["unclear", "en:unclear"]
+    # Nothing scripted in Spanish: the caller has no clip, only the interpreter is heard.
+    unscripted = calls.ask_typed(actor=t, attempt_id=attempt_id, text="is anyone hurt")
+    assert unscripted["clips"] == [f"en:{unscripted['id']}"]
+
+    transcript = _view(world, attempt_id)["transcript"]
+    assert [e["clips"] for e in transcript] == [
+        ["medical"],
+        ["unclear"],
+        ["interpreter", "en:interpreter"],
+        ["weapons", "en:weapons"],
+        ["unclear", "en:unclear"],
+        [f"en:{unscripted['id']}"],
+    ]
+    for entry in transcript:  # the trainee may fetch every clip of every answer
+        for item in entry["clips"]:
+            practice.clip_bytes(actor=t, attempt_id=attempt_id, item=item)
+
+
+def test_an_english_caller_is_one_voice(calls_bank, world):
+    t = world["trainee-a"]
+    attempt_id = _start(world, calls_bank)
+    said = calls.ask_typed(actor=t, attempt_id=attempt_id, text="is he armed")
+    assert said["clips"] == ["weapons"] == [said["clip"]]
+    assert calls.ask_typed(actor=t, attempt_id=attempt_id, text="ok")["clips"] == ["unclear"]
+
+
 def test_english_calls_have_no_interpreter_lines(calls_bank, world):
     t = world["trainee-a"]
     attempt_id = _start(world, calls_bank)
@@ -300,9 +344,11 @@ def test_spanish_clips_are_spoken(calls_bank, world, speech):
     attempt_id = _start(world, calls_bank, "spanish")
     assert practice.clip_bytes(actor=t, attempt_id=attempt_id, item="opening")[:4] == b"RIFF"
     calls.ask_typed(actor=t, attempt_id=attempt_id, text="I'm getting an interpreter")
-    calls.ask_typed(actor=t, attempt_id=attempt_id, text="is she awake and breathing")
-    spanish = practice.clip_bytes(actor=t, attempt_id=attempt_id, item="medical")
-    english = practice.clip_bytes(actor=t, attempt_id=attempt_id, item="en:medical")
+    said = calls.ask_typed(actor=t, attempt_id=attempt_id, text="is she awake and breathing")
+    spanish, english = (
+        practice.clip_bytes(actor=t, attempt_id=attempt_id, item=item) for item in said["clips"]
+    )
+    assert spanish == practice.clip_bytes(actor=t, attempt_id=attempt_id, item="medical")
     assert spanish[:4] == english[:4] == b"RIFF" and spanish != english
 
 

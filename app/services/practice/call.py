@@ -433,7 +433,7 @@ class AskReply(Said):
 
 def ask_question(*, actor: Actor, attempt_id: int, question_id: str) -> AskReply:
     """Ask the caller a question (a card); returns {id, question, answer, interpreted,
-    clip, t}. Asking again is free and records nothing."""
+    clip, clips, t}. Asking again is free and records nothing."""
     require(actor, "own_attempts")
     with read_session() as session:
         attempt, version, agency = _load(session, actor, attempt_id)
@@ -474,7 +474,9 @@ def ask_typed(*, actor: Actor, attempt_id: int, text: str) -> TypedReply:
     asked and it counts as asked. A sentence that asks nothing the caller can answer
     gets ``"Sorry, what do you mean?"`` and counts as nothing. Both are recorded with
     the words typed and what they matched. Returns {id (None: not understood),
-    question (the words typed), answer, interpreted, clip, score, t}.
+    question (the words typed), answer, interpreted, clip, clips, score, t}.
+    ``clips`` are the audio items to play in order: once the interpreter is on the line,
+    the caller's own words first, then the interpreter's English.
 
     Empty text, or text over the matcher's limit, raises
     :class:`~app.core.question_match.QuestionTextError` and records nothing.
@@ -491,11 +493,14 @@ def ask_typed(*, actor: Actor, attempt_id: int, text: str) -> TypedReply:
     found = match_question(words, protocol, scenario_questions(scenario))
     known = {q["id"] for q in question_catalogue(scenario, protocol)}
     extra = {"typed": words, "score": found.score}
+    asked = _asked(attempt.events)
     if found.question is None or found.question not in known:
         t = _append_event(
             actor=actor, attempt_id=attempt_id, kind="unmatched", value=None, extra=extra
         )
-        [said] = transcript(scenario, protocol, [{"kind": "unmatched", "typed": words}])
+        # Said as the transcript says it: relayed too when the interpreter is on the line.
+        on_line = [{"kind": "ask", "value": "interpreter"}] if "interpreter" in asked else []
+        said = transcript(scenario, protocol, [*on_line, {"kind": "unmatched", "typed": words}])[-1]
         return TypedReply(
             id=None,
             question=said["question"],
@@ -504,10 +509,11 @@ def ask_typed(*, actor: Actor, attempt_id: int, text: str) -> TypedReply:
             answer=said["answer"],
             interpreted=said["interpreted"],
             clip=said["clip"],
+            clips=said["clips"],
             score=found.score,
         )
     qid = found.question
-    interpreter = qid == "interpreter" or "interpreter" in _asked(attempt.events)
+    interpreter = qid == "interpreter" or "interpreter" in asked
     t = _append_event(actor=actor, attempt_id=attempt_id, kind="ask", value=qid, extra=extra)
     return {
         "id": qid,
@@ -523,7 +529,7 @@ class CallbackReply(CallbackSaid):
 
 
 def call_back(*, actor: Actor, attempt_id: int) -> CallbackReply:
-    """Call back a dropped or hung-up call: returns ``{who, answer, interpreted, clip, t}``,
+    """Call back a dropped or hung-up call: returns ``{who, answer, interpreted, clip, clips, t}``,
     what is said when the phone is picked up. From then on the caller answers questions.
 
     Calling back again is free and records nothing. A call whose line never went dead

@@ -76,6 +76,7 @@ class Said(TypedDict):
     answer: str  # in the caller's language
     interpreted: str | None  # the interpreter's English; None: none heard
     clip: str | None  # the audio item played ("en:<id>" for the interpreter); None: no clip
+    clips: list[str]  # every item played, in order: the caller, then the interpreter
 
 
 class CallbackSaid(TypedDict):
@@ -85,6 +86,13 @@ class CallbackSaid(TypedDict):
     answer: str
     interpreted: str | None  # the interpreter's English; None: none heard
     clip: str
+    clips: list[str]  # every item played, in order: the caller, then the interpreter
+
+
+def _in_order(caller: str | None, interpreter: str | None = None) -> list[str]:
+    """The audio items of one answer, in the order they are played: the caller's own
+    words, then the interpreter's English relay of them. None: that voice has no clip."""
+    return [item for item in (caller, interpreter) if item]
 
 
 def _callback_said(scenario: Mapping, interpreter: bool) -> CallbackSaid:
@@ -99,6 +107,7 @@ def _callback_said(scenario: Mapping, interpreter: bool) -> CallbackSaid:
         answer=answer,
         interpreted=english,
         clip=f"en:{CALLBACK_CLIP}" if english else CALLBACK_CLIP,
+        clips=_in_order(CALLBACK_CLIP, f"en:{CALLBACK_CLIP}" if english else None),
     )
 
 
@@ -163,6 +172,7 @@ def _said(scenario: Mapping, question_id: str, protocol: Protocol, interpreter: 
             answer=caller_answer(scenario, question_id, protocol),
             interpreted=None,
             clip=question_id,
+            clips=[question_id],
         )
     exchange = _exchange_for(scenario, question_id)
     scripted = exchange is not None and bool(exchange.get("answer"))
@@ -174,9 +184,11 @@ def _said(scenario: Mapping, question_id: str, protocol: Protocol, interpreter: 
         name = LANGUAGE_NAMES.get(language, f"the caller's language ({language})")
         answer = f"(The caller answers in {name}.)"
         english = caller_answer(scenario, question_id, protocol)
+    own = question_id if scripted else None  # the caller's words have a clip when scripted
     if interpreter and english:
-        return Said(answer=answer, interpreted=english, clip=f"en:{question_id}")
-    return Said(answer=answer, interpreted=None, clip=question_id if scripted else None)
+        relay = f"en:{question_id}"
+        return Said(answer=answer, interpreted=english, clip=relay, clips=_in_order(own, relay))
+    return Said(answer=answer, interpreted=None, clip=own, clips=_in_order(own))
 
 
 class TranscriptEntry(Said):
@@ -215,6 +227,7 @@ def transcript(scenario: Mapping, protocol: Protocol, events: list | None) -> li
                     answer=back["answer"],
                     interpreted=back["interpreted"],
                     clip=back["clip"],
+                    clips=back["clips"],
                 )
             )
         elif kind == "ask":
@@ -240,6 +253,7 @@ def transcript(scenario: Mapping, protocol: Protocol, events: list | None) -> li
                     answer=_unclear(language),
                     interpreted=UNCLEAR_REPLY if english else None,
                     clip="en:unclear" if english else "unclear",
+                    clips=_in_order("unclear", "en:unclear" if english else None),
                 )
             )
     return out
