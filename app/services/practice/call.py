@@ -368,16 +368,22 @@ def keep_alive(*, actor: Actor, attempt_id: int) -> float | None:
     """The open call screen is still there: record a pause if it had gone quiet, move the
     heartbeat on. Returns the call time in seconds (None when the call is not open)."""
     require(actor, "own_attempts")
-    with write_session() as session:
-        attempt = _load_for_update(session, actor, attempt_id)
-        if attempt.status != "in_progress":
-            return None
-        now_w = clock.wall_seconds(attempt.started_at, utcnow())
-        events, changed = clock.settle(attempt.events, now_w)
-        if changed:
-            attempt.events = events
-            session.add(attempt)
-        return clock.call_seconds(events, now_w)
+    # Most reruns find nothing to write (the last sign of life is seconds old): look first
+    # without the write lock, so busy call screens do not queue behind each other; only
+    # when there is something to write, settle again on the locked row and write it.
+    for locked in (False, True):
+        with write_session() if locked else read_session() as session:
+            attempt = _load_for_update(session, actor, attempt_id, lock=locked)
+            if attempt.status != "in_progress":
+                return None
+            now_w = clock.wall_seconds(attempt.started_at, utcnow())
+            events, changed = clock.settle(attempt.events, now_w)
+            if changed and locked:
+                attempt.events = events
+                session.add(attempt)
+            if locked or not changed:
+                return clock.call_seconds(events, now_w)
+    raise AssertionError("unreachable: the locked pass always returns")
 
 
 def _append_event(

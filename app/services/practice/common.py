@@ -69,14 +69,17 @@ def _load(
     return attempt, version, agency
 
 
-def _load_for_update(session: Session, actor: Actor, attempt_id: int) -> Attempt:
-    row = session.exec(
+def _load_for_update(
+    session: Session, actor: Actor, attempt_id: int, *, lock: bool = True
+) -> Attempt:
+    """The actor's own attempt, locked for a change (``lock=False``: only read it)."""
+    query = (
         select(Attempt, open_exam_column(actor))
         .where(Attempt.id == attempt_id)
         .where(Attempt.agency_id == actor.agency_id)
         .where(Attempt.user_id == actor.user_id)
-        .with_for_update(of=Attempt)
-    ).first()
+    )
+    row = session.exec(query.with_for_update(of=Attempt) if lock else query).first()
     if row is None:
         raise NotFound("There is no such call among your attempts.")
     attempt, open_exam = row
