@@ -72,9 +72,20 @@ def render_clock(attempt_id: int, elapsed: float, limit: int | None) -> None:
     )
 
 
+_JUST_SEEN = "call{}.just_seen"  # set by a full run of the screen, read by the fragment
+
+
+def seen_this_run(attempt_id: int) -> None:
+    """The screen's full run has just told the server it is there: the heartbeat that
+    runs inside this same run need not say it again (its own timed runs still do)."""
+    st.session_state[_JUST_SEEN.format(attempt_id)] = True
+
+
 @st.fragment(run_every=clock.HEARTBEAT_SECONDS)
 def heartbeat(actor: Actor, attempt_id: int) -> None:
     """While the call screen is open, the server hears from it every few seconds."""
+    if st.session_state.pop(_JUST_SEEN.format(attempt_id), False):
+        return  # a full run of the call screen: it told the server already
     try:
         calls.keep_alive(actor=actor, attempt_id=attempt_id)
     except UserError:  # the call is gone (another tab submitted it): nothing to keep

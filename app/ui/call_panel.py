@@ -59,7 +59,7 @@ from app.ui.call_assets import (
     render_players,
     render_static,
 )
-from app.ui.call_clock import clock_text, heartbeat, render_clock
+from app.ui.call_clock import clock_text, heartbeat, render_clock, seen_this_run
 from app.ui.call_context import render_call_header, render_question_cards, render_transcript
 from app.ui.call_context import speech_status as _speech_status
 from app.ui.call_decision import render_decision, render_hints
@@ -217,6 +217,7 @@ def render_call_screen(
     with st.container(key="cs-scripts"):  # styles, keys, focus and heartbeat: nothing shown
         render_static()
         render_focus(attempt_id)
+        seen_this_run(attempt_id)
         heartbeat(actor, attempt_id)
     intro = {
         "guided": ":material/lightbulb: Guided call: hints appear as you make your choices.",

@@ -393,3 +393,19 @@ def test_a_caller_in_spanish_is_interpreted_once_the_line_is_on(spanish, world):
     assert "Interpreter: Yes, yes, thank you." in text
     assert "Interpreter: She's awake and breathing fine, but she's very confused." in text
     assert text.count("Está despierta y respira bien") == 2  # the caller's words, twice
+
+
+def test_a_full_run_of_the_call_screen_tells_the_server_once(knife, world, monkeypatch):
+    """The screen and its heartbeat both say "still here"; in one full run only one of
+    them asks the server (each call is a database round trip on every rerun)."""
+    from app.services.practice import call as calls
+
+    at = _app(world["trainee-a"])
+    at.radio(key="practice.mode_pick").set_value("standard").run()
+    at.button[0].click().run()  # Start call
+    seen = []
+    real = calls.keep_alive
+    monkeypatch.setattr(calls, "keep_alive", lambda **kw: seen.append(kw) or real(**kw))
+    _ask(at, "is he armed?")
+    assert not at.exception
+    assert len(seen) == 1
