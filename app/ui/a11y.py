@@ -23,13 +23,11 @@ MutationObserver, so each rerun costs only the two small ``st.html`` elements.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 # The app's own icon: the browser tab's icon is served by the app, not fetched from a font
 # host (which fails offline and leaves a console error on every page).
-FAVICON = str(Path(__file__).resolve().parents[1] / "static" / "favicon.png")
+FAVICON = "/app/static/favicon.png"  # app/static/ is served as is (.streamlit/config.toml)
 
 FOCUS_COLOUR = "#b45309"  # 5.0:1 on white, 4.6:1 on the sidebar grey
 # Captions, help and hints: Streamlit draws them at 60% opacity, which also fades any code

@@ -151,7 +151,7 @@ def test_the_call_screen_before_and_after_submit(live_server, page):
 def test_an_exam_call(live_server, examinee, page):  # noqa: F811 - the imported fixture
     guard = Guard().attach(page)
     report: dict[str, list[str]] = {}
-    live_server.login(page, examinee)
+    live_server.login(page, examinee.username)
     _open(live_server, page, "Certification exam")
     _check(page, live_server, "exam: before the start", guard, report)
     page.get_by_role("button", name="Start the exam", exact=True).click()
