@@ -50,7 +50,7 @@ MAX_BYTES = 256 * 1024
 MAX_ALIASES = 50
 MAX_DEPTH = 30
 MAX_NODES = 5_000
-MAX_VALUES = 10_000
+MAX_VALUES = 10_000  # at least MAX_NODES: a document without aliases is never too big
 
 Path = tuple  # a tuple of str keys and int indexes
 
@@ -221,10 +221,11 @@ def _check_expansion(root: Node) -> None:
     size(root, 0)
 
 
-def _compose(text: str, backend: str) -> Node | None:
+def _compose(text: str, backend: str) -> tuple[Node | None, int]:
+    """The document's node graph and how many aliases it used."""
     loader = _LibyamlLoader(text) if backend == "libyaml" else _PythonLoader(text)
     try:
-        return loader.get_single_node()
+        return loader.get_single_node(), loader._aliases
     finally:
         loader.dispose()
 
@@ -365,7 +366,7 @@ def load_yaml(
     """
     text = decode_text(raw)
     try:
-        node = _compose(text, backend or BACKEND)
+        node, aliases = _compose(text, backend or BACKEND)
     except YamlError:
         raise
     except RecursionError:
@@ -374,7 +375,8 @@ def load_yaml(
         raise _yaml_error(exc, text) from None
     if node is None:
         raise YamlError(1, "file is empty")
-    _check_expansion(node)
+    if aliases:  # without aliases the composer's own limits (nodes, depth) already hold
+        _check_expansion(node)
     converter = _Converter(text_keys)
     converter.doc.key_lines[()] = node.start_mark.line + 1
     try:

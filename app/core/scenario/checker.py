@@ -121,11 +121,12 @@ def parse_scenario(
     data = checker.scenario(doc.value)
     problems += checker.problems
     errors = any(p.is_error for p in problems)
-    if data is not None and not errors and not _contains_missing(data):
+    missing = data is not None and _contains_missing(data)  # checks never add a gap
+    if data is not None and not errors and not missing:
         before = len(checker.problems)
         checker.run_checks(data)
         problems += checker.problems[before:]
     problems = sorted(set(problems), key=lambda p: (p.line, p.severity != "error", p.message))
-    if data is None or any(p.is_error for p in problems) or _contains_missing(data):
+    if data is None or any(p.is_error for p in problems) or missing:
         return None, problems
     return data, problems
