@@ -92,15 +92,7 @@ def test_a_reset_gives_a_one_time_password_that_forces_a_change(database, world)
     with pytest.raises(accounts.LoginFailed):
         accounts.authenticate(username="trainer-a", password=PASSWORD)
 
-    forced = accounts.authenticate(username="trainer-a", password=one_time)
-    assert forced.must_change_password is True
-    session_id, _ = _login(forced)
-    live = accounts.check_login_session(session_id)
-    assert live is not None and live.must_change_password is True
-    # Every permission is refused on the server until a new password is set.
-    assert not can(live, "lessons")
-    with pytest.raises(PasswordChangeRequired):
-        lessons.list_modules(actor=live)
+    live, session_id = _refused_until_changed("trainer-a", one_time)
     with pytest.raises(UserError):
         accounts.change_password(actor=live, current=one_time, new=one_time)
     with pytest.raises(UserError):
@@ -117,6 +109,20 @@ def test_a_reset_gives_a_one_time_password_that_forces_a_change(database, world)
     assert one_time not in str(entry["payload"])
 
 
+def _refused_until_changed(username: str, password: str):
+    """Log in with a password an admin gave: the login holds, and every permission is
+    refused on the server until the user sets their own. Returns (actor, session id)."""
+    forced = accounts.authenticate(username=username, password=password)
+    assert forced.must_change_password is True
+    session_id, _ = _login(forced)
+    live = accounts.check_login_session(session_id)
+    assert live is not None and live.must_change_password is True
+    assert not can(live, "lessons")
+    with pytest.raises(PasswordChangeRequired):
+        lessons.list_modules(actor=live)
+    return live, session_id
+
+
 def test_a_user_added_by_an_admin_must_set_their_own_password_first(database, world):
     admin = world["admin-a"]
     first = "a first passphrase from the admin"
@@ -130,14 +136,7 @@ def test_a_user_added_by_an_admin_must_set_their_own_password_first(database, wo
     shown = {u["username"]: u for u in accounts.list_users(actor=admin)}
     assert shown["new.trainee"]["must_change_password"] is True
     # The first login works, but only to set a password of their own.
-    forced = accounts.authenticate(username="new.trainee", password=first)
-    assert forced.must_change_password is True
-    session_id, _ = _login(forced)
-    live = accounts.check_login_session(session_id)
-    assert live is not None and live.must_change_password is True
-    assert not can(live, "lessons")
-    with pytest.raises(PasswordChangeRequired):
-        lessons.list_modules(actor=live)
+    live, session_id = _refused_until_changed("new.trainee", first)
     with pytest.raises(UserError):  # keeping the admin's password is no change
         accounts.change_password(actor=live, current=first, new=first)
 

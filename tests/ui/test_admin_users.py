@@ -148,16 +148,7 @@ def test_a_user_added_by_an_admin_first_sees_only_the_change_form(sqlite_db, wor
         role="trainer",
         password=first,
     )
-    login = accounts.begin_login(
-        actor=accounts.authenticate(username="new.trainer", password=first)
-    )
-    at = AppTest.from_file(str(ROOT / "app" / "streamlit_app.py"), default_timeout=60)
-    at.session_state[LOGIN_KEY] = login.session_id
-    at.run()
-
-    assert not at.exception, at.exception
-    assert at.title[0].value == "Set a new password"
-    assert "Scenario bank" not in _texts(at)
+    at = _only_the_change_form(accounts.authenticate(username="new.trainer", password=first))
     at.text_input[0].input(first)
     at.text_input[1].input("the trainer's own passphrase")
     at.text_input[2].input("the trainer's own passphrase")
@@ -170,7 +161,11 @@ def test_a_user_added_by_an_admin_first_sees_only_the_change_form(sqlite_db, wor
 
 def test_the_menu_of_a_reset_user_holds_only_the_change_form(sqlite_db, world):
     one_time = accounts.reset_password(actor=world["admin-a"], user_id=world["trainer-a"].user_id)
-    forced = accounts.authenticate(username="trainer-a", password=one_time)
+    _only_the_change_form(accounts.authenticate(username="trainer-a", password=one_time))
+
+
+def _only_the_change_form(forced) -> AppTest:
+    """The app as a user who must set their own password sees it: the form, nothing else."""
     login = accounts.begin_login(actor=forced)
     at = AppTest.from_file(str(ROOT / "app" / "streamlit_app.py"), default_timeout=60)
     at.session_state[LOGIN_KEY] = login.session_id
@@ -178,6 +173,7 @@ def test_the_menu_of_a_reset_user_holds_only_the_change_form(sqlite_db, world):
     assert not at.exception, at.exception
     assert at.title[0].value == "Set a new password"
     assert "Scenario bank" not in _texts(at)
+    return at
 
 
 def test_a_disabled_users_next_click_is_refused(sqlite_db, world):

@@ -13,7 +13,7 @@ from app.core import certification as core
 from app.errors import NotFound
 from app.services import lessons
 from app.settings import get_settings
-from app.store.models import Exam
+from app.store.models import Exam, row_id
 
 VERIFY_PATH = "/verify"
 CACHE_SECONDS = 300
@@ -80,6 +80,20 @@ class ExamHeader(TypedDict):
 class ExamResultHeader(ExamHeader):
     score: int | None  # None until finished
     passed: bool | None  # None until finished
+
+
+def exam_result_header(exam: Exam) -> ExamResultHeader:
+    """What every list of exams shows of this exam."""
+    return ExamResultHeader(
+        exam_id=row_id(exam),
+        title=_track_title(exam.track),
+        status=exam.status,
+        started_at=exam.started_at,
+        finished_at=exam.finished_at,
+        score=exam.score,
+        passed=exam.passed,
+        signed_off=exam.signed_off_at is not None,
+    )
 
 
 class RenewalRules(TypedDict):

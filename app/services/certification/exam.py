@@ -23,6 +23,7 @@ from app.services.certification.common import (
     _exam_track,
     _track_title,
     all_tracks,
+    exam_result_header,
     get_track,
     track_rules,
 )
@@ -442,20 +443,7 @@ def my_exams(*, actor: Actor) -> list[ExamSummary]:
             .where(Exam.agency_id == actor.agency_id)
             .order_by(col(Exam.id).desc())
         ).all()
-    return [
-        ExamSummary(
-            exam_id=row_id(e),
-            track=e.track,
-            title=_track_title(e.track),
-            status=e.status,
-            started_at=e.started_at,
-            finished_at=e.finished_at,
-            score=e.score,
-            passed=e.passed,
-            signed_off=e.signed_off_at is not None,
-        )
-        for e in rows
-    ]
+    return [ExamSummary(**exam_result_header(e), track=e.track) for e in rows]
 
 
 # ------------------------------------------------------------------ the trainee's page

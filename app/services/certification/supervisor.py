@@ -23,6 +23,7 @@ from app.services.certification.common import (
     _exam_track,
     _iso,
     _track_title,
+    exam_result_header,
 )
 from app.services.certification.exam import (
     ExamOutcome,
@@ -100,20 +101,7 @@ def agency_exams(*, actor: Actor, limit: int = 200) -> list[AgencyExam]:
             .order_by(col(Exam.id).desc())
             .limit(limit)
         ).all()
-    return [
-        AgencyExam(
-            exam_id=row_id(e),
-            trainee=name,
-            title=_track_title(e.track),
-            status=e.status,
-            started_at=e.started_at,
-            finished_at=e.finished_at,
-            score=e.score,
-            passed=e.passed,
-            signed_off=e.signed_off_at is not None,
-        )
-        for e, name in rows
-    ]
+    return [AgencyExam(**exam_result_header(e), trainee=name) for e, name in rows]
 
 
 class KeySummary(TypedDict, total=False):
