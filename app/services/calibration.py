@@ -34,7 +34,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NotRequired, TypedDict
+from typing import Any
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -45,6 +45,18 @@ from app.core.call_view import call_view
 from app.core.protocol import DISPOSITIONS, Protocol, ProtocolError
 from app.errors import AccessDenied, UserError
 from app.services.access import Actor, require
+from app.services.calibration_results import (
+    AgreementSummary,
+    CalibrationReport,
+    CalibrationTask,
+    DimensionSummary,
+    PublicKey,
+    QueueEntry,
+    ReportScenario,
+    ReportTrainer,
+    StoredKey,
+    TaskChoices,
+)
 from app.services.practice import scenario_clip
 from app.services.scope import actor_agency, agency_protocol, agency_scenario
 from app.store.db import read_session, write_session
@@ -55,15 +67,6 @@ def call_hash(data: Mapping | None) -> str:
     """Identifies the call a trainer keyed (the scenario's ``call`` section)."""
     call = (data or {}).get("call") or {}
     return hashlib.sha256(json.dumps(call, sort_keys=True, default=str).encode()).hexdigest()
-
-
-class StoredKey(TypedDict):
-    """A key on the calibration dimensions (app.core.calibration.DIMENSIONS)."""
-
-    disqualifiers: list[str]  # codes, sorted
-    call_type: str | None
-    priority: int | None  # 1 to 4
-    disposition: str | None  # the route's code
 
 
 def stored_key(data: Mapping, protocol: Protocol, model: str) -> StoredKey:
@@ -222,18 +225,6 @@ def _queue_rows(session: Session, agency_id: int) -> list[ScenarioVersion]:
 # ------------------------------------------------------------------ a trainer's queue
 
 
-class QueueEntry(TypedDict):
-    version_id: int
-    key: str
-    title: str
-    status: str
-    keys: int  # current independent keys
-    keyed_by_me: bool  # the actor keyed the call as it now reads
-    mine_stale: bool  # the actor keyed an earlier text of the call
-    author: bool  # the actor wrote the stored key (and does not key it)
-    calibration: str  # CalibrationState.status
-
-
 def calibration_queue(*, actor: Actor) -> list[QueueEntry]:
     """Scenarios to key (drafts first, retired left out), with where each stands."""
     require(actor, "calibrate")
@@ -276,25 +267,6 @@ def _names(session: Session, agency_id: int, ids: Iterable[int]) -> dict[int, st
     return {i: n for i, n in rows if i is not None}
 
 
-class DimensionSummary(TypedDict):
-    """The panel on one dimension (app.core.calibration.DimensionAgreement)."""
-
-    agreement: float | None  # share giving the most common answer
-    most_common: str | None
-    majority: str | None  # the answer of more than half, else None
-    counts: dict[str, int]  # answer -> keys giving it
-    expert: str | None  # the stored key's answer
-
-
-class AgreementSummary(TypedDict):
-    status: str  # CalibrationState.status
-    contested: bool
-    reasons: list[str]
-    current_keys: int
-    stale_keys: int
-    dimensions: dict[str, DimensionSummary]  # empty before any key
-
-
 def _agreement_dict(state: CalibrationState) -> AgreementSummary:
     agreement = state.agreement
     return AgreementSummary(
@@ -314,60 +286,6 @@ def _agreement_dict(state: CalibrationState) -> AgreementSummary:
             for dim, d in (agreement.dimensions.items() if agreement else [])
         },
     )
-
-
-class Choice(TypedDict):
-    code: str
-    label: str
-
-
-class DisqualifierChoice(Choice):
-    description: str
-
-
-class TaskChoices(TypedDict):
-    """What a trainer may pick, from the trainee's view of the call."""
-
-    disqualifiers: list[DisqualifierChoice]
-    call_types: list[Choice]
-    dispositions: list[Choice]  # the routes available at the call's time
-    priorities: list[int]
-
-
-class PublicKey(TypedDict):
-    """A trainer's key as shown (without the call hash and dispatch model it was made for)."""
-
-    disqualifiers: list[str]
-    call_type: str | None
-    priority: int | None
-    disposition: str | None
-    revisions: int  # changes made after the keys were revealed
-
-
-class PanelKey(PublicKey):
-    trainer: str  # display name
-    yours: bool
-    stale: bool  # made for an earlier text of the call
-
-
-class CalibrationTask(TypedDict):
-    """One scenario to key. The panel's keys, the stored key and the agreement are there
-    only once ``revealed``."""
-
-    version_id: int
-    key: str
-    title: str
-    status: str
-    author: bool  # the actor wrote the stored key (and does not key it)
-    preview: dict[str, Any]  # the call as a trainee sees it (app.core.call_view), id, title
-    choices: TaskChoices
-    mine: PublicKey | None  # the actor's key of the call as it now reads
-    mine_stale: bool  # the actor keyed an earlier text of the call
-    revealed: bool
-    keys_so_far: int  # current independent keys
-    others: NotRequired[list[PanelKey]]
-    expert: NotRequired[StoredKey | None]  # None when the stored key cannot be worked out
-    agreement: NotRequired[AgreementSummary]
 
 
 def calibration_task(*, actor: Actor, version_id: int) -> CalibrationTask:
@@ -532,44 +450,6 @@ def submit_key(
 
 
 # ------------------------------------------------------------------ the report
-
-
-class ReportScenario(TypedDict):
-    version_id: int
-    key: str
-    title: str
-    status: str
-    keys: int  # current independent keys
-    stale_keys: int
-    revealed: bool  # the actor keyed this call or wrote its key
-    # Agreement per dimension (app.core.calibration.DIMENSIONS); None while still blind.
-    disqualifiers_agreement: float | None
-    call_type_agreement: float | None
-    priority_agreement: float | None
-    disposition_agreement: float | None
-    calibration: str  # CalibrationState.status, or "key it to see"
-    contested: bool | None  # None while still blind
-    reasons: list[str]  # empty while still blind
-
-
-class ReportTrainer(TypedDict):
-    trainer_id: int
-    trainer: str  # display name
-    scenarios: int  # scenarios keyed alongside at least one other trainer
-    compared: int  # (scenario, dimension) pairs with a majority among the others
-    agreement: float | None  # share of those agreeing with that majority
-    # The same share per dimension (app.core.calibration.DIMENSIONS):
-    disqualifiers_agreement: float | None
-    call_type_agreement: float | None
-    priority_agreement: float | None
-    disposition_agreement: float | None
-
-
-class CalibrationReport(TypedDict):
-    scenarios: list[ReportScenario]
-    trainers: list[ReportTrainer]  # best agreement first
-    kappa: dict[str, float | None]  # dimension -> Fleiss' kappa (None without spread)
-    scenarios_with_two_or_more: int  # scenarios behind the kappas
 
 
 def calibration_report(*, actor: Actor) -> CalibrationReport:

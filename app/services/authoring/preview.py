@@ -11,7 +11,7 @@ from app.core.protocol import Protocol
 from app.services.access import Actor, require
 from app.services.authoring.common import _protocol
 from app.services.practice import scenario_clip
-from app.services.practice.call import CallView, Heard, as_call_view, heard_as
+from app.services.practice.call_view import CallView, Heard, as_call_view, heard_as
 
 # ------------------------------------------------------------------ preview (no key)
 
