@@ -88,6 +88,10 @@ def _button(at, *, key: str | None = None, label: str | None = None):
 def _one_call(at, samples: Samples, rng: random.Random, probe: Probe) -> None:
     attempt = at.session_state["practice.attempt_id"]
     prefix = f"call{attempt}."
+    call_back = _button(at, key=prefix + "callback")
+    if call_back is not None and not call_back.disabled:  # a dropped call: ring back first
+        call_back.click()
+        _timed(samples, "ask", at, probe)
     typed = [t for t in at.text_input if t.key == prefix + "typed"]
     if typed:  # Standard, Timed and exam calls: questions typed in the trainee's words
         from app.core.protocol import QUESTION_IDS, load_protocol

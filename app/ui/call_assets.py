@@ -36,6 +36,7 @@ CALL_CSS = """<style>
   margin-bottom: 0; min-height: 1.5rem; padding-top: 0; padding-bottom: 0;
 }
 .st-key-cs-ask { gap: 0.4rem; }
+.st-key-cs-dqs > * { flex: 1 1 calc(50% - 0.5rem); min-width: 0; }
 .st-key-cs-transcript [data-testid="stChatMessage"] { padding: 0.35rem 0.5rem; gap: 0.6rem; }
 .st-key-cs-hotkeys { padding-bottom: 0.4rem; }
 .st-key-cs-hotkeys p { font-size: 0.75rem; line-height: 1.35; margin: 0; }
@@ -208,12 +209,14 @@ _FOCUS_JS = """<script>(() => {{
 }})();</script>"""
 
 
+# One element for the three: each element is a message on every rerun of the screen.
+_STATIC_HTML = CALL_CSS + HOTKEYS_JS + PLAYER_JS
+
+
 def render_static() -> None:
-    """The style sheet, the keys' script and the players' script (each script installs
-    itself once per tab)."""
-    st.html(CALL_CSS)
-    st.html(HOTKEYS_JS, unsafe_allow_javascript=True)
-    st.html(PLAYER_JS, unsafe_allow_javascript=True)
+    """The style sheet, the keys' script and the players' script, as one element (each
+    script installs itself once per tab; the style sheet applies from a hidden box)."""
+    st.html(_STATIC_HTML, unsafe_allow_javascript=True)
 
 
 def voice_of(item: str) -> str:

@@ -28,28 +28,27 @@ def render_hints(actor: Actor, attempt_id: int) -> None:
         st.info(plain(hint), icon=":material/lightbulb:")
 
 
+def _disqualifier(actor: Actor, attempt_id: int, item: Mapping[str, Any], on: bool) -> None:
+    code = item["code"]
+    hotkey = f" (Alt+{DISQUALIFIER_KEYS[code]})" if code in DISQUALIFIER_KEYS else ""
+    with st.container(key=f"cs-dq-{code}"):
+        st.checkbox(
+            plain_label(item["label"]),
+            key=init_key(attempt_id, f"dq.{code}", on),
+            help=plain(item["description"]) + hotkey,
+            on_change=on_disqualifier,
+            args=(actor, attempt_id, code),
+        )
+
+
 def render_decision(actor: Actor, view: Mapping[str, Any], attempt_id: int) -> None:
     marks = view["marks"]
     st.markdown("#### Your decision")
     st.caption("Disqualifiers heard on this call")
-    items = view["disqualifiers"]
-    for index, item in enumerate(items):
-        if index % 2 == 0:  # two to a row, in order also when a phone stacks them
-            cols = st.columns(2, gap="small")
-        wkey = init_key(attempt_id, f"dq.{item['code']}", item["code"] in marks["disqualifiers"])
-        with cols[index % 2].container(key=f"cs-dq-{item['code']}"):
-            st.checkbox(
-                plain_label(item["label"]),
-                key=wkey,
-                help=plain(item["description"])
-                + (
-                    f" (Alt+{DISQUALIFIER_KEYS[item['code']]})"
-                    if item["code"] in DISQUALIFIER_KEYS
-                    else ""
-                ),
-                on_change=on_disqualifier,
-                args=(actor, attempt_id, item["code"]),
-            )
+    # Two to a row, in order, on every screen (the style sheet sizes the boxes).
+    with st.container(key="cs-dqs", horizontal=True, gap="small"):
+        for item in view["disqualifiers"]:
+            _disqualifier(actor, attempt_id, item, item["code"] in marks["disqualifiers"])
     labels = {c["code"]: c["label"] for c in view["call_types"]}
     wkey = init_key(
         attempt_id, "call_type", marks["call_type"] if marks["call_type"] in labels else None

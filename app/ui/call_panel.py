@@ -14,8 +14,9 @@ How the screen works:
 - Keyboard keys a CAD user expects (:data:`HOTKEYS`) come from a static script,
   :data:`HOTKEYS_JS`; focus goes back to the question box after each answer.
 - The call time counts only while this screen is open: a small fragment tells the
-  server every few seconds that it is still there (``keep_alive``), and the server
-  turns any silence into a pause (:mod:`app.services.practice.clock`).
+  server every few seconds that it is still there (``keep_alive``), each full run says
+  so while it reads the call (``attempt_view(alive=True)``), and the server turns any
+  silence into a pause (:mod:`app.services.practice.clock`).
 
 No text from a scenario, a trainer or a trainee ever goes into the style sheet or the
 scripts: they hold numbers (the attempt id, counts, seconds) and fixed words only.
@@ -38,7 +39,6 @@ import streamlit as st
 from app.errors import UserError
 from app.services import practice
 from app.services.access import Actor
-from app.services.practice import call as calls
 from app.ui.call_actions import (
     RECORDED,
     init_key,
@@ -98,18 +98,18 @@ def _header(view: Mapping[str, Any], *, timed: bool) -> None:
 
 def _ask_box(actor: Actor, attempt_id: int) -> None:
     """One box: the trainee types a question in their own words, Enter asks it."""
-    with st.form(state_key(attempt_id, "ask-form"), clear_on_submit=True, border=False):
-        cols = st.columns([5, 1], vertical_alignment="bottom", gap="small")
-        cols[0].text_input(
+    with (
+        st.form(state_key(attempt_id, "ask-form"), clear_on_submit=True, border=False),
+        st.container(horizontal=True, vertical_alignment="bottom", gap="small"),
+    ):
+        st.text_input(
             "Ask the caller (Alt+Q)",
             key=state_key(attempt_id, "typed"),
             placeholder="Your question, in your own words",
             help="Ask as you would on the phone, then press Enter. Each question you ask "
             "is timed and counts towards your screening.",
         )
-        cols[1].form_submit_button(
-            "Ask", on_click=on_typed, args=(actor, attempt_id), width="stretch"
-        )
+        st.form_submit_button("Ask", on_click=on_typed, args=(actor, attempt_id))
     error = st.session_state.pop(state_key(attempt_id, "ask-error"), None)
     if error:
         st.warning(plain(error), icon=":material/edit_off:")
@@ -137,20 +137,20 @@ def _caller(actor: Actor, view: Mapping[str, Any], attempt_id: int) -> None:
         else:
             st.caption("The caller's voice could not be played; read the transcript.")
         always = bool(view.get("always_transcript"))
-        cols = st.columns(2)
-        with cols[0].container(key="cs-transcript-toggle"):
-            wanted = st.toggle(
-                "Show transcript",
-                key=init_key(attempt_id, "transcript", view["mode"] == "guided" or always),
-                help="Off, you listen as on a real call. Alt+L shows or hides it.",
+        with st.container(key="cs-transcript-row", horizontal=True, gap="medium"):
+            with st.container(key="cs-transcript-toggle"):
+                wanted = st.toggle(
+                    "Show transcript",
+                    key=init_key(attempt_id, "transcript", view["mode"] == "guided" or always),
+                    help="Off, you listen as on a real call. Alt+L shows or hides it.",
+                )
+            st.checkbox(
+                "Always show transcripts",
+                key=init_key(attempt_id, "always", always),
+                on_change=on_always,
+                args=(actor, attempt_id),
+                help="Kept for you: every call then starts with the transcript shown.",
             )
-        cols[1].checkbox(
-            "Always show transcripts",
-            key=init_key(attempt_id, "always", always),
-            on_change=on_always,
-            args=(actor, attempt_id),
-            help="Kept for you: every call then starts with the transcript shown.",
-        )
         show = wanted or not heard
     else:
         st.info(plain(speech_message), icon=":material/volume_off:")
@@ -197,8 +197,8 @@ def render_call_screen(
     """
     graded = st.session_state.pop(state_key(attempt_id, "graded"), None)
     try:
-        calls.keep_alive(actor=actor, attempt_id=attempt_id)  # back after a pause: say so
-        view = practice.attempt_view(actor=actor, attempt_id=attempt_id)
+        # alive: the screen is open, so a silence before this run becomes a pause
+        view = practice.attempt_view(actor=actor, attempt_id=attempt_id, alive=True)
     except UserError as exc:
         st.error(plain(exc))
         st.session_state[state_key(attempt_id, "status")] = "missing"

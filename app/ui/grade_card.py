@@ -61,6 +61,21 @@ def compliance_label(review: Mapping) -> str:
     return LEVEL_LABELS.get(level, "—") if isinstance(level, str) else "—"
 
 
+def call_lines(opening: object, transcript: list | None) -> list[str]:
+    """The whole call as Markdown paragraphs (every text made inert): what was asked and
+    answered, and what the caller would have said to the questions not asked."""
+    lines = [f"**Caller:** {plain(opening)}"]
+    for line in transcript or []:
+        if line["asked"]:
+            lines += [f"**You:** {plain(line['question'])}", f"**Caller:** {plain(line['answer'])}"]
+        else:
+            lines += [
+                f"*Not asked:* {plain(line['question'])}",
+                f"*The caller would have said:* {plain(line['answer'])}",
+            ]
+    return lines
+
+
 def render_grade_card(review: Mapping) -> None:
     """Score, compliance, pass/fail, each deviation, the expert key and what to learn."""
     if review.get("title"):
@@ -149,14 +164,8 @@ def render_grade_card(review: Mapping) -> None:
                         st.markdown(f"> {plain(line['answer'])}")
 
     with st.expander("The whole call, line by line"):
-        st.markdown(f"**Caller:** {plain(review.get('opening'))}")
-        for line in teaching.get("transcript") or []:
-            if line["asked"]:
-                st.markdown(f"**You:** {plain(line['question'])}")
-                st.markdown(f"**Caller:** {plain(line['answer'])}")
-            else:
-                st.markdown(f"*Not asked:* {plain(line['question'])}")
-                st.markdown(f"*The caller would have said:* {plain(line['answer'])}")
+        # One element, a paragraph a line: a call can hold dozens of lines.
+        st.markdown("\n\n".join(call_lines(review.get("opening"), teaching.get("transcript"))))
 
     notes = review.get("notes") or []
     if notes:

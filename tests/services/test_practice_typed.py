@@ -438,6 +438,35 @@ def test_a_dropped_connection_before_submitting_is_not_counted(calls_bank, world
     ]
 
 
+def test_the_open_screen_reading_the_call_says_it_is_back(calls_bank, world, monkeypatch):
+    """The call screen's own read (``alive``) does what the heartbeat does: it moves the
+    last sign of life on, a long silence becomes a pause, a recent one writes nothing;
+    a plain read never writes."""
+    t = world["trainee-a"]
+    now = _Clock(monkeypatch)
+    attempt_id = _start(world, calls_bank)
+
+    def alive():
+        return practice.attempt_view(actor=t, attempt_id=attempt_id, alive=True)
+
+    now.move(clock.HEARTBEAT_SECONDS)
+    assert alive()["elapsed_seconds"] == clock.HEARTBEAT_SECONDS
+    assert [e["w"] for e in _events(attempt_id) if e["kind"] == "seen"] == [clock.HEARTBEAT_SECONDS]
+    now.move(clock.SEEN_WRITE_AFTER - 1)
+    before = _events(attempt_id)
+    assert alive()["elapsed_seconds"] == clock.HEARTBEAT_SECONDS + clock.SEEN_WRITE_AFTER - 1
+    assert _events(attempt_id) == before  # just heard from: nothing to write
+
+    now.move(600)  # away, then back
+    assert _view(world, attempt_id)["elapsed_seconds"] == clock.HEARTBEAT_SECONDS
+    assert _events(attempt_id) == before  # a plain read records nothing
+    assert alive()["elapsed_seconds"] == clock.HEARTBEAT_SECONDS  # the pause left out
+    kinds = [e["kind"] for e in _events(attempt_id) if e["kind"] in ("pause", "resume")]
+    assert kinds == ["pause", "resume"]
+    now.move(3)
+    assert _view(world, attempt_id)["elapsed_seconds"] == clock.HEARTBEAT_SECONDS + 3
+
+
 def test_a_short_silence_is_call_time(calls_bank, world, monkeypatch):
     t = world["trainee-a"]
     now = _Clock(monkeypatch)

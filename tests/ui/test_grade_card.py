@@ -5,11 +5,14 @@ from __future__ import annotations
 import copy
 import re
 
+from hypothesis import given
+from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
 
 from app.core import feedback, grading
 from app.core.protocol import load_protocol
 from app.core.scenario import parse_scenario
+from app.ui.grade_card import call_lines
 from tests.factories import SPEC_SAMPLE
 
 PROTOCOL = load_protocol()
@@ -114,3 +117,21 @@ def test_an_old_grade_without_feedback_level_shows_its_stored_level():
     review["feedback"].pop("level_label")
     at = _draw(review)
     assert {m.label: m.value for m in at.metric}["Compliance"] == "High"
+
+
+@given(
+    opening=hs.text(),
+    lines=hs.lists(hs.tuples(hs.text(), hs.text(), hs.booleans()), max_size=6),
+)
+def test_the_whole_call_is_one_paragraph_a_line_whatever_was_said(opening, lines):
+    """The call's lines share one Markdown element: no text, however it is written, can
+    join two lines or start a block of its own."""
+    transcript = [{"question": q, "answer": a, "asked": asked} for q, a, asked in lines]
+    paragraphs = call_lines(opening, transcript)
+    assert len(paragraphs) == 1 + 2 * len(lines)
+    assert "\n\n".join(paragraphs).split("\n\n") == paragraphs
+    assert all("\n" not in p for p in paragraphs)
+    starts = ["**Caller:**"]
+    for _, _, asked in lines:
+        starts += ["**You:**", "**Caller:**"] if asked else ["*Not asked:*", "*The caller"]
+    assert all(p.startswith(s) for p, s in zip(paragraphs, starts, strict=True))

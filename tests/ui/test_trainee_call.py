@@ -396,16 +396,20 @@ def test_a_caller_in_spanish_is_interpreted_once_the_line_is_on(spanish, world):
 
 
 def test_a_full_run_of_the_call_screen_tells_the_server_once(knife, world, monkeypatch):
-    """The screen and its heartbeat both say "still here"; in one full run only one of
-    them asks the server (each call is a database round trip on every rerun)."""
+    """The screen and its heartbeat both say "still here"; in one full run only the
+    screen does, in the same read as the call itself (each is a database round trip on
+    every rerun), and only a run with something to write takes the write lock."""
+    from app.services import practice
     from app.services.practice import call as calls
 
     at = _app(world["trainee-a"])
     at.radio(key="practice.mode_pick").set_value("standard").run()
     at.button[0].click().run()  # Start call
-    seen = []
-    real = calls.keep_alive
-    monkeypatch.setattr(calls, "keep_alive", lambda **kw: seen.append(kw) or real(**kw))
+    views, kept = [], []
+    real_view, real_keep = calls.attempt_view, calls.keep_alive
+    monkeypatch.setattr(practice, "attempt_view", lambda **kw: views.append(kw) or real_view(**kw))
+    monkeypatch.setattr(calls, "keep_alive", lambda **kw: kept.append(kw) or real_keep(**kw))
     _ask(at, "is he armed?")
     assert not at.exception
-    assert len(seen) == 1
+    assert [kw.get("alive") for kw in views] == [True]
+    assert kept == []  # the question just told the server: nothing to write

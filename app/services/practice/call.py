@@ -72,6 +72,7 @@ from app.services.practice.common import (
     _effective_key,
     _load,
     _load_for_update,
+    _load_with,
     _require_open,
     _time_limit,
     marks_from_events,
@@ -220,12 +221,14 @@ class AttemptView(CallView):
     ali: str | None  # what the phone system shows; None: nothing
 
 
-def _elapsed(attempt: Attempt) -> float:
-    """Seconds of call time so far (pauses left out); the stored time once submitted."""
+def _elapsed(attempt: Attempt, events: list | None = None) -> float:
+    """Seconds of call time so far (pauses left out); the stored time once submitted.
+    ``events``: the attempt's events as just settled (default: as stored)."""
     if attempt.status == "submitted" and attempt.seconds is not None:
         return float(attempt.seconds)
     end = attempt.submitted_at or utcnow()
-    return clock.call_seconds(attempt.events, clock.wall_seconds(attempt.started_at, end))
+    stored = attempt.events if events is None else events
+    return clock.call_seconds(stored, clock.wall_seconds(attempt.started_at, end))
 
 
 # Modes in which the trainee types each question in their own words (guided keeps cards).
@@ -233,7 +236,7 @@ TYPED_MODES = ("standard", "timed", "exam")
 MAX_TYPED_PER_CALL = 200  # typed sentences one call keeps; more is not a screening
 
 
-def attempt_view(*, actor: Actor, attempt_id: int) -> AttemptView:
+def attempt_view(*, actor: Actor, attempt_id: int, alive: bool = False) -> AttemptView:
     """What the call screen shows. Never any part of the expert key.
 
     Keys: attempt_id, status, mode, model, idempotency_key, channel, time, ali,
@@ -245,15 +248,27 @@ def attempt_view(*, actor: Actor, attempt_id: int) -> AttemptView:
     [{code, label}], dispositions [{code, label}], disqualifiers [{code, label,
     description}], priorities, marks, always_transcript (the trainee's setting).
     The call itself comes from :func:`app.core.call_view.call_view`.
+
+    ``alive``: the open call screen asks, so the server has heard from it: a silence
+    before becomes a pause, as :func:`keep_alive` does, in the same read (one round trip
+    on most reruns, where there is nothing to write).
     """
     require(actor, "own_attempts")
+    always_column = (
+        select(User.always_show_transcripts)
+        .where(col(User.id) == Attempt.user_id)
+        .scalar_subquery()
+    )
     with read_session() as session:
-        attempt, version, agency = _load(session, actor, attempt_id)
-        user = session.get(User, actor.user_id)
-        always = bool(getattr(user, "always_show_transcripts", False))
+        attempt, version, agency, always = _load_with(session, actor, attempt_id, always_column)
+    events = list(attempt.events or [])
+    if alive and attempt.status == "in_progress":
+        settled, changed = clock.settle(events, clock.wall_seconds(attempt.started_at, utcnow()))
+        if changed:  # a pause to record or the heartbeat to move on: under the lock
+            keep_alive(actor=actor, attempt_id=attempt_id)
+            events = settled
     scenario = version.data or {}
     protocol = protocol_for(agency.protocol_overrides)
-    events = list(attempt.events or [])
     asked_times: dict[str, float] = {}
     for event in events:
         if isinstance(event, Mapping) and event.get("kind") == "ask":
@@ -266,7 +281,7 @@ def attempt_view(*, actor: Actor, attempt_id: int) -> AttemptView:
         "mode": attempt.mode,
         "idempotency_key": attempt.idempotency_key,
         **as_call_view(call_view(scenario, protocol, attempt.model)),
-        "elapsed_seconds": _elapsed(attempt),
+        "elapsed_seconds": _elapsed(attempt, events),
         "time_limit_seconds": _time_limit(scenario) if attempt.mode == "timed" else None,
         "typed": attempt.mode in TYPED_MODES,
         "asked": [
@@ -275,7 +290,7 @@ def attempt_view(*, actor: Actor, attempt_id: int) -> AttemptView:
         ],
         "transcript": transcript(scenario, protocol, events),
         "marks": marks_from_events(events),
-        "always_transcript": always,
+        "always_transcript": bool(always),
         "call_kind": call_kind_view(scenario, events),
         "ali": " ".join(str(call.get("ali") or "").split()) or None,
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from sqlalchemy import or_
+from sqlalchemy import null, or_
 from sqlmodel import Session, col, select
 
 from app.core import grading
@@ -54,8 +54,17 @@ def _load(
     call (or an earlier exam's call) is refused with :class:`ExamInProgress`, so the
     call screen, asking, marks, hints, audio, submitting and the review all wait.
     """
+    attempt, version, agency, _ = _load_with(session, actor, attempt_id, null())
+    return attempt, version, agency
+
+
+def _load_with(
+    session: Session, actor: Actor, attempt_id: int, column: Any
+) -> tuple[Attempt, ScenarioVersion, Agency, Any]:
+    """:func:`_load` and one more column of the same query (``column``: an expression
+    over the attempt, its scenario version or its agency, or a scalar subquery)."""
     row = session.exec(
-        select(Attempt, ScenarioVersion, Agency, open_exam_column(actor))
+        select(Attempt, ScenarioVersion, Agency, open_exam_column(actor), column)
         .join(ScenarioVersion, col(ScenarioVersion.id) == Attempt.scenario_version_id)
         .join(Agency, col(Agency.id) == Attempt.agency_id)
         .where(Attempt.id == attempt_id)
@@ -64,9 +73,9 @@ def _load(
     ).first()
     if row is None:
         raise NotFound("There is no such call among your attempts.")
-    attempt, version, agency, open_exam = row
+    attempt, version, agency, open_exam, extra = row
     refuse_unless_exam(open_exam, attempt.exam_id)
-    return attempt, version, agency
+    return attempt, version, agency, extra
 
 
 def _load_for_update(
