@@ -44,3 +44,19 @@ def test_q_outside_0_100_is_refused():
 def test_summary_rounds_and_counts():
     summary = summarize([1.04, 2.06, 3.0])
     assert summary["n"] == 3 and summary["max"] == 3.0 and summary["p50"] == 2.1
+
+
+def test_settling_the_heap_sets_the_survivors_aside():
+    """Between bench parts the heap is collected and what survives is frozen, so a full
+    collection inside a timing scans only what that timing made."""
+    import gc
+
+    from app.bench.runner import settle_heap
+
+    kept = [object() for _ in range(1000)]
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() >= len(kept)
+        assert gc.get_count()[2] == 0  # nothing left waiting for a full collection
+    finally:
+        gc.unfreeze()

@@ -116,9 +116,13 @@ def check_login_session(session_id: int, *, now: dt.datetime | None = None) -> A
     write a minute). A session found ended is marked so, and its cookie stops working.
     """
     now = now or utcnow()
-    with read_session() as session:
-        row = session.get(LoginSession, session_id)
-        user = session.get(User, row.user_id) if row is not None else None
+    with read_session() as session:  # one round trip: this runs on every rerun of every page
+        found = session.exec(
+            select(LoginSession, User)
+            .join(User, col(User.id) == LoginSession.user_id, isouter=True)
+            .where(col(LoginSession.id) == session_id)
+        ).first()
+        row, user = found if found is not None else (None, None)
         if row is None or user is None or _ended(row, user, now):
             alive = None
         else:
