@@ -63,8 +63,10 @@ def _load_with(
 ) -> tuple[Attempt, ScenarioVersion, Agency, Any]:
     """:func:`_load` and one more column of the same query (``column``: an expression
     over the attempt, its scenario version or its agency, or a scalar subquery)."""
+    # select() is typed for four columns at most: the fifth is added, untyped.
+    query: Any = select(Attempt, ScenarioVersion, Agency, open_exam_column(actor))
     row = session.exec(
-        select(Attempt, ScenarioVersion, Agency, open_exam_column(actor), column)
+        query.add_columns(column)
         .join(ScenarioVersion, col(ScenarioVersion.id) == Attempt.scenario_version_id)
         .join(Agency, col(Agency.id) == Attempt.agency_id)
         .where(Attempt.id == attempt_id)
