@@ -4,6 +4,7 @@ import streamlit as st
 
 from app.ui.a11y import FAVICON, render_page_chrome
 from app.ui.grade_card import plain
+from app.ui.heap import settle_after_new_imports
 from app.ui.navigation import build_navigation
 from app.ui.session import current_actor, sync_login_cookie
 
@@ -14,3 +15,4 @@ sync_login_cookie()
 if actor is not None:
     st.sidebar.caption(f"Signed in as **{plain(actor.display_name)}** · {actor.role.title()}")
 build_navigation(actor).run()
+settle_after_new_imports()  # after the page ran: its imports are loaded

@@ -81,9 +81,22 @@ __all__ = [
 ]
 
 
-@st.cache_data(ttl=3600, max_entries=256, show_spinner="Connecting the caller…")
-def _clip(actor: Actor, attempt_id: int, item: str) -> bytes | None:
+@st.cache_data(ttl=3600, max_entries=256, show_spinner=False)
+def _cached_clip(actor: Actor, attempt_id: int, item: str) -> bytes | None:
     return practice.clip_bytes(actor=actor, attempt_id=attempt_id, item=item)
+
+
+def _clip(actor: Actor, attempt_id: int, item: str) -> bytes | None:
+    """A clip's WAV bytes. The first time this screen plays it (it may still have to be
+    spoken) a spinner says so; reruns play it without one (a spinner starts a thread,
+    and the caller's answer is fetched on every rerun)."""
+    fetched = st.session_state.setdefault(state_key(attempt_id, "clips-fetched"), set())
+    if item in fetched:
+        return _cached_clip(actor, attempt_id, item)
+    with st.spinner("Connecting the caller…"):
+        data = _cached_clip(actor, attempt_id, item)
+    fetched.add(item)
+    return data
 
 
 # ------------------------------------------------------------------ pieces of the screen

@@ -5,6 +5,7 @@ The menu only helps people find their pages; each page checks access itself.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import streamlit as st
@@ -111,13 +112,28 @@ def home_page(role: str | None) -> PageSpec | None:
     return next((p for p in mine if p.file == wanted), mine[0] if mine else None)
 
 
+# Pages built once per process. Building an st.Page looks its file up on disk (resolve,
+# is_file): ~30 pages on every rerun of every page was a sixth of a rerun's own work.
+_BUILT: dict[tuple, st.Page] = {}
+
+
+def _page(path: str, **options) -> st.Page:
+    """``st.Page(path, **options)``; a copy of the one built before (st.navigation marks
+    the page it runs, so every run gets pages of its own)."""
+    key = (path, tuple(sorted(options.items())))
+    built = _BUILT.get(key)
+    if built is None:
+        built = _BUILT[key] = st.Page(path, **options)
+    return copy.copy(built)
+
+
 def build_navigation(actor: Actor | None):
     """The st.navigation object for this actor (login and verification when logged out)."""
     if actor is None:
         # A link to a page (say, /trainee_call from a bookmark) shows the login form, not
         # "page not found"; after logging in the same address opens that page.
         deep_links = [
-            st.Page(
+            _page(
                 "app_pages/login.py",
                 title="Log in",
                 url_path=spec.file.removesuffix(".py"),
@@ -127,10 +143,8 @@ def build_navigation(actor: Actor | None):
         ]
         return st.navigation(
             [
-                st.Page(
-                    "app_pages/login.py", title="Log in", icon=":material/login:", default=True
-                ),
-                st.Page(
+                _page("app_pages/login.py", title="Log in", icon=":material/login:", default=True),
+                _page(
                     "app_pages/verify.py",
                     title="Verify a certificate",
                     icon=":material/verified_user:",
@@ -142,24 +156,22 @@ def build_navigation(actor: Actor | None):
         # A one-time password from an admin: only the form to set a new one (every page
         # and service refuses this actor anyway; see app/ui/session.py).
         return st.navigation(
-            [st.Page("app_pages/account.py", title="Set a new password", icon=":material/key:")]
+            [_page("app_pages/account.py", title="Set a new password", icon=":material/key:")]
         )
     sections: dict[str, list] = {}
     home = home_page(actor.role)
     for spec in pages_for(actor.role):
-        page = st.Page(
+        page = _page(
             f"app_pages/{spec.file}", title=spec.title, icon=spec.icon, default=spec == home
         )
         sections.setdefault(spec.section, []).append(page)
     sections.setdefault("Account", []).append(
-        st.Page(
-            "app_pages/verify.py", title="Verify a certificate", icon=":material/verified_user:"
-        )
+        _page("app_pages/verify.py", title="Verify a certificate", icon=":material/verified_user:")
     )
     # Another role's page opened by its address runs and refuses with a plain message
     # (every page checks access on the server) instead of "page not found".
     others = [
-        st.Page(f"app_pages/{spec.file}", title=spec.title, visibility="hidden")
+        _page(f"app_pages/{spec.file}", title=spec.title, visibility="hidden")
         for spec in PAGES
         if actor.role not in spec.roles
     ]

@@ -413,3 +413,39 @@ def test_a_full_run_of_the_call_screen_tells_the_server_once(knife, world, monke
     assert not at.exception
     assert [kw.get("alive") for kw in views] == [True]
     assert kept == []  # the question just told the server: nothing to write
+
+
+def test_the_caller_connects_with_a_spinner_only_the_first_time(knife, world, monkeypatch):
+    """A clip's first fetch may have to speak it, so a spinner says "Connecting the
+    caller…"; reruns that play the same clip again show none (a spinner starts a thread
+    on every rerun of every open call screen)."""
+    import contextlib
+
+    import app.audio
+    from app.services import practice
+    from app.ui import call_panel
+
+    monkeypatch.setattr(app.audio, "speech_available", lambda: (True, "Speech is on."))
+    call_panel._speech_status.clear()
+    call_panel._cached_clip.clear()
+    monkeypatch.setattr(practice, "clip_bytes", lambda **kw: b"RIFF-test")
+    spinners: list[str] = []
+    real_spinner = call_panel.st.spinner
+
+    @contextlib.contextmanager
+    def counting(text="", **kwargs):
+        spinners.append(text)
+        with real_spinner(text, **kwargs):
+            yield
+
+    monkeypatch.setattr(call_panel.st, "spinner", counting)
+    at, prefix = _standard(world)
+    assert spinners == ["Connecting the caller…"]  # the opening
+    _ask(at, "is he armed")
+    assert spinners == ["Connecting the caller…"] * 2  # the answer
+    at.toggle(key=prefix + "transcript").set_value(True).run()
+    at.checkbox(key=prefix + "dq.weapon").check().run()
+    assert not at.exception
+    assert spinners == ["Connecting the caller…"] * 2  # the same answer again: none
+    call_panel._cached_clip.clear()
+    call_panel._speech_status.clear()
