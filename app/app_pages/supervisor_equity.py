@@ -27,6 +27,11 @@ def load(who: Actor, db: str) -> review.EquityView:
     return review.equity_audit(actor=who, min_pairs=MIN_PAIRS, min_pairs_cohort=MIN_PAIRS_COHORT)
 
 
+@st.cache_data(ttl=600, max_entries=32, show_spinner="Reading the twin calls…")
+def differences(who: Actor, db: str, pairs: tuple[tuple[str, int, int], ...]) -> dict[str, str]:
+    return review.twin_differences(actor=who, pairs=pairs)
+
+
 def points(value) -> str:
     return "–" if value is None or pd.isna(value) else f"{value * 100:+.0f} points"
 
@@ -96,6 +101,11 @@ st.caption(
 st.subheader("What differs between the two versions")
 twins = view.twins
 if twins is not None and not twins.empty:
+    pairs = tuple(
+        (str(g), int(a), int(b))
+        for g, a, b in zip(twins["twin_group"], twins["version_a"], twins["version_b"], strict=True)
+    )
+    words = differences(actor, database_url(), pairs)
     st.dataframe(
         pd.DataFrame(
             {
@@ -103,7 +113,9 @@ if twins is not None and not twins.empty:
                 "Trainees who took both": twins["trainees"],
                 "Version a to police": twins["police_a"].map(share),
                 "Version b to police": twins["police_b"].map(share),
-                "What differs between version a and version b": twins["differs"],
+                "What differs between version a and version b": [
+                    words.get(str(g), "") for g in twins["twin_group"]
+                ],
             }
         ),
         hide_index=True,

@@ -52,7 +52,15 @@ def dashboard_timings(agency_id: int) -> dict[str, float]:
     timed("error_profile", lambda: review.error_profile(actor=actor))
     timed("confusion_matrix", lambda: review.confusion_matrix(actor=actor))
     timed("timing", lambda: review.timing(actor=actor))
-    timed("equity_audit", lambda: review.equity_audit(actor=actor))
+    equity = timed("equity_audit", lambda: review.equity_audit(actor=actor))
+    twins = equity.twins
+    timed(
+        "twin_differences",
+        lambda: review.twin_differences(
+            actor=actor,
+            pairs=zip(twins["twin_group"], twins["version_a"], twins["version_b"], strict=True),
+        ),
+    )
     table = overview.trainees
     if len(table) and table["attempts"].max() > 0:
         busiest = int(table.sort_values("attempts").iloc[-1]["user_id"])

@@ -72,6 +72,11 @@ ACTIONS = [
     ("review.error_profile", lambda a, i: review.error_profile(actor=a), {"supervisor"}),
     ("review.equity_audit", lambda a, i: review.equity_audit(actor=a), {"supervisor"}),
     (
+        "review.twin_differences",
+        lambda a, i: review.twin_differences(actor=a, pairs=[]),
+        {"supervisor"},
+    ),
+    (
         "review.trainee_detail",
         lambda a, i: review.trainee_detail(actor=a, trainee_id=i["trainee_a"]),
         {"supervisor"},

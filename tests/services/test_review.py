@@ -312,6 +312,21 @@ def test_equity_audit(seeded, sup):
     assert set(view.per_trainee["name"]) == {"Trainee A", "Second Trainee"}
 
 
+def test_twin_differences_in_words_for_each_pair_of_the_audit(seeded, sup, world):
+    """The audit's twin pairs name their two versions; the words on what differs come
+    from their contents, and only from versions of the supervisor's own agency."""
+    view = review.equity_audit(actor=sup)
+    assert {"version_a", "version_b"} <= set(view.twins.columns) and len(view.twins)
+    twins = view.twins
+    pairs = list(zip(twins["twin_group"], twins["version_a"], twins["version_b"], strict=True))
+    words = review.twin_differences(actor=sup, pairs=pairs)
+    assert set(words) == set(view.twins["twin_group"])
+    assert all(text and text != review.NOT_FOUND for text in words.values())
+    assert review.twin_differences(actor=sup, pairs=pairs) == words  # kept: the same again
+    other = world["supervisor-b"]
+    assert set(review.twin_differences(actor=other, pairs=pairs).values()) == {review.NOT_FOUND}
+
+
 # --- traceability ---------------------------------------------------------------------------
 
 

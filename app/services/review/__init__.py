@@ -36,6 +36,7 @@ from __future__ import annotations
 from app.services.review.attempts import Replay, TraineeDetail, attempt_replay, trainee_detail
 from app.services.review.cohort import TREND_WEEKS, CohortOverview, cohort_overview, trainees
 from app.services.review.dashboards import (
+    NOT_FOUND,
     EquityView,
     RoutingView,
     TimingView,
@@ -43,6 +44,7 @@ from app.services.review.dashboards import (
     equity_audit,
     error_profile,
     timing,
+    twin_differences,
 )
 from app.services.review.notes import NOTE_MAX, add_review_note, review_notes
 from app.services.review.replay import key_checklist, replay_timeline
@@ -77,6 +79,8 @@ __all__ = [
     "cohort_overview",
     "confusion_matrix",
     "equity_audit",
+    "twin_differences",
+    "NOT_FOUND",
     "error_profile",
     "key_checklist",
     "replay_timeline",

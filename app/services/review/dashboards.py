@@ -4,6 +4,7 @@ route, time to decision, and the equity audit on counterfactual twins."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -175,7 +176,8 @@ class EquityView:
     per_trainee: pd.DataFrame  # an.equity_audit columns + name
     cohort: dict
     pairs: pd.DataFrame  # user_id, twin_group, police_a, police_b, diff
-    # twin_group, title, differs (plain words), trainees, police_a, police_b (mean shares)
+    # twin_group, title, version_a, version_b (ids), trainees, police_a, police_b (mean
+    # shares); what differs between the versions, in words: twin_differences()
     twins: pd.DataFrame = field(default_factory=pd.DataFrame)
     verdict: an.Verdict | None = None
 
@@ -198,43 +200,20 @@ NOT_FOUND = "The versions are not found."
 def _twin_table(
     session, actor: Actor, versions: dict[tuple[str, str], int], pairs: pd.DataFrame
 ) -> pd.DataFrame:
-    """One row per twin pair taken by a trainee: what differs and how each version went."""
-    columns = ["twin_group", "title", "differs", "trainees", "police_a", "police_b"]
+    """One row per twin pair taken by a trainee: its title, its two versions and how each
+    went. What differs between them, in words, is :func:`twin_differences`."""
+    columns = ["twin_group", "title", "version_a", "version_b", "trainees", "police_a", "police_b"]
     if pairs.empty:
         return pd.DataFrame(columns=columns)
     ids = sorted(set(versions.values()))
-    heads: dict[int, tuple[str, str]] = {}  # version id -> (title, content hash)
+    titles: dict[int, str] = {}
     for chunk in range(0, len(ids), 500):
         rows = session.exec(
-            select(ScenarioVersion.id, ScenarioVersion.title, ScenarioVersion.content_hash)
+            select(ScenarioVersion.id, ScenarioVersion.title)
             .where(ScenarioVersion.agency_id == actor.agency_id)
             .where(col(ScenarioVersion.id).in_(ids[chunk : chunk + 500]))
         ).all()
-        heads.update({int(i): (t, h) for i, t, h in rows})
-    groups = sorted(set(pairs["twin_group"]))
-    wanted = {g: (versions.get((g, "a"), -1), versions.get((g, "b"), -1)) for g in groups}
-    # What differs is worked out once per pair of contents (reruns of the page are cheap);
-    # only the versions not seen before are loaded.
-    pair_keys = {
-        g: (heads[a][1], heads[b][1]) for g, (a, b) in wanted.items() if a in heads and b in heads
-    }
-    missing = sorted(
-        {v for g, key in pair_keys.items() if key not in _DIFFERENCES for v in wanted[g]}
-    )
-    if missing:
-        loaded = dict(
-            session.exec(
-                select(ScenarioVersion.id, ScenarioVersion.data).where(
-                    col(ScenarioVersion.id).in_(missing)
-                )
-            ).all()
-        )
-        if len(_DIFFERENCES) > _MAX_DIFFERENCES:
-            _DIFFERENCES.clear()
-        for g, key in pair_keys.items():
-            a, b = (loaded.get(v) for v in wanted[g])
-            if key not in _DIFFERENCES and isinstance(a, dict) and isinstance(b, dict):
-                _DIFFERENCES[key] = "; ".join(an.twin_differences(a, b))
+        titles.update({int(i): t for i, t in rows})
     per_group = (
         pairs.groupby("twin_group")
         .agg(
@@ -246,11 +225,14 @@ def _twin_table(
     )
     out = []
     for row in per_group.itertuples(index=False):
-        a_id, b_id = wanted[row.twin_group]
-        contents = pair_keys.get(row.twin_group)
-        differs = _DIFFERENCES.get(contents, NOT_FOUND) if contents else NOT_FOUND
-        title = (heads.get(a_id) or heads.get(b_id) or (str(row.twin_group), ""))[0]
-        out.append((row.twin_group, title, differs, int(row.trainees), row.police_a, row.police_b))
+        a_id, b_id = (
+            versions.get((row.twin_group, "a"), -1),
+            versions.get((row.twin_group, "b"), -1),
+        )
+        title = titles.get(a_id) or titles.get(b_id) or str(row.twin_group)
+        out.append(
+            (row.twin_group, title, a_id, b_id, int(row.trainees), row.police_a, row.police_b)
+        )
     frame = pd.DataFrame(out, columns=columns)
     frame["gap"] = (frame["police_a"] - frame["police_b"]).abs()
     return (
@@ -258,6 +240,52 @@ def _twin_table(
         .drop(columns="gap")
         .reset_index(drop=True)
     )
+
+
+def twin_differences(*, actor: Actor, pairs: Iterable[tuple[str, int, int]]) -> dict[str, str]:
+    """What differs between the two versions of each twin pair, in plain words:
+    ``pairs`` are (twin group, version a id, version b id), as in ``EquityView.twins``;
+    returns twin group -> words (:data:`NOT_FOUND` for versions not in the actor's agency).
+
+    Worked out once per pair of contents and kept (a version's content never changes under
+    its hash); only the versions not seen before are loaded.
+    """
+    require(actor, "analytics")
+    wanted = {str(g): (int(a), int(b)) for g, a, b in pairs}
+    ids = sorted({v for pair in wanted.values() for v in pair})
+    hashes: dict[int, str] = {}
+    with read_session() as session:
+        for chunk in range(0, len(ids), 500):
+            rows = session.exec(
+                select(ScenarioVersion.id, ScenarioVersion.content_hash)
+                .where(ScenarioVersion.agency_id == actor.agency_id)
+                .where(col(ScenarioVersion.id).in_(ids[chunk : chunk + 500]))
+            ).all()
+            hashes.update({i: h for i, h in rows if i is not None})
+        keys = {
+            g: (hashes[a], hashes[b]) for g, (a, b) in wanted.items() if a in hashes and b in hashes
+        }
+        missing = sorted(
+            {v for g, key in keys.items() if key not in _DIFFERENCES for v in wanted[g]}
+        )
+        loaded = (
+            dict(
+                session.exec(
+                    select(ScenarioVersion.id, ScenarioVersion.data).where(
+                        col(ScenarioVersion.id).in_(missing)
+                    )
+                ).all()
+            )
+            if missing
+            else {}
+        )
+    if len(_DIFFERENCES) > _MAX_DIFFERENCES:
+        _DIFFERENCES.clear()
+    for g, key in keys.items():
+        a, b = (loaded.get(v) for v in wanted[g])
+        if key not in _DIFFERENCES and isinstance(a, dict) and isinstance(b, dict):
+            _DIFFERENCES[key] = "; ".join(an.twin_differences(a, b))
+    return {g: _DIFFERENCES.get(keys[g], NOT_FOUND) if g in keys else NOT_FOUND for g in wanted}
 
 
 def equity_audit(
