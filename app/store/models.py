@@ -203,6 +203,7 @@ class Attempt(SQLModel, table=True):
             "status",
             "disposition",
             "submitted_at",
+            "scenario_version_id",  # the version taken (equity audit), migration 0015
         ),
     )
 

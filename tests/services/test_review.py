@@ -327,6 +327,33 @@ def test_twin_differences_in_words_for_each_pair_of_the_audit(seeded, sup, world
     assert set(review.twin_differences(actor=other, pairs=pairs).values()) == {review.NOT_FOUND}
 
 
+def test_the_equity_query_reads_its_covering_index_alone(sqlite_db, world):
+    """The audit's query (with the version each attempt took) is answered from
+    ix_attempt_an_twin without reading attempt rows (migration 0015 added the column)."""
+    from sqlalchemy import event
+
+    from app.store.db import get_engine, read_session
+
+    seed_review_data(world)
+    seen: list[tuple[str, object]] = []
+    engine = get_engine()
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "ix_attempt_an_twin" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        review.equity_audit(actor=world["supervisor-a"])
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    [(statement, parameters)] = seen
+    with read_session() as session:
+        plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        details = " ".join(str(row[-1]) for row in plan)
+    assert "COVERING INDEX ix_attempt_an_twin" in details, details
+
+
 # --- traceability ---------------------------------------------------------------------------
 
 
