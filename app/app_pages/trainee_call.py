@@ -4,14 +4,14 @@ import streamlit as st
 
 from app.errors import UserError
 from app.services import practice
+from app.services.exam_lock import ExamInProgress
 from app.ui.call_panel import attempt_mode, is_finished, render_call_screen
-from app.ui.exam_lock import stop_during_exam
+from app.ui.exam_lock import show_exam_lock, stop_during_exam
 from app.ui.grade_card import plain
 from app.ui.session import page_actor
 
 actor = page_actor("practice")
-stop_during_exam(actor, "Take a call")  # practice waits while an exam is open
-
+TITLE = "Take a call"
 ATTEMPT = "practice.attempt_id"
 MODE = "practice.mode"
 ERROR = "practice.error"
@@ -45,7 +45,8 @@ attempt_id = st.session_state.get(ATTEMPT)
 error = st.session_state.pop(ERROR, None)
 
 if attempt_id is None:
-    st.title("Take a call")
+    stop_during_exam(actor, TITLE)  # practice waits while an exam is open
+    st.title(TITLE)
     st.write(
         "A caller is on the line. Listen, ask the screening questions you need, mark any "
         "disqualifier you hear, choose the call type, priority and where to send the call, "
@@ -75,7 +76,11 @@ if attempt_id is None:
         "you find hardest."
     )
 else:
-    render_call_screen(actor, attempt_id, mode=st.session_state.get(MODE, "standard"))
+    # The call's own read refuses while an exam is open: no separate check on every rerun.
+    try:
+        render_call_screen(actor, attempt_id, mode=st.session_state.get(MODE, "standard"))
+    except ExamInProgress:
+        show_exam_lock(TITLE)
     mode = attempt_mode(attempt_id) or st.session_state.get(MODE, "standard")
     if mode not in practice.PRACTICE_MODES:
         mode = "standard"

@@ -39,6 +39,7 @@ import streamlit as st
 from app.errors import UserError
 from app.services import practice
 from app.services.access import Actor
+from app.services.exam_lock import ExamInProgress
 from app.ui.call_actions import (
     RECORDED,
     init_key,
@@ -212,6 +213,8 @@ def render_call_screen(
     try:
         # alive: the screen is open, so a silence before this run becomes a pause
         view = practice.attempt_view(actor=actor, attempt_id=attempt_id, alive=True)
+    except ExamInProgress:
+        raise  # the page says the exam is open, in its own words
     except UserError as exc:
         st.error(plain(exc))
         st.session_state[state_key(attempt_id, "status")] = "missing"

@@ -6,18 +6,25 @@ refusal into one clear message at the top of a page instead of an error further 
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import streamlit as st
 
 from app.services.access import Actor
-from app.services.exam_lock import exam_lock_message
+from app.services.exam_lock import EXAM_IN_PROGRESS, exam_lock_message
 
 
 def stop_during_exam(actor: Actor, title: str) -> None:
     """Draw the page title and the exam-in-progress message, then stop the page."""
     message = exam_lock_message(actor=actor)
-    if message is None:
-        return
+    if message is not None:
+        show_exam_lock(title, message)
+
+
+def show_exam_lock(title: str, message: str = EXAM_IN_PROGRESS) -> NoReturn:
+    """The page's title and why it waits (a service refused with ``ExamInProgress``)."""
     st.title(title)
     st.info(message, icon=":material/lock:")
     st.caption("Open “Certification exam” in the menu to carry on with it.")
     st.stop()
+    raise AssertionError("unreachable: st.stop() ends the script")

@@ -10,15 +10,17 @@ from app.ui import tables
 
 
 def test_csv_button_offers_a_csv_whose_cells_cannot_run_as_formulas(monkeypatch):
+    # The CSV is written on click (a callable), from the frame as it was when drawn.
     offered = {}
     monkeypatch.setattr(
         tables.st, "download_button", lambda label, data, **kw: offered.update(kw, data=data)
     )
     frame = pd.DataFrame({"title": ['=HYPERLINK("x")', "Sleeper"], "score": [-2, 80]})
     tables.csv_button(frame, "calls-trainee", "k.csv")
+    assert callable(offered["data"]) and offered["on_click"] == "ignore"
     assert offered["file_name"] == "calls-trainee.csv" and offered["mime"] == "text/csv"
     assert offered["key"] == "k.csv"
-    lines = offered["data"].decode("utf-8").splitlines()
+    lines = offered["data"]().decode("utf-8").splitlines()
     assert lines == ['"title","score"', '"\'=HYPERLINK(""x"")",-2', '"Sleeper",80']
 
 

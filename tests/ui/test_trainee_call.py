@@ -398,7 +398,8 @@ def test_a_caller_in_spanish_is_interpreted_once_the_line_is_on(spanish, world):
 def test_a_full_run_of_the_call_screen_tells_the_server_once(knife, world, monkeypatch):
     """The screen and its heartbeat both say "still here"; in one full run only the
     screen does, in the same read as the call itself (each is a database round trip on
-    every rerun), and only a run with something to write takes the write lock."""
+    every rerun), and only a run with something to write takes the write lock. The exam
+    lock is in that read too: no separate query for it while a call is open."""
     from app.services import practice
     from app.services.practice import call as calls
 
@@ -409,10 +410,20 @@ def test_a_full_run_of_the_call_screen_tells_the_server_once(knife, world, monke
     real_view, real_keep = calls.attempt_view, calls.keep_alive
     monkeypatch.setattr(practice, "attempt_view", lambda **kw: views.append(kw) or real_view(**kw))
     monkeypatch.setattr(calls, "keep_alive", lambda **kw: kept.append(kw) or real_keep(**kw))
+    locks = []
+    from app.ui import exam_lock
+
+    real_lock = exam_lock.exam_lock_message
+    monkeypatch.setattr(
+        exam_lock, "exam_lock_message", lambda **kw: locks.append(kw) or real_lock(**kw)
+    )
     _ask(at, "is he armed?")
     assert not at.exception
     assert [kw.get("alive") for kw in views] == [True]
     assert kept == []  # the question just told the server: nothing to write
+    assert (
+        locks == []
+    )  # the call's own read refuses during an exam (tests/ui/test_exam_lock_pages.py)
 
 
 def test_the_caller_connects_with_a_spinner_only_the_first_time(knife, world, monkeypatch):
