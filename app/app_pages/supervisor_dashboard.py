@@ -1,6 +1,5 @@
 """Cohort: progress towards certification, pass rate with its trend, and who is stuck."""
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -9,6 +8,7 @@ from app.core.plain_words import plural
 from app.services import review
 from app.services.access import Actor
 from app.store.db import database_url
+from app.ui.charts import N, Q, T, layered, tip
 from app.ui.plain_tables import attempt_table, stuck_reasons, words
 from app.ui.records import records_download
 from app.ui.session import page_actor
@@ -111,25 +111,30 @@ with left:
     st.subheader("Towards certification")
     stages = view.stages.assign(label=view.stages["stage"].map(STAGE_LABELS))
     order = [STAGE_LABELS[s] for s in STAGES]
-    bars = (
-        alt.Chart(stages)
-        .mark_bar(cornerRadiusEnd=3)
-        .encode(
-            y=alt.Y("label:N", sort=order, title=None),
-            x=alt.X("trainees:Q", title="Trainees", axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color(
-                "label:N", scale=alt.Scale(domain=order, range=STAGE_COLORS), legend=None
-            ),
-            tooltip=[
-                alt.Tooltip("label:N", title="Stage"),
-                alt.Tooltip("trainees:Q", title="Trainees"),
-            ],
-        )
+    bars = {
+        "y": {"field": "label", "type": N, "sort": order, "title": None},
+        "x": {"field": "trainees", "type": Q, "title": "Trainees", "axis": {"tickMinStep": 1}},
+        "color": {
+            "field": "label",
+            "type": N,
+            "scale": {"domain": order, "range": STAGE_COLORS},
+            "legend": None,
+        },
+        "tooltip": [tip("label", N, "Stage"), tip("trainees", Q, "Trainees")],
+    }
+    layered(
+        stages,
+        {"mark": {"type": "bar", "cornerRadiusEnd": 3}, "encoding": bars},
+        {
+            "mark": {"type": "text", "align": "left", "dx": 4, "color": "#31333f"},
+            "encoding": {
+                **bars,
+                "text": {"field": "trainees", "type": Q},
+                "color": {"value": "#31333f"},
+            },
+        },
+        height=220,
     )
-    labels = bars.mark_text(align="left", dx=4, color="#31333f").encode(
-        text="trainees:Q", color=alt.value("#31333f")
-    )
-    st.altair_chart((bars + labels).properties(height=220), width="stretch")
     with st.expander("Trainees behind these numbers"):
         stage = st.selectbox(
             "Stage",
@@ -148,34 +153,47 @@ with right:
         st.info("No practice calls have been submitted yet.")
     else:
         data = weekly.assign(week=pd.to_datetime(weekly["week"]))
-        base = alt.Chart(data).encode(x=alt.X("week:T", title=None, axis=alt.Axis(format="%b %d")))
-        volume = base.mark_bar(color="#dde5ed", size=16).encode(
-            y=alt.Y(
-                "attempts:Q",
-                title="Calls per week",
-                axis=alt.Axis(orient="right", titleColor="#8c9aa8", grid=False),
-            ),
-        )
-        rate_line = base.mark_line(point=True, color="#1f77b4").encode(
-            y=alt.Y(
-                "pass_rate:Q",
-                title="Pass rate",
-                axis=alt.Axis(format="%", titleColor="#1f77b4"),
-                scale=alt.Scale(domain=[0, 1]),
-            ),
-            tooltip=[
-                alt.Tooltip("week:T", title="Week of", format="%Y-%m-%d"),
-                alt.Tooltip("attempts:Q", title="Calls"),
-                alt.Tooltip("passes:Q", title="Passed"),
-                alt.Tooltip("pass_rate:Q", title="Pass rate", format=".0%"),
-            ],
-        )
-        trend = base.mark_line(strokeDash=[6, 4], color="#ff7f0e").encode(
-            y=alt.Y("trend:Q", scale=alt.Scale(domain=[0, 1]), axis=None)
-        )
+        week = {"field": "week", "type": T, "title": None, "axis": {"format": "%b %d"}}
+        volume = {
+            "mark": {"type": "bar", "color": "#dde5ed", "size": 16},
+            "encoding": {
+                "x": week,
+                "y": {
+                    "field": "attempts",
+                    "type": Q,
+                    "title": "Calls per week",
+                    "axis": {"orient": "right", "titleColor": "#8c9aa8", "grid": False},
+                },
+            },
+        }
+        rate_line = {
+            "mark": {"type": "line", "point": True, "color": "#1f77b4"},
+            "encoding": {
+                "x": week,
+                "y": {
+                    "field": "pass_rate",
+                    "type": Q,
+                    "title": "Pass rate",
+                    "axis": {"format": "%", "titleColor": "#1f77b4"},
+                    "scale": {"domain": [0, 1]},
+                },
+                "tooltip": [
+                    tip("week", T, "Week of", "%Y-%m-%d"),
+                    tip("attempts", Q, "Calls"),
+                    tip("passes", Q, "Passed"),
+                    tip("pass_rate", Q, "Pass rate", ".0%"),
+                ],
+            },
+        }
+        trend = {
+            "mark": {"type": "line", "strokeDash": [6, 4], "color": "#ff7f0e"},
+            "encoding": {
+                "x": week,
+                "y": {"field": "trend", "type": Q, "scale": {"domain": [0, 1]}, "axis": None},
+            },
+        }
         # Three y scales: calls (right axis), pass rate (left) and its trend on the same 0-1.
-        chart = alt.layer(volume, rate_line, trend).resolve_scale(y="independent")
-        st.altair_chart(chart.properties(height=260), width="stretch")
+        layered(data, volume, rate_line, trend, height=260, resolve={"scale": {"y": "independent"}})
         st.caption(
             "Blue: weekly pass rate (left axis). Dashed: its straight-line trend. "
             "Grey bars: calls per week (right axis)."

@@ -2,7 +2,6 @@
 
 from typing import Literal
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +9,7 @@ from app.core import analytics
 from app.services import review
 from app.services.access import Actor
 from app.store.db import database_url
+from app.ui.charts import N, Q, layered, tip
 from app.ui.session import page_actor
 from app.ui.tables import behind, csv_button
 
@@ -171,53 +171,73 @@ palette = {
     f"Fewer than {MIN_PAIRS} pairs": "#c4c4c4",
 }
 present = [s for s in palette if s in set(rows["status"])]
-base = alt.Chart(rows).encode(
-    y=alt.Y("who:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
-    color=alt.Color(
-        "status:N",
-        scale=alt.Scale(domain=present, range=[palette[s] for s in present]),
-        legend=alt.Legend(title=None, orient="top"),
-    ),
-    tooltip=[
-        alt.Tooltip("who:N", title="Who"),
-        alt.Tooltip("pairs:Q", title="Pairs"),
-        alt.Tooltip("mean:Q", title="Difference", format="+.0%"),
-        alt.Tooltip("low:Q", title="95 % low", format="+.0%"),
-        alt.Tooltip("high:Q", title="95 % high", format="+.0%"),
+base = {
+    "y": {"field": "who", "type": N, "sort": order, "title": None, "axis": {"labelLimit": 220}},
+    "color": {
+        "field": "status",
+        "type": N,
+        "scale": {"domain": present, "range": [palette[s] for s in present]},
+        "legend": {"title": None, "orient": "top"},
+    },
+    "tooltip": [
+        tip("who", N, "Who"),
+        tip("pairs", Q, "Pairs"),
+        tip("mean", Q, "Difference", "+.0%"),
+        tip("low", Q, "95 % low", "+.0%"),
+        tip("high", Q, "95 % high", "+.0%"),
     ],
-)
-whiskers = base.mark_errorbar(ticks=True, thickness=2).encode(
-    x=alt.X(
-        "low:Q",
-        title="Share sent to police, version a minus version b (95 % interval)",
-        scale=alt.Scale(domain=[-1, 1]),
-        axis=alt.Axis(format="+%", values=[-1, -0.5, 0, 0.5, 1]),
-    ),
-    x2="high:Q",
-)
-dots = base.mark_point(filled=True, size=90).encode(x="mean:Q")
-zero = (
-    alt.Chart(pd.DataFrame({"x": [0.0]}))
-    .mark_rule(color="#31333f", strokeDash=[4, 3])
-    .encode(x="x:Q")
-)
+}
+whiskers = {
+    "mark": {"type": "errorbar", "ticks": True, "thickness": 2},
+    "encoding": {
+        **base,
+        "x": {
+            "field": "low",
+            "type": Q,
+            "title": "Share sent to police, version a minus version b (95 % interval)",
+            "scale": {"domain": [-1, 1]},
+            "axis": {"format": "+%", "values": [-1, -0.5, 0, 0.5, 1]},
+        },
+        "x2": {"field": "high"},
+    },
+}
+dots = {
+    "mark": {"type": "point", "filled": True, "size": 90},
+    "encoding": {**base, "x": {"field": "mean", "type": Q}},
+}
+zero = {
+    "data": {"values": [{"x": 0.0}]},
+    "mark": {"type": "rule", "color": "#31333f", "strokeDash": [4, 3]},
+    "encoding": {"x": {"field": "x", "type": Q}},
+}
 
 
-def side_note(x: float, text: str, align: Literal["left", "center", "right"]):
-    frame = pd.DataFrame({"x": [x], "text": [text]})
-    return (
-        alt.Chart(frame)
-        .mark_text(align=align, baseline="bottom", dy=-4, color="#8c8c8c", fontSize=11)
-        .encode(x="x:Q", y=alt.value(0), text="text:N")
-    )
+def side_note(x: float, text: str, align: Literal["left", "center", "right"]) -> dict:
+    return {
+        "data": {"values": [{"x": x, "text": text}]},
+        "mark": {
+            "type": "text",
+            "align": align,
+            "baseline": "bottom",
+            "dy": -4,
+            "color": "#8c8c8c",
+            "fontSize": 11,
+        },
+        "encoding": {
+            "x": {"field": "x", "type": Q},
+            "y": {"value": 0},
+            "text": {"field": "text", "type": N},
+        },
+    }
 
 
-hints = side_note(-0.98, "← version b sent to police more", "left") + side_note(
-    0.98, "version a sent to police more →", "right"
-)
+hints = [
+    side_note(-0.98, "← version b sent to police more", "left"),
+    side_note(0.98, "version a sent to police more →", "right"),
+]
 
 height = 60 + 34 * len(rows)
-st.altair_chart((zero + whiskers + dots + hints).properties(height=height), width="stretch")
+layered(rows, zero, whiskers, dots, *hints, height=height)
 st.caption(
     "Each dot is how many percentage points more often that trainee sent version a to "
     "police than version b; the line through it is the likely range (95 %). A range that "

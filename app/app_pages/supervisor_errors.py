@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +9,7 @@ from app.core.analytics import DISQUALIFIERS, NFPA_SECONDS, NFPA_SHARE, POLICE_R
 from app.services import review
 from app.services.access import Actor
 from app.store.db import database_url
+from app.ui.charts import N, Q, layered, tip
 from app.ui.plain_tables import attempt_table, words
 from app.ui.session import page_actor
 from app.ui.tables import behind, csv_button
@@ -143,33 +143,40 @@ long["text"] = [
     f"{c}/{o}" if o else "no calls" for c, o in zip(long["count"], long["of"], strict=True)
 ]
 long["rate"] = long["rate"].fillna(0.0)
-bars = alt.Chart(long).encode(
-    x=alt.X(
-        "disqualifier:N",
-        title=None,
-        sort=[dq_label(c) for c in DISQUALIFIERS],
-        axis=alt.Axis(labelAngle=0),
-    ),  # fmt: skip
-    xOffset=alt.XOffset("kind:N", sort=[MISSED, OVER]),
-    y=alt.Y("rate:Q", title="Share of calls", axis=alt.Axis(format="%")),
-    color=alt.Color(
-        "kind:N",
-        sort=[MISSED, OVER],
-        scale=alt.Scale(domain=[MISSED, OVER], range=["#d62728", "#ff9f40"]),
-        legend=alt.Legend(title=None, orient="top"),
-    ),
-    tooltip=[
-        alt.Tooltip("disqualifier:N", title="Disqualifier"),
-        alt.Tooltip("kind:N", title="Error"),
-        alt.Tooltip("rate:Q", title="Share", format=".1%"),
-        alt.Tooltip("count:Q", title="Calls"),
-        alt.Tooltip("of:Q", title="Out of"),
+bars = {
+    "x": {
+        "field": "disqualifier",
+        "type": N,
+        "title": None,
+        "sort": [dq_label(c) for c in DISQUALIFIERS],
+        "axis": {"labelAngle": 0},
+    },
+    "xOffset": {"field": "kind", "type": N, "sort": [MISSED, OVER]},
+    "y": {"field": "rate", "type": Q, "title": "Share of calls", "axis": {"format": "%"}},
+    "color": {
+        "field": "kind",
+        "type": N,
+        "sort": [MISSED, OVER],
+        "scale": {"domain": [MISSED, OVER], "range": ["#d62728", "#ff9f40"]},
+        "legend": {"title": None, "orient": "top"},
+    },
+    "tooltip": [
+        tip("disqualifier", N, "Disqualifier"),
+        tip("kind", N, "Error"),
+        tip("rate", Q, "Share", ".1%"),
+        tip("count", Q, "Calls"),
+        tip("of", Q, "Out of"),
     ],
+}
+layered(
+    long,
+    {"mark": {"type": "bar"}, "encoding": bars},
+    {
+        "mark": {"type": "text", "dy": -6, "fontSize": 11},
+        "encoding": {**bars, "text": {"field": "text", "type": N}, "color": {"value": "#31333f"}},
+    },
+    height=300,
 )
-chart = bars.mark_bar() + bars.mark_text(dy=-6, fontSize=11).encode(
-    text="text:N", color=alt.value("#31333f")
-)
-st.altair_chart(chart.properties(height=300), width="stretch")
 with st.expander("Attempts behind this chart"):
     c1, c2 = st.columns(2)
     code = c1.selectbox("Disqualifier", list(DISQUALIFIERS), format_func=dq_label, key="errors.dq")
@@ -202,35 +209,54 @@ matrix["chosen_short"] = matrix["chosen"].map(lambda r: SHORT_ROUTES.get(r, rout
 order = list(dict.fromkeys(matrix["expert_short"]))
 matrix["share"] = matrix["row_share"].fillna(0.0)
 matrix["text"] = [str(n) if n else "" for n in matrix["n"]]
-base = alt.Chart(matrix).encode(
-    x=alt.X(
-        "chosen_short:N",
-        sort=order,
-        title="Route the trainee chose",
-        axis=alt.Axis(labelAngle=0, orient="top", labelLimit=120),
-    ),
-    y=alt.Y("expert_short:N", sort=order, title="Route in the key", axis=alt.Axis(labelLimit=140)),
-)
-heat = base.mark_rect(stroke="white", strokeWidth=2).encode(
-    color=alt.Color(
-        "share:Q",
-        title="Share of row",
-        scale=alt.Scale(domain=[0, 1], range=["#f3f6fa", "#08519c"]),
-        legend=alt.Legend(format="%", gradientLength=160),
-    ),
-    tooltip=[
-        alt.Tooltip("expert_label:N", title="Key"),
-        alt.Tooltip("chosen_label:N", title="Chosen"),
-        alt.Tooltip("n:Q", title="Calls"),
-        alt.Tooltip("share:Q", title="Share of row", format=".0%"),
-    ],
-)
-numbers = base.mark_text(fontSize=12).encode(
-    text="text:N",
-    color=alt.condition(alt.datum.share > 0.55, alt.value("white"), alt.value("#31333f")),
-)
+base = {
+    "x": {
+        "field": "chosen_short",
+        "type": N,
+        "sort": order,
+        "title": "Route the trainee chose",
+        "axis": {"labelAngle": 0, "orient": "top", "labelLimit": 120},
+    },
+    "y": {
+        "field": "expert_short",
+        "type": N,
+        "sort": order,
+        "title": "Route in the key",
+        "axis": {"labelLimit": 140},
+    },
+}
+heat = {
+    "mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
+    "encoding": {
+        **base,
+        "color": {
+            "field": "share",
+            "type": Q,
+            "title": "Share of row",
+            "scale": {"domain": [0, 1], "range": ["#f3f6fa", "#08519c"]},
+            "legend": {"format": "%", "gradientLength": 160},
+        },
+        "tooltip": [
+            tip("expert_label", N, "Key"),
+            tip("chosen_label", N, "Chosen"),
+            tip("n", Q, "Calls"),
+            tip("share", Q, "Share of row", ".0%"),
+        ],
+    },
+}
+numbers = {
+    "mark": {"type": "text", "fontSize": 12},
+    "encoding": {
+        **base,
+        "text": {"field": "text", "type": N},
+        "color": {
+            "condition": {"test": "datum.share > 0.55", "value": "white"},
+            "value": "#31333f",
+        },
+    },
+}
 size = max(220, 40 * len(order))
-st.altair_chart((heat + numbers).properties(height=size), width="stretch")
+layered(matrix, heat, numbers, height=size)
 with st.expander("Attempts behind this chart"):
     what = st.radio(
         "Show",
@@ -278,52 +304,61 @@ hist["end"] = hist["start"] + timing.width
 hist["band"] = ["within 60 s" if s < NFPA_SECONDS else "over 60 s" for s in hist["start"]]
 p90 = summary["p90"]
 x_max = max(90.0, float(hist["end"].max()), (p90 or 0) + 10)
-bars = (
-    alt.Chart(hist)
-    .mark_bar()
-    .encode(
-        x=alt.X(
-            "start:Q",
-            bin="binned",
-            title="Seconds to decision",
-            scale=alt.Scale(domain=[0, min(x_max, timing.cap + timing.width)], nice=False),
-        ),
-        x2="end:Q",
-        y=alt.Y("n:Q", title="Calls"),
-        color=alt.Color(
-            "band:N",
-            scale=alt.Scale(domain=["within 60 s", "over 60 s"], range=["#4c78a8", "#b7c7da"]),
-            legend=alt.Legend(title=None, orient="top"),
-        ),
-        tooltip=[
-            alt.Tooltip("start:Q", title="From (s)"),
-            alt.Tooltip("end:Q", title="To (s)"),
-            alt.Tooltip("n:Q", title="Calls"),
-        ],
-    )
-)
+bars = {
+    "mark": {"type": "bar"},
+    "encoding": {
+        "x": {
+            "field": "start",
+            "type": Q,
+            "bin": "binned",
+            "title": "Seconds to decision",
+            "scale": {"domain": [0, float(min(x_max, timing.cap + timing.width))], "nice": False},
+        },
+        "x2": {"field": "end"},
+        "y": {"field": "n", "type": Q, "title": "Calls"},
+        "color": {
+            "field": "band",
+            "type": N,
+            "scale": {"domain": ["within 60 s", "over 60 s"], "range": ["#4c78a8", "#b7c7da"]},
+            "legend": {"title": None, "orient": "top"},
+        },
+        "tooltip": [tip("start", Q, "From (s)"), tip("end", Q, "To (s)"), tip("n", Q, "Calls")],
+    },
+}
 
 
-def rule(x: float, label: str, *, dashed: bool, left: bool, y: int):
+def rule(x: float, label: str, *, dashed: bool, left: bool, y: int) -> dict:
     """A vertical marker with its label beside it."""
-    frame = pd.DataFrame({"x": [min(x, timing.cap)], "label": [label]})
-    line = (
-        alt.Chart(frame)
-        .mark_rule(color="#d62728", strokeWidth=2, strokeDash=[6, 4] if dashed else [1, 0])
-        .encode(x="x:Q")
-    )
-    text = (
-        alt.Chart(frame)
-        .mark_text(align="right" if left else "left", dx=-5 if left else 5, color="#d62728")
-        .encode(x="x:Q", y=alt.value(y), text="label:N")
-    )
-    return line + text
+    at = {"field": "x", "type": Q}
+    return {
+        "data": {"values": [{"x": float(min(x, timing.cap)), "label": label}]},
+        "layer": [
+            {
+                "mark": {
+                    "type": "rule",
+                    "color": "#d62728",
+                    "strokeWidth": 2,
+                    "strokeDash": [6, 4] if dashed else [1, 0],
+                },
+                "encoding": {"x": at},
+            },
+            {
+                "mark": {
+                    "type": "text",
+                    "align": "right" if left else "left",
+                    "dx": -5 if left else 5,
+                    "color": "#d62728",
+                },
+                "encoding": {"x": at, "y": {"value": y}, "text": {"field": "label", "type": N}},
+            },
+        ],
+    }
 
 
-layers = bars + rule(NFPA_SECONDS, "NFPA 1225: 60 s", dashed=False, left=True, y=10)
+layers = [bars, rule(NFPA_SECONDS, "NFPA 1225: 60 s", dashed=False, left=True, y=10)]
 if p90 is not None:
-    layers += rule(p90, f"90th percentile: {p90:.0f} s", dashed=True, left=False, y=26)
-st.altair_chart(layers.properties(height=280), width="stretch")
+    layers.append(rule(p90, f"90th percentile: {p90:.0f} s", dashed=True, left=False, y=26))
+layered(hist, *layers, height=280)
 with st.expander("Attempts behind this chart"):
     choice = st.radio(
         "Show",

@@ -1,6 +1,5 @@
 """Trainee review: one trainee's calls, a replay of any call beside the key, QA notes."""
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +9,7 @@ from app.errors import UserError
 from app.services import review
 from app.services.labels import protocol_words, words_for
 from app.settings import get_settings
+from app.ui.charts import N, Q, T, layered, tip
 from app.ui.grade_card import RULES_HELP
 from app.ui.local_time import shown
 from app.ui.replay_steps import STEP_LABELS
@@ -102,34 +102,35 @@ if attempts.empty:
 attempts = attempts.assign(result=[result_of(r) for r in attempts.to_dict("records")])
 pass_mark = get_settings().pass_mark
 st.subheader("Scores over time")
-scores = (
-    alt.Chart(attempts)
-    .mark_circle(size=70, opacity=0.85)
-    .encode(
-        x=alt.X("submitted_at:T", title=None),
-        y=alt.Y("score:Q", title="Score", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color(
-            "result:N",
-            scale=alt.Scale(
-                domain=["Passed", "Not passed", "Unsafe"], range=["#2ca25f", "#ff9f40", "#d62728"]
-            ),
-            legend=alt.Legend(title=None, orient="top"),
-        ),
-        tooltip=[
-            alt.Tooltip("attempt_id:Q", title="Attempt"),
-            alt.Tooltip("submitted_at:T", title="Submitted", format="%Y-%m-%d %H:%M"),
-            alt.Tooltip("scenario:N", title="Call"),
-            alt.Tooltip("score:Q", title="Score"),
-            alt.Tooltip("result:N", title="Result"),
+scores = {
+    "mark": {"type": "circle", "size": 70, "opacity": 0.85},
+    "encoding": {
+        "x": {"field": "submitted_at", "type": T, "title": None},
+        "y": {"field": "score", "type": Q, "title": "Score", "scale": {"domain": [0, 100]}},
+        "color": {
+            "field": "result",
+            "type": N,
+            "scale": {
+                "domain": ["Passed", "Not passed", "Unsafe"],
+                "range": ["#2ca25f", "#ff9f40", "#d62728"],
+            },
+            "legend": {"title": None, "orient": "top"},
+        },
+        "tooltip": [
+            tip("attempt_id", Q, "Attempt"),
+            tip("submitted_at", T, "Submitted", "%Y-%m-%d %H:%M"),
+            tip("scenario", N, "Call"),
+            tip("score", Q, "Score"),
+            tip("result", N, "Result"),
         ],
-    )
-)
-mark = (
-    alt.Chart(pd.DataFrame({"y": [pass_mark]}))
-    .mark_rule(strokeDash=[5, 4], color="#31333f")
-    .encode(y="y:Q")
-)
-st.altair_chart((mark + scores).properties(height=220), width="stretch")
+    },
+}
+mark = {
+    "data": {"values": [{"y": pass_mark}]},
+    "mark": {"type": "rule", "strokeDash": [5, 4], "color": "#31333f"},
+    "encoding": {"y": {"field": "y", "type": Q}},
+}
+layered(attempts, mark, scores, height=220)
 st.caption(
     f"Dashed line: the pass mark ({pass_mark}). An unsafe dispatch fails whatever the score."
 )
@@ -205,36 +206,42 @@ with left:
         st.caption("No timeline was recorded for this call.")
     else:
         target = key.get("time_target_seconds")
-        dots = (
-            alt.Chart(timeline)
-            .mark_point(filled=True, size=110)
-            .encode(
-                x=alt.X("t:Q", title="Seconds into the call"),
-                y=alt.Y("step:N", title=None, sort=list(STEP_LABELS.values())),
-                color=alt.Color(
-                    "judgement:N",
-                    scale=alt.Scale(
-                        domain=list(JUDGEMENT_COLORS), range=list(JUDGEMENT_COLORS.values())
-                    ),
-                    legend=None,
-                ),
-                shape=alt.Shape("judgement:N", legend=None),
-                tooltip=[
-                    alt.Tooltip("t:Q", title="Second"),
-                    alt.Tooltip("label:N", title="What"),
-                    alt.Tooltip("verdict:N", title="Against the key"),
+        dots = {
+            "mark": {"type": "point", "filled": True, "size": 110},
+            "encoding": {
+                "x": {"field": "t", "type": Q, "title": "Seconds into the call"},
+                "y": {
+                    "field": "step",
+                    "type": N,
+                    "title": None,
+                    "sort": list(STEP_LABELS.values()),
+                },
+                "color": {
+                    "field": "judgement",
+                    "type": N,
+                    "scale": {
+                        "domain": list(JUDGEMENT_COLORS),
+                        "range": list(JUDGEMENT_COLORS.values()),
+                    },
+                    "legend": None,
+                },
+                "shape": {"field": "judgement", "type": N, "legend": None},
+                "tooltip": [
+                    tip("t", Q, "Second"),
+                    tip("label", N, "What"),
+                    tip("verdict", N, "Against the key"),
                 ],
-            )
-        )
-        layers = dots
-        if target:
-            layers = (
-                alt.Chart(pd.DataFrame({"x": [float(target)]}))
-                .mark_rule(strokeDash=[5, 4], color="#31333f")
-                .encode(x="x:Q")
-                + dots
-            )
-        st.altair_chart(layers.properties(height=180), width="stretch")
+            },
+        }
+        layers: list[dict] = [dots]
+        if target:  # the time target, drawn under the dots
+            line = {
+                "data": {"values": [{"x": float(target)}]},
+                "mark": {"type": "rule", "strokeDash": [5, 4], "color": "#31333f"},
+                "encoding": {"x": {"field": "x", "type": Q}},
+            }
+            layers.insert(0, line)
+        layered(timeline, *layers, height=180)
         st.caption(
             "Green: as the key wants. Red: against the key. Grey: neither."
             + (f" Dashed line: time target ({target} s)." if target else "")
