@@ -12,7 +12,7 @@ from app.ui.charts import N, Q, T, layered, tip
 from app.ui.plain_tables import attempt_table, stuck_reasons, words
 from app.ui.records import records_download
 from app.ui.session import page_actor
-from app.ui.tables import behind, csv_button
+from app.ui.tables import behind, csv_button, folded
 
 actor = page_actor("analytics")
 WORDS = words(actor, actor.agency_id)
@@ -135,16 +135,18 @@ with left:
         },
         height=220,
     )
-    with st.expander("Trainees behind these numbers"):
-        stage = st.selectbox(
-            "Stage",
-            list(STAGES),
-            format_func=lambda s: f"{STAGE_LABELS[s]} — {STAGE_HELP[s]}",
-            key="cohort.stage",
-        )
-        in_stage = trainee_rows(view.trainees[view.trainees["stage"] == stage])
-        st.dataframe(in_stage, hide_index=True, column_config=TRAINEE_COLUMNS)
-        csv_button(in_stage, f"trainees-{stage.replace(' ', '-')}", "cohort.stage.csv")
+    box = folded("Trainees behind these numbers", key="cohort.stage.open")
+    if box.open:
+        with box:
+            stage = st.selectbox(
+                "Stage",
+                list(STAGES),
+                format_func=lambda s: f"{STAGE_LABELS[s]} — {STAGE_HELP[s]}",
+                key="cohort.stage",
+            )
+            in_stage = trainee_rows(view.trainees[view.trainees["stage"] == stage])
+            st.dataframe(in_stage, hide_index=True, column_config=TRAINEE_COLUMNS)
+            csv_button(in_stage, f"trainees-{stage.replace(' ', '-')}", "cohort.stage.csv")
 
 with right:
     st.subheader("Pass rate by week")
@@ -198,33 +200,35 @@ with right:
             "Blue: weekly pass rate (left axis). Dashed: its straight-line trend. "
             "Grey bars: calls per week (right axis)."
         )
-        with st.expander("Attempts behind this chart"):
-            weeks = list(reversed(weekly.to_dict("records")))
-            options = ["failed", "passed", *range(len(weeks))]
-            picked = st.selectbox(
-                "Calls",
-                options,
-                format_func=lambda i: (
-                    f"Failed calls, all weeks ({summary['attempts'] - summary['passes']})"
-                    if i == "failed"
-                    else f"Passed calls, all weeks ({summary['passes']})"
-                    if i == "passed"
-                    else f"Week of {weeks[i]['week']} — {plural(weeks[i]['attempts'], 'call')}, "
-                    f"{pct(weeks[i]['pass_rate'])} passed"
-                ),
-                index=2,
-                key="cohort.week",
-            )
-            if picked in ("failed", "passed"):
-                rows, name = behind(actor, database_url(), picked, None), f"attempts-{picked}"
-            else:
-                week = weeks[picked]
-                rows = behind(actor, database_url(), "week", {"week": week["week"]})
-                name = f"attempts-week-{week['week']}"
-            st.caption(f"Newest first, at most {review.BEHIND_LIMIT} calls.")
-            shown = attempt_table(rows, WORDS)
-            st.dataframe(shown, hide_index=True)
-            csv_button(shown, name, "cohort.week.csv")
+        box = folded("Attempts behind this chart", key="cohort.week.open")
+        if box.open:
+            with box:
+                weeks = list(reversed(weekly.to_dict("records")))
+                options = ["failed", "passed", *range(len(weeks))]
+                picked = st.selectbox(
+                    "Calls",
+                    options,
+                    format_func=lambda i: (
+                        f"Failed calls, all weeks ({summary['attempts'] - summary['passes']})"
+                        if i == "failed"
+                        else f"Passed calls, all weeks ({summary['passes']})"
+                        if i == "passed"
+                        else f"Week of {weeks[i]['week']} — {plural(weeks[i]['attempts'], 'call')}, "
+                        f"{pct(weeks[i]['pass_rate'])} passed"
+                    ),
+                    index=2,
+                    key="cohort.week",
+                )
+                if picked in ("failed", "passed"):
+                    rows, name = behind(actor, database_url(), picked, None), f"attempts-{picked}"
+                else:
+                    week = weeks[picked]
+                    rows = behind(actor, database_url(), "week", {"week": week["week"]})
+                    name = f"attempts-week-{week['week']}"
+                st.caption(f"Newest first, at most {review.BEHIND_LIMIT} calls.")
+                shown = attempt_table(rows, WORDS)
+                st.dataframe(shown, hide_index=True)
+                csv_button(shown, name, "cohort.week.csv")
 
 st.subheader("Who is stuck")
 rules = view.rules
@@ -259,7 +263,9 @@ else:
     else:
         actions[2].caption("Select a row to open that trainee's calls.")
 
-with st.expander(f"All trainees ({summary['trainees']})"):
-    everyone = trainee_rows(view.trainees)
-    st.dataframe(everyone, hide_index=True, column_config=TRAINEE_COLUMNS)
-    csv_button(everyone, "trainees", "cohort.all.csv")
+box = folded(f"All trainees ({summary['trainees']})", key="cohort.all.open")
+if box.open:
+    with box:
+        everyone = trainee_rows(view.trainees)
+        st.dataframe(everyone, hide_index=True, column_config=TRAINEE_COLUMNS)
+        csv_button(everyone, "trainees", "cohort.all.csv")

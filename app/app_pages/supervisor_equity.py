@@ -11,7 +11,7 @@ from app.services.access import Actor
 from app.store.db import database_url
 from app.ui.charts import N, Q, layered, tip
 from app.ui.session import page_actor
-from app.ui.tables import behind, csv_button
+from app.ui.tables import behind, csv_button, folded
 
 actor = page_actor("analytics")
 
@@ -304,31 +304,35 @@ st.dataframe(
 )
 csv_button(people, "equity-audit", "equity.csv")
 
-with st.expander("Attempts behind these numbers"):
-    names = {
-        u: f"{n} ({p} pairs)"
-        for u, n, p in zip(table["user_id"], table["name"], table["pairs"], strict=True)
-    }
-    uid = st.selectbox("Trainee", list(names), format_func=lambda u: names[u], key="equity.trainee")
-    titles = dict(zip(view.twins["twin_group"], view.twins["title"], strict=True))
-    pairs = view.pairs[view.pairs["user_id"] == uid].assign(
-        twin_group=lambda f: f["twin_group"].map(lambda g: titles.get(g, g))
-    )
-    pairs = pairs.rename(
-        columns={
-            "twin_group": "Twin call",
-            "police_a": "Version a to police",
-            "police_b": "Version b to police",
-            "diff": "a minus b",
+box = folded("Attempts behind these numbers", key="equity.behind.open")
+if box.open:
+    with box:
+        names = {
+            u: f"{n} ({p} pairs)"
+            for u, n, p in zip(table["user_id"], table["name"], table["pairs"], strict=True)
         }
-    )
-    st.caption("Their pairs (1 = sent to police, 0 = not; between: taken more than once):")
-    st.dataframe(pairs.drop(columns=["user_id"]), hide_index=True)
-    csv_button(pairs, f"twin-pairs-{uid}", "equity.pairs.csv")
-    calls = behind(actor, database_url(), "twin", {"user_id": int(uid)})
-    st.caption(f"Their calls on twins, newest first (at most {review.BEHIND_LIMIT}):")
-    st.dataframe(calls.drop(columns=["user_id"]), hide_index=True)
-    csv_button(calls, f"twin-calls-{uid}", "equity.calls.csv")
+        uid = st.selectbox(
+            "Trainee", list(names), format_func=lambda u: names[u], key="equity.trainee"
+        )
+        titles = dict(zip(view.twins["twin_group"], view.twins["title"], strict=True))
+        pairs = view.pairs[view.pairs["user_id"] == uid].assign(
+            twin_group=lambda f: f["twin_group"].map(lambda g: titles.get(g, g))
+        )
+        pairs = pairs.rename(
+            columns={
+                "twin_group": "Twin call",
+                "police_a": "Version a to police",
+                "police_b": "Version b to police",
+                "diff": "a minus b",
+            }
+        )
+        st.caption("Their pairs (1 = sent to police, 0 = not; between: taken more than once):")
+        st.dataframe(pairs.drop(columns=["user_id"]), hide_index=True)
+        csv_button(pairs, f"twin-pairs-{uid}", "equity.pairs.csv")
+        calls = behind(actor, database_url(), "twin", {"user_id": int(uid)})
+        st.caption(f"Their calls on twins, newest first (at most {review.BEHIND_LIMIT}):")
+        st.dataframe(calls.drop(columns=["user_id"]), hide_index=True)
+        csv_button(calls, f"twin-calls-{uid}", "equity.calls.csv")
 
 with st.expander("How the numbers are worked out"):
     st.markdown(

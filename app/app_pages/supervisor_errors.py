@@ -12,7 +12,7 @@ from app.store.db import database_url
 from app.ui.charts import N, Q, layered, tip
 from app.ui.plain_tables import attempt_table, words
 from app.ui.session import page_actor
-from app.ui.tables import behind, csv_button
+from app.ui.tables import behind, csv_button, folded
 
 actor = page_actor("analytics")
 WORDS = words(actor, actor.agency_id)  # the agency protocol's labels for its codes
@@ -177,22 +177,26 @@ layered(
     },
     height=300,
 )
-with st.expander("Attempts behind this chart"):
-    c1, c2 = st.columns(2)
-    code = c1.selectbox("Disqualifier", list(DISQUALIFIERS), format_func=dq_label, key="errors.dq")
-    kind = c2.radio("Error", [MISSED, OVER], horizontal=True, key="errors.kind")
-    table = profile.rename(
-        columns={
-            "present": "calls with it",
-            "absent": "calls without it",
-            "over_flagged": "flagged wrongly",
-        }
-    )
-    metric = "missed" if kind == MISSED else "over_flagged"
-    show_attempts(metric, {"disqualifier": code}, f"{metric}-{code}", "errors.dq.csv")
-    st.caption("The numbers in the chart:")
-    st.dataframe(table, hide_index=True)
-    csv_button(table, "error-profile", "errors.profile.csv")
+box = folded("Attempts behind this chart", key="errors.dq.open")
+if box.open:
+    with box:
+        c1, c2 = st.columns(2)
+        code = c1.selectbox(
+            "Disqualifier", list(DISQUALIFIERS), format_func=dq_label, key="errors.dq"
+        )
+        kind = c2.radio("Error", [MISSED, OVER], horizontal=True, key="errors.kind")
+        table = profile.rename(
+            columns={
+                "present": "calls with it",
+                "absent": "calls without it",
+                "over_flagged": "flagged wrongly",
+            }
+        )
+        metric = "missed" if kind == MISSED else "over_flagged"
+        show_attempts(metric, {"disqualifier": code}, f"{metric}-{code}", "errors.dq.csv")
+        st.caption("The numbers in the chart:")
+        st.dataframe(table, hide_index=True)
+        csv_button(table, "error-profile", "errors.profile.csv")
 
 # --- routes ---------------------------------------------------------------------------------
 st.subheader("Routes: the key vs the trainee")
@@ -257,39 +261,41 @@ numbers = {
 }
 size = max(220, 40 * len(order))
 layered(matrix, heat, numbers, height=size)
-with st.expander("Attempts behind this chart"):
-    what = st.radio(
-        "Show",
-        ["One cell", "Unsafe dispatches", "Over-routed to police"],
-        horizontal=True,
-        key="errors.route.what",
-    )
-    if what == "One cell":
-        cells = routing.cells.sort_values("n", ascending=False).to_dict("records")
-        if cells:
-            idx = st.selectbox(
-                "Cell",
-                range(len(cells)),
-                format_func=lambda i: (
-                    f"{route_label(cells[i]['expert'])} → {route_label(cells[i]['chosen'])} "
-                    f"({cells[i]['n']} calls)"
-                ),
-                key="errors.cell",
-            )
-            cell = cells[idx]
-            show_attempts(
-                "route",
-                {"expert": cell["expert"], "chosen": cell["chosen"]},
-                f"route-{cell['expert']}-{cell['chosen']}",
-                "errors.cell.csv",
-            )
-    elif what == "Unsafe dispatches":
-        show_attempts("unsafe", None, "unsafe-dispatches", "errors.unsafe.csv")
-    else:
-        show_attempts("over_routed", None, "over-routed", "errors.over.csv")
-    police = ", ".join(route_label(r) for r in POLICE_ROUTES)
-    st.caption(f"Police routes: {police}.")
-    csv_button(routing.cells, "route-matrix", "errors.matrix.csv")
+box = folded("Attempts behind this chart", key="errors.matrix.open")
+if box.open:
+    with box:
+        what = st.radio(
+            "Show",
+            ["One cell", "Unsafe dispatches", "Over-routed to police"],
+            horizontal=True,
+            key="errors.route.what",
+        )
+        if what == "One cell":
+            cells = routing.cells.sort_values("n", ascending=False).to_dict("records")
+            if cells:
+                idx = st.selectbox(
+                    "Cell",
+                    range(len(cells)),
+                    format_func=lambda i: (
+                        f"{route_label(cells[i]['expert'])} → {route_label(cells[i]['chosen'])} "
+                        f"({cells[i]['n']} calls)"
+                    ),
+                    key="errors.cell",
+                )
+                cell = cells[idx]
+                show_attempts(
+                    "route",
+                    {"expert": cell["expert"], "chosen": cell["chosen"]},
+                    f"route-{cell['expert']}-{cell['chosen']}",
+                    "errors.cell.csv",
+                )
+        elif what == "Unsafe dispatches":
+            show_attempts("unsafe", None, "unsafe-dispatches", "errors.unsafe.csv")
+        else:
+            show_attempts("over_routed", None, "over-routed", "errors.over.csv")
+        police = ", ".join(route_label(r) for r in POLICE_ROUTES)
+        st.caption(f"Police routes: {police}.")
+        csv_button(routing.cells, "route-matrix", "errors.matrix.csv")
 
 # --- time -----------------------------------------------------------------------------------
 st.subheader("Time to decision")
@@ -359,26 +365,28 @@ layers = [bars, rule(NFPA_SECONDS, "NFPA 1225: 60 s", dashed=False, left=True, y
 if p90 is not None:
     layers.append(rule(p90, f"90th percentile: {p90:.0f} s", dashed=True, left=False, y=26))
 layered(hist, *layers, height=280)
-with st.expander("Attempts behind this chart"):
-    choice = st.radio(
-        "Show",
-        ["Over 60 s", "Within 60 s", "One bin"],
-        horizontal=True,
-        key="errors.time.what",
-    )
-    if choice == "One bin":
-        starts = hist["start"].tolist()
-        start = st.selectbox(
-            "Bin",
-            starts,
-            format_func=lambda s: (
-                f"{s:.0f}–{s + timing.width:.0f} s" if s < timing.cap else f"{s:.0f} s and more"
-            ),
-            key="errors.bin",
+box = folded("Attempts behind this chart", key="errors.time.open")
+if box.open:
+    with box:
+        choice = st.radio(
+            "Show",
+            ["Over 60 s", "Within 60 s", "One bin"],
+            horizontal=True,
+            key="errors.time.what",
         )
-        show_attempts("time_bin", {"start": start}, f"time-{start:.0f}", "errors.bin.csv")
-    elif choice == "Within 60 s":
-        show_attempts("within_limit", None, "within-60s", "errors.within.csv")
-    else:
-        show_attempts("over_limit", None, "over-60s", "errors.overlimit.csv")
-    csv_button(hist[["start", "end", "n"]], "time-histogram", "errors.hist.csv")
+        if choice == "One bin":
+            starts = hist["start"].tolist()
+            start = st.selectbox(
+                "Bin",
+                starts,
+                format_func=lambda s: (
+                    f"{s:.0f}–{s + timing.width:.0f} s" if s < timing.cap else f"{s:.0f} s and more"
+                ),
+                key="errors.bin",
+            )
+            show_attempts("time_bin", {"start": start}, f"time-{start:.0f}", "errors.bin.csv")
+        elif choice == "Within 60 s":
+            show_attempts("within_limit", None, "within-60s", "errors.within.csv")
+        else:
+            show_attempts("over_limit", None, "over-60s", "errors.overlimit.csv")
+        csv_button(hist[["start", "end", "n"]], "time-histogram", "errors.hist.csv")

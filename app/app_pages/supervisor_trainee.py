@@ -14,7 +14,7 @@ from app.ui.grade_card import RULES_HELP
 from app.ui.local_time import shown
 from app.ui.replay_steps import STEP_LABELS
 from app.ui.session import page_actor
-from app.ui.tables import csv_button
+from app.ui.tables import csv_button, folded
 
 actor = page_actor("review_attempts")
 
@@ -303,15 +303,17 @@ with right:
         st.caption("Why (the trainer's rationale)")
         st.text(str(key["rationale"]).strip())
 
-with st.expander("What the caller would have said"):
-    said = replay.exchanges.rename(
-        columns={
-            "question": "Question",
-            "caller_answer": "Caller's answer",
-            "asked_at": "Asked at (s)",
-        }
-    )
-    st.dataframe(said, hide_index=True)
+box = folded("What the caller would have said", key="trainee.said.open")
+if box.open:
+    with box:
+        said = replay.exchanges.rename(
+            columns={
+                "question": "Question",
+                "caller_answer": "Caller's answer",
+                "asked_at": "Asked at (s)",
+            }
+        )
+        st.dataframe(said, hide_index=True)
 
 # --- notes ----------------------------------------------------------------------------------
 st.subheader("QA review notes")

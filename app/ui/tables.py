@@ -1,5 +1,5 @@
 """Helpers the pages share around their tables: the CSV download, the calls behind a
-number, and dates as people read them.
+number, folded tables drawn only when opened, and dates as people read them.
 
 The CSV goes through :func:`app.core.safe_text.csv_bytes`, so a cell that a trainer or a
 trainee wrote (a title, a name, a note) cannot run as a formula when the file is opened
@@ -9,6 +9,7 @@ in a spreadsheet.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +17,9 @@ import streamlit as st
 from app.core.safe_text import csv_bytes
 from app.services import review
 from app.services.access import Actor
+
+if TYPE_CHECKING:
+    from streamlit.elements.lib.mutable_expander_container import ExpanderContainer
 
 
 @st.cache_data(ttl=60, max_entries=256, show_spinner=False)
@@ -42,6 +46,21 @@ def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
         icon=":material/download:",
         on_click="ignore",
     )
+
+
+def folded(label: str, *, key: str) -> ExpanderContainer:
+    """A closed expander whose contents the page draws only while it is open::
+
+        box = folded("Attempts behind this chart", key="errors.dq.open")
+        if box.open:
+            with box:
+                ...
+
+    Closed, the query and the table behind it cost nothing: a supervisor page opens with
+    several of these, and drawing them all up front was most of its render time. Opening
+    one reruns the page, whose figures come from the cache.
+    """
+    return st.expander(label, key=key, on_change="rerun")
 
 
 def day_date(value: dt.date | None, *, long_month: bool = False) -> str:

@@ -112,3 +112,22 @@ def test_supervisor_dashboards(seeded, page):
     _open(seeded, page, "Trainee review", charts=2)
     expect(page.get_by_text("The expert key")).to_be_visible()
     _shot(seeded, page, "supervisor-trainee.png")
+
+
+def test_a_folded_table_opens_and_downloads_as_csv(seeded, page):
+    """The trainee list is folded (drawn only when opened); its CSV is written on click."""
+    _login(seeded, page, "supervisor")
+    _open(seeded, page, "Cohort", charts=2)
+    folded = page.get_by_test_id("stExpander").filter(has_text="All trainees")
+    expect(folded.get_by_role("button", name="Download CSV")).to_have_count(0)
+    folded.get_by_text("All trainees").click()
+    seeded.wait_idle(page)
+    download_button = folded.get_by_role("button", name="Download CSV")
+    expect(download_button).to_be_visible(timeout=30_000)
+    with page.expect_download() as download:
+        download_button.click()
+    assert download.value.suggested_filename == "trainees.csv"
+    text = open(download.value.path(), encoding="utf-8").read()  # noqa: SIM115 - small file
+    rows = text.splitlines()
+    assert rows[0].startswith('"Trainee","User name","Stage"')
+    assert len(rows) - 1 == _active_trainees(seeded)

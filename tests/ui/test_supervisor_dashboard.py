@@ -15,9 +15,15 @@ from tests.services.test_review import seed_review_data
 PAGE = str(ROOT / "app" / "app_pages" / "supervisor_dashboard.py")
 
 
-def run(user_id: int) -> AppTest:
+FOLDED = ("cohort.stage.open", "cohort.week.open", "cohort.all.open")  # the page's expanders
+
+
+def run(user_id: int, opened=FOLDED) -> AppTest:
+    """The page as ``user_id`` sees it with the ``opened`` expanders open (all by default)."""
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["user_id"] = user_id
+    for key in opened:
+        at.session_state[key] = True
     return at.run()
 
 
@@ -92,6 +98,28 @@ def test_cohort_page_stage_drilldown(sqlite_db, world):
     at.selectbox(key="cohort.stage").set_value("lessons").run()
     assert not at.exception
     assert sorted(at.dataframe[0].value["Trainee"]) == ["Second Trainee", "Trainee A"]
+
+
+def test_tables_behind_the_numbers_are_drawn_only_when_opened(sqlite_db, world, monkeypatch):
+    from app.services import review
+
+    seed_review_data(world)
+    asked = []
+    real = review.attempts_behind
+    monkeypatch.setattr(review, "attempts_behind", lambda **kw: asked.append(kw) or real(**kw))
+    at = run(world["supervisor-a"].user_id, opened=())
+    assert not at.exception
+    assert [e.label for e in at.expander] == [
+        "Trainees behind these numbers",
+        "Attempts behind this chart",
+        "All trainees (2)",
+    ]
+    assert not at.dataframe  # nobody is stuck in this data, and the rest is folded
+    assert asked == [] and not at.get("selectbox")
+    at.session_state["cohort.week.open"] = True
+    at.run()
+    assert len(asked) == 1 and len(at.dataframe) == 1
+    assert at.selectbox(key="cohort.week").options
 
 
 def test_other_agency_sees_only_its_own(sqlite_db, world):

@@ -14,9 +14,15 @@ from tests.services.test_review import seed_review_data
 PAGE = str(ROOT / "app" / "app_pages" / "supervisor_equity.py")
 
 
-def run(user_id: int) -> AppTest:
+FOLDED = ("equity.behind.open",)  # the page's expanders (drawn only when open)
+
+
+def run(user_id: int, opened=FOLDED) -> AppTest:
+    """The page as ``user_id`` sees it with the ``opened`` expanders open (all by default)."""
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.session_state["user_id"] = user_id
+    for key in opened:
+        at.session_state[key] = True
     return at.run()
 
 
