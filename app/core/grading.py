@@ -258,6 +258,23 @@ def _round_half_up(value: Fraction) -> int:
     return math.floor(value + Fraction(1, 2))
 
 
+def weighted_total(parts: Mapping[str, Fraction]) -> Fraction:
+    """The sum of each part's share times its weight, exactly.
+
+    Summed in integers over one common denominator: adding Fractions term by term was a
+    third of the time a grade takes (measured), and grading runs for every submitted call
+    and for every regrade of a bank.
+    """
+    common = math.lcm(*(parts[name].denominator for name in WEIGHTS))
+    return Fraction(
+        sum(
+            WEIGHTS[name] * parts[name].numerator * (common // parts[name].denominator)
+            for name in WEIGHTS
+        ),
+        common,
+    )
+
+
 class Deviation(TypedDict):
     """One way the answer differs from the key."""
 
@@ -536,8 +553,7 @@ def grade(
             f"{duration_text(target)}.",
         )
 
-    raw = sum((WEIGHTS[name] * parts[name] for name in WEIGHTS), Fraction(0)) - penalty
-    score = max(0, min(100, _round_half_up(raw)))
+    score = max(0, min(100, _round_half_up(weighted_total(parts) - penalty)))
     return Grade(
         scenario=scenario.get("id"),
         version=scenario.get("version"),
@@ -547,7 +563,7 @@ def grade(
         passed=score >= pass_mark and not critical,
         critical=critical,
         errors=errors,
-        parts={name: round(float(parts[name]), 4) for name in WEIGHTS},
+        parts={name: round(parts[name].numerator / parts[name].denominator, 4) for name in WEIGHTS},
         level=compliance_level(score, critical, len(missed_questions)),
         deviations=deviations,
         pass_mark=pass_mark,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from fractions import Fraction
 
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
@@ -13,9 +14,11 @@ from app.core.grading import (
     ACCEPTABLE_CREDIT,
     PASS_MARK,
     RULES,
+    WEIGHTS,
     effective_key,
     expert_answer,
     grade,
+    weighted_total,
 )
 from app.core.protocol import (
     DISPATCH_MODELS,
@@ -356,3 +359,14 @@ def test_11_an_under_triaged_priority_1_call_never_passes(scenario, model, prior
     for pass_mark in (0, 50, 80, 100):
         result = grade(scenario, answer, model, pass_mark=pass_mark)
         assert result["passed"] is False and "under_triaged" in result["critical"]
+
+
+@given(
+    st.fixed_dictionaries(
+        {name: st.fractions(min_value=0, max_value=1, max_denominator=60) for name in WEIGHTS}
+    )
+)
+def test_the_weighted_total_is_the_exact_sum_of_weight_times_share(parts):
+    # Summed in integers over a common denominator; it must equal the term-by-term sum.
+    expected = sum((WEIGHTS[name] * parts[name] for name in WEIGHTS), Fraction(0))
+    assert weighted_total(parts) == expected
