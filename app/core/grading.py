@@ -259,20 +259,11 @@ def _round_half_up(value: Fraction) -> int:
 
 
 def weighted_total(parts: Mapping[str, Fraction]) -> Fraction:
-    """The sum of each part's share times its weight, exactly.
-
-    Summed in integers over one common denominator: adding Fractions term by term was a
-    third of the time a grade takes (measured), and grading runs for every submitted call
-    and for every regrade of a bank.
-    """
+    """The sum of each part's share times its weight, exactly: in integers over one
+    common denominator (adding Fractions term by term was a third of a grade's time)."""
     common = math.lcm(*(parts[name].denominator for name in WEIGHTS))
-    return Fraction(
-        sum(
-            WEIGHTS[name] * parts[name].numerator * (common // parts[name].denominator)
-            for name in WEIGHTS
-        ),
-        common,
-    )
+    total = sum(WEIGHTS[n] * parts[n].numerator * (common // parts[n].denominator) for n in WEIGHTS)
+    return Fraction(total, common)
 
 
 class Deviation(TypedDict):
