@@ -6,6 +6,8 @@
 - A skip link, first in the page: "Skip to the call" on the call screen (to the question
   box, or the first question card), "Skip to main content" elsewhere.
 - The menu's sections marked up as lists, so a screen reader counts its links.
+- Boxes of fixed height that scroll (the call's transcript) take the focus and are named,
+  so a keyboard user can scroll them.
 - Audio players named for screen readers: the caller's voice on the call screen,
   "Audio" elsewhere; the caption just above a player describes it.
 - A page opened from the menu takes the focus to its title (or, on a call, to the
@@ -190,7 +192,20 @@ A11Y_JS = """<script>(() => {
     put(target);
     hold(find);
   };
-  const tidy = () => { fixMenu(); nameAudio(); focusFeedback(); followPage(); keepHeld(); };
+  // A box of fixed height that scrolls (the transcript) must take the focus, or a
+  // keyboard user cannot scroll it; it is named so a screen reader says what it is.
+  const scrollers = () => {
+    const boxes = "[data-testid=stVerticalBlock][overflow=auto]:not([tabindex])";
+    for (const box of doc.querySelectorAll(boxes)) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      const transcript = box.matches("[class*=transcript]");
+      box.setAttribute("aria-label", transcript ? "Transcript" : "Scrolling panel");
+    }
+  };
+  const tidy = () => {
+    fixMenu(); nameAudio(); scrollers(); focusFeedback(); followPage(); keepHeld();
+  };
   tidy();
   new MutationObserver(tidy).observe(doc.body, {
     childList: true, subtree: true, attributes: true,

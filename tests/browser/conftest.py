@@ -86,6 +86,18 @@ class LiveServer:
             "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=30_000
         )
 
+    def ring_back_if_dead(self, page) -> None:
+        """Call back a dropped or hung-up call (the bank and the generator both hold some;
+        a dead line answers no question until the trainee rings back), as a trainee would,
+        and wait for the answer. Nothing happens on a live line."""
+        call_back = page.get_by_role("button", name="Call back")
+        if not call_back.count():
+            return
+        before = page.evaluate("() => window.csAnswers || 0")
+        call_back.click()
+        page.wait_for_function(f"() => (window.csAnswers || 0) > {before}", timeout=30_000)
+        self.wait_idle(page)
+
     def create_user(
         self, username: str, role: str = "trainee", agency: str = "riverside", name: str = ""
     ) -> str:

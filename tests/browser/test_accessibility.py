@@ -123,6 +123,7 @@ def test_the_call_screen_before_and_after_submit(live_server, page):
     page.get_by_role("button", name="Start call").click()
     page.get_by_text("Your decision").wait_for(timeout=30_000)
     _check(page, live_server, "call screen", guard, report)
+    live_server.ring_back_if_dead(page)
     box = page.locator(".st-key-cs-ask input[type=text]")
     answers = page.evaluate("() => window.csAnswers || 0")
     box.fill("does anyone have a weapon")

@@ -232,6 +232,12 @@ def test_a_dropped_call_answers_nothing_until_the_trainee_calls_back(live_server
     expect(transcript).to_contain_text("You call the number back.")
     expect(transcript).to_contain_text("my phone must have called from my pocket")
     expect(transcript).to_contain_text("Nothing, honestly.")
+    # The transcript scrolls in a box of fixed height: it takes the focus, so the keyboard
+    # can scroll it, and says what it is (axe: scrollable-region-focusable).
+    expect(transcript).to_have_attribute("tabindex", "0")
+    expect(transcript).to_have_attribute("aria-label", "Transcript")
+    transcript.focus()
+    expect(transcript).to_be_focused()
     page.screenshot(path=str(ARTIFACTS / "call-kinds-callback.png"))
 
 

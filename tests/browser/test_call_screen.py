@@ -81,6 +81,8 @@ def _start_by_keyboard(server, page, mode: str = "Standard") -> None:
     page.get_by_text("Your decision").wait_for(timeout=30_000)
     server.wait_idle(page)
     expect(page.locator(QUESTION_BOX)).to_be_focused(timeout=10_000)  # ready to ask
+    server.ring_back_if_dead(page)
+    expect(page.locator(QUESTION_BOX)).to_be_focused(timeout=10_000)
 
 
 def _type_question(server, page, text: str) -> None:

@@ -246,14 +246,7 @@ def test_during_an_exam_pages_refuse_and_no_frame_carries_a_key(live_server, exa
     page.get_by_text("Exam call 1 of").wait_for(timeout=60_000)
     page.get_by_text("Your decision").wait_for(timeout=30_000)
     live_server.wait_idle(page)
-    # A generated exam call is sometimes dropped (issue 21): the dead line answers nothing
-    # until the trainee rings back, so ring back first, as a trainee would.
-    call_back = page.get_by_role("button", name="Call back")
-    if call_back.count():
-        rung = page.evaluate("() => window.csAnswers || 0")
-        call_back.click()
-        page.wait_for_function(f"() => (window.csAnswers || 0) > {rung}", timeout=30_000)
-        live_server.wait_idle(page)
+    live_server.ring_back_if_dead(page)
     answers = page.evaluate("() => window.csAnswers || 0")
     page.locator(QUESTION_BOX).fill("is anyone hurt")
     page.locator(QUESTION_BOX).press("Enter")
