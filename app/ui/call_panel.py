@@ -21,8 +21,9 @@ How the screen works:
 No text from a scenario, a trainer or a trainee ever goes into the style sheet or the
 scripts: they hold numbers (the attempt id, counts, seconds) and fixed words only.
 Each interaction costs one small read (the view) plus, for an action, one small write
-(the event). Audio bytes and the speech check are cached. The header, transcript and
-question cards are the shared call widget, :mod:`app.ui.call_context`.
+(the event). The speech check is cached; the bytes of the answer playing now are kept in
+the session. The header, transcript and question cards are the shared call widget,
+:mod:`app.ui.call_context`.
 
 The screen is split by section: :mod:`app.ui.call_actions` (state keys and callbacks),
 :mod:`app.ui.call_assets` (style sheet, scripts, keys), :mod:`app.ui.call_clock` (clock and
@@ -82,22 +83,30 @@ __all__ = [
 ]
 
 
-@st.cache_data(ttl=3600, max_entries=256, show_spinner=False)
-def _cached_clip(actor: Actor, attempt_id: int, item: str) -> bytes | None:
-    return practice.clip_bytes(actor=actor, attempt_id=attempt_id, item=item)
+# The WAV bytes of the answer playing now: (attempt id, {item: bytes}). One per session, so
+# a trainee's earlier calls keep nothing; the clips change only with a new answer.
+PLAYING = "call.playing-clips"
 
 
-def _clip(actor: Actor, attempt_id: int, item: str) -> bytes | None:
-    """A clip's WAV bytes. The first time this screen plays it (it may still have to be
-    spoken) a spinner says so; reruns play it without one (a spinner starts a thread,
-    and the caller's answer is fetched on every rerun)."""
-    fetched = st.session_state.setdefault(state_key(attempt_id, "clips-fetched"), set())
-    if item in fetched:
-        return _cached_clip(actor, attempt_id, item)
-    with st.spinner("Connecting the caller…"):
-        data = _cached_clip(actor, attempt_id, item)
-    fetched.add(item)
-    return data
+def _clips(actor: Actor, attempt_id: int, items: list[str]) -> list[tuple[str, bytes | None]]:
+    """The WAV bytes of the clips of the answer playing now (``items``, in order).
+
+    A rerun (a mark, a tick) plays the same clips: they are kept in the session while they
+    play, so it costs a look-up, not a database read, a file read and a cache key. A new
+    clip is fetched once, under a spinner (it may still have to be spoken)."""
+    kept_for, held = st.session_state.get(PLAYING) or (None, {})
+    kept: dict[str, bytes | None] = held if kept_for == attempt_id else {}
+    if any(item not in kept for item in items):
+        fresh: dict[str, bytes | None] = {}
+        for item in items:
+            if item in kept:
+                fresh[item] = kept[item]
+                continue
+            with st.spinner("Connecting the caller…"):
+                fresh[item] = practice.clip_bytes(actor=actor, attempt_id=attempt_id, item=item)
+        kept = fresh
+        st.session_state[PLAYING] = (attempt_id, kept)
+    return [(item, kept[item]) for item in items]
 
 
 # ------------------------------------------------------------------ pieces of the screen
@@ -142,8 +151,7 @@ def _caller(actor: Actor, view: Mapping[str, Any], attempt_id: int) -> None:
     st.subheader("Caller", anchor=False)
     show = True
     if speech_ok:
-        clips = [(item, _clip(actor, attempt_id, item)) for item in play]
-        heard = [(item, data) for item, data in clips if data]
+        heard = [(item, data) for item, data in _clips(actor, attempt_id, play) if data]
         if heard:
             asked = st.session_state.get(state_key(attempt_id, "play-label"), "")
             st.caption(plain(now_playing([item for item, _ in heard], asked)))

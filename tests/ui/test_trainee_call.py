@@ -277,7 +277,9 @@ def spoken(knife, monkeypatch):
 
     monkeypatch.setattr(app.audio, "speech_available", lambda: (True, "Speech is on."))
     call_panel._speech_status.clear()
-    monkeypatch.setattr(call_panel, "_clip", lambda actor, attempt_id, item: b"RIFF-test")
+    monkeypatch.setattr(
+        call_panel, "_clips", lambda actor, attempt_id, items: [(i, b"RIFF-test") for i in items]
+    )
     yield knife
     call_panel._speech_status.clear()
 
@@ -435,7 +437,8 @@ def test_a_full_run_of_the_call_screen_tells_the_server_once(knife, world, monke
 def test_the_caller_connects_with_a_spinner_only_the_first_time(knife, world, monkeypatch):
     """A clip's first fetch may have to speak it, so a spinner says "Connecting the
     caller…"; reruns that play the same clip again show none (a spinner starts a thread
-    on every rerun of every open call screen)."""
+    on every rerun of every open call screen) and fetch nothing (the bytes playing now are
+    kept in the session)."""
     import contextlib
 
     import app.audio
@@ -444,8 +447,13 @@ def test_the_caller_connects_with_a_spinner_only_the_first_time(knife, world, mo
 
     monkeypatch.setattr(app.audio, "speech_available", lambda: (True, "Speech is on."))
     call_panel._speech_status.clear()
-    call_panel._cached_clip.clear()
-    monkeypatch.setattr(practice, "clip_bytes", lambda **kw: b"RIFF-test")
+    fetched: list[str] = []
+
+    def clip_bytes(**kw):
+        fetched.append(kw["item"])
+        return b"RIFF-test"
+
+    monkeypatch.setattr(practice, "clip_bytes", clip_bytes)
     spinners: list[str] = []
     real_spinner = call_panel.st.spinner
 
@@ -464,5 +472,5 @@ def test_the_caller_connects_with_a_spinner_only_the_first_time(knife, world, mo
     at.checkbox(key=prefix + "dq.weapon").check().run()
     assert not at.exception
     assert spinners == ["Connecting the caller…"] * 2  # the same answer again: none
-    call_panel._cached_clip.clear()
+    assert fetched == ["opening", "weapons"]  # each clip fetched once
     call_panel._speech_status.clear()
