@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any, NotRequired
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.core import feedback
 from app.core.call_view import PRIORITIES, call_of, call_view, heard, question_catalogue
@@ -31,7 +31,7 @@ from app.core.question_match import check_text, match_question, scenario_questio
 from app.core.scenario.kinds import call_kind
 from app.errors import AccessDenied, NotFound, UserError
 from app.services.access import Actor, require
-from app.services.exam_lock import refuse_during_exam
+from app.services.exam_lock import open_exam_column, refuse_during_exam, refuse_unless_exam
 from app.services.practice import clock
 from app.services.practice.call_view import (
     AskedQuestion,
@@ -77,9 +77,9 @@ from app.services.practice.common import (
     _time_limit,
     marks_from_events,
 )
-from app.services.scope import actor_agency, agency_scenario, protocol_for
+from app.services.scope import agency_of, protocol_for
 from app.store.db import read_session, write_session
-from app.store.models import Attempt, Exam, User, row_id, utcnow
+from app.store.models import Agency, Attempt, Exam, ScenarioVersion, User, row_id, utcnow
 
 __all__ = [
     "CALLBACK_CLIP",
@@ -122,6 +122,28 @@ __all__ = [
 # ------------------------------------------------------------------ starting and resuming
 
 
+def _scenario_to_start(
+    session: Session, actor: Actor, version_id: int, exam_id: int | None
+) -> tuple[ScenarioVersion, Agency]:
+    """The scenario version of the actor's agency and the agency, in one read that also
+    refuses a practice call (not even a started one) while an exam is open."""
+    query: Any = select(ScenarioVersion, Agency, open_exam_column(actor))
+    row = session.exec(
+        query.join(Agency, col(Agency.id) == ScenarioVersion.agency_id)
+        .where(ScenarioVersion.id == int(version_id))
+        .where(ScenarioVersion.agency_id == actor.agency_id)
+    ).first()
+    if row is None:
+        if exam_id is None:
+            refuse_during_exam(session, actor)
+        agency_of(session, actor.agency_id)  # "Your agency no longer exists."
+        raise NotFound("There is no such scenario in your agency's bank.")
+    scenario, agency, open_exam = row
+    if exam_id is None:
+        refuse_unless_exam(open_exam, None)
+    return scenario, agency
+
+
 def start_attempt(
     *, actor: Actor, scenario_version_id: int, mode: str, exam_id: int | None = None
 ) -> int:
@@ -136,9 +158,7 @@ def start_attempt(
     if exam_id is not None:
         mode = "exam"
     with write_session() as session:
-        if exam_id is None:  # no practice call, not even a started one, while an exam is open
-            refuse_during_exam(session, actor)
-        scenario = agency_scenario(session, actor, scenario_version_id)
+        scenario, agency = _scenario_to_start(session, actor, scenario_version_id, exam_id)
         if scenario.status != "published":
             raise AccessDenied("That call is not published for practice.")
         if exam_id is None and not scenario.is_current:
@@ -156,7 +176,6 @@ def start_attempt(
                 raise AttemptClosed("This exam is already finished.")
             if isinstance(exam.plan, list) and exam.plan and scenario_version_id not in exam.plan:
                 raise AccessDenied("That call is not part of this exam.")
-        agency = actor_agency(session, actor)
         if exam_id is None:
             session.execute(
                 update(Attempt)
