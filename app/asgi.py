@@ -2,10 +2,10 @@
 
 ``python -m app serve`` runs ``streamlit run app/asgi.py``. Streamlit finds ``app`` (an
 ``st.App``) here and serves it with its own server: every browser session runs
-``app/streamlit_app.py`` as before, and ``app/session_routes.py`` adds
-``POST /api/session`` and ``POST /api/session/logout`` beside Streamlit's own routes
-(and Streamlit's ``/auth/login``, ``/oauth2callback`` and ``/auth/logout`` for single
-sign-on).
+``app/streamlit_app.py`` as before. Beside Streamlit's own routes (and its ``/auth/login``,
+``/oauth2callback`` and ``/auth/logout`` for single sign-on), ``app/session_routes.py``
+adds ``POST /api/session`` and ``POST /api/session/logout``, and ``app/clip_route.py``
+adds ``GET /api/clip`` (the caller's voice).
 
 While the server runs, a background thread delivers learning records (xAPI statements
 waiting in the outbox) to the LRS when ``LRS_URL`` is set (``app/services/lrs/``). Each
@@ -22,7 +22,7 @@ from typing import Any
 
 import streamlit as st
 
-from app.session_routes import routes
+from app import clip_route, session_routes
 
 log = logging.getLogger(__name__)
 
@@ -44,4 +44,8 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
             sender.stop()
 
 
-app = st.App(Path(__file__).with_name("streamlit_app.py"), routes=routes(), lifespan=lifespan)
+app = st.App(
+    Path(__file__).with_name("streamlit_app.py"),
+    routes=[*session_routes.routes(), *clip_route.routes()],
+    lifespan=lifespan,
+)

@@ -33,6 +33,7 @@ FIRST_QUESTIONS = ("weapons", "threats", "medical")
 CALL_TYPE_CHOICES = ("WELFARE_CHECK", "MENTAL_HEALTH", "DISTURBANCE", "TYPE_03", "TYPE_07")
 ROUTE_CHOICES = ("community_responder", "police", "community_responder_with_police", "ems")
 RUN_TIMEOUT_S = 120
+PAGE_URL = "http://localhost:8501/practice"  # the address a browser would report
 
 
 Samples = dict[str, list[float]]
@@ -142,9 +143,20 @@ def _one_call(at, samples: Samples, rng: random.Random, probe: Probe) -> None:
 
 
 def drive_call_page(
-    page: Path, *, user_id: int | None, calls: int, seed: int = 0, modes=MODES, probe: Probe = None
+    page: Path,
+    *,
+    user_id: int | None,
+    calls: int,
+    seed: int = 0,
+    modes=MODES,
+    probe: Probe = None,
+    login_id: int | None = None,
 ) -> Samples:
-    """Take ``calls`` calls on ``page`` (one AppTest session per mode); ms per step."""
+    """Take ``calls`` calls on ``page`` (one AppTest session per mode); ms per step.
+
+    With ``login_id`` the page runs as in a browser: logged in through that login
+    session (checked on every rerun) and with the browser's address of the page, so the
+    players get links to ``/api/clip`` as they do on a server."""
     from streamlit.testing.v1 import AppTest
 
     rng = random.Random(seed)
@@ -158,6 +170,9 @@ def drive_call_page(
         at = AppTest.from_file(str(page), default_timeout=RUN_TIMEOUT_S)
         if user_id is not None:
             at.session_state["user_id"] = user_id
+        if login_id is not None:
+            at.session_state["login_session_id"] = login_id
+            at.context = {"url": PAGE_URL}
         _timed(samples, "open", at, probe)
         if "practice.attempt_id" not in at.session_state:
             at.radio(key="practice.mode_pick").set_value(mode)
@@ -204,10 +219,23 @@ def call_screen_timings(
     One call on each page is taken first and thrown away (imports, caches). With
     ``audio_dir``, a step during which a clip was rendered is named ``<step>+tts``.
     """
+    from app.services.accounts import begin_login, load_actor
+
     probe = clip_counter(audio_dir) if audio_dir else None
+    actor = load_actor(user_id)
+    if actor is None:
+        raise RuntimeError(f"no active user {user_id} to take the calls")
+    login_id = begin_login(actor=actor).session_id
     if warmup:
         for page, user in ((CALL_PAGE, user_id), (FLOOR_PAGE, None)):
-            drive_call_page(page, user_id=user, calls=1, seed=seed + 1000, modes=("standard",))
+            drive_call_page(
+                page,
+                user_id=user,
+                calls=1,
+                seed=seed + 1000,
+                modes=("standard",),
+                login_id=login_id if user else None,
+            )
     real: Samples = {}
     floor: Samples = {}
     # One mode at a time on each page, alternating, so both see the same machine.
@@ -217,7 +245,13 @@ def call_screen_timings(
             continue
         for page, user, into in ((CALL_PAGE, user_id, real), (FLOOR_PAGE, None, floor)):
             got = drive_call_page(
-                page, user_id=user, calls=count, seed=seed, modes=(mode,), probe=probe
+                page,
+                user_id=user,
+                calls=count,
+                seed=seed,
+                modes=(mode,),
+                probe=probe,
+                login_id=login_id if user else None,
             )
             for step, values in got.items():
                 into.setdefault(step, []).extend(values)

@@ -235,9 +235,9 @@ def now_playing(items: list[str], asked: str) -> str:
     return f"Now playing: {', then '.join(voices)}, on “{asked}”"
 
 
-def render_players(clips: list[tuple[str, bytes]], *, autoplay: bool) -> None:
-    """One player per clip of the answer, in the order they are heard (``(item, WAV
-    bytes)``). Only the first starts by itself (when ``autoplay``); :data:`PLAYER_JS`
+def render_players(clips: list[tuple[str, str | bytes]], *, autoplay: bool) -> None:
+    """One player per clip of the answer, in the order they are heard (``(item, link to
+    the clip or its WAV bytes)``). Only the first starts by itself (when ``autoplay``); :data:`PLAYER_JS`
     starts each next one when the one before it ends. With more than one, each player
     says whose voice it is (fixed words)."""
     with st.container(key="cs-clips"):

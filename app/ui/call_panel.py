@@ -21,8 +21,8 @@ How the screen works:
 No text from a scenario, a trainer or a trainee ever goes into the style sheet or the
 scripts: they hold numbers (the attempt id, counts, seconds) and fixed words only.
 Each interaction costs one small read (the view) plus, for an action, one small write
-(the event). The speech check is cached; the bytes of the answer playing now are kept in
-the session. The header, transcript and question cards are the shared call widget,
+(the event). The speech check is cached; the players get signed links to the caller's
+clips (``app/clip_route.py``), kept in the session while they play. The header, transcript and question cards are the shared call widget,
 :mod:`app.ui.call_context`.
 
 The screen is split by section: :mod:`app.ui.call_actions` (state keys and callbacks),
@@ -37,6 +37,7 @@ from typing import Any
 
 import streamlit as st
 
+from app.clip_route import clip_link
 from app.errors import UserError
 from app.services import practice
 from app.services.access import Actor
@@ -67,6 +68,7 @@ from app.ui.call_context import speech_status as _speech_status
 from app.ui.call_decision import render_decision, render_hints
 from app.ui.call_kinds import is_text_call, line_is_dead, render_call_kind, render_text_conversation
 from app.ui.grade_card import plain, render_grade_card
+from app.ui.session import LOGIN_KEY, page_url
 
 # Callers import these from here; the pieces live in the modules above.
 __all__ = [
@@ -83,27 +85,42 @@ __all__ = [
 ]
 
 
-# The WAV bytes of the answer playing now: (attempt id, {item: bytes}). One per session, so
-# a trainee's earlier calls keep nothing; the clips change only with a new answer.
+# What the players of the answer playing now are given: (attempt id, {item: source}). One
+# per session, so a trainee's earlier calls keep nothing; the clips change only with a new
+# answer.
 PLAYING = "call.playing-clips"
 
 
-def _clips(actor: Actor, attempt_id: int, items: list[str]) -> list[tuple[str, bytes | None]]:
-    """The WAV bytes of the clips of the answer playing now (``items``, in order).
+def _source(actor: Actor, attempt_id: int, item: str) -> str | bytes | None:
+    """A signed link to the clip (``app/clip_route.py``), or its bytes when the page has no
+    browser address (page tests); None when there is nothing to hear. The clip is fetched
+    here anyway: it may still have to be spoken, and a clip that cannot be heard gets no
+    player."""
+    data = practice.clip_bytes(actor=actor, attempt_id=attempt_id, item=item)
+    address = page_url()
+    if data is None or address is None:
+        return data
+    login_id = int(st.session_state.get(LOGIN_KEY) or 0)
+    return clip_link(address, login_id=login_id, attempt_id=attempt_id, item=item)
 
-    A rerun (a mark, a tick) plays the same clips: they are kept in the session while they
-    play, so it costs a look-up, not a database read, a file read and a cache key. A new
-    clip is fetched once, under a spinner (it may still have to be spoken)."""
+
+def _clips(actor: Actor, attempt_id: int, items: list[str]) -> list[tuple[str, str | bytes | None]]:
+    """What the players of the answer playing now (``items``, in order) are given.
+
+    A link, not the bytes: Streamlit would hash and file the bytes on every rerun (each
+    mark, each tick), and the browser can keep a link's clip. The links are kept in the
+    session while they play, so a rerun costs a look-up. A new clip is fetched once,
+    under a spinner (it may still have to be spoken)."""
     kept_for, held = st.session_state.get(PLAYING) or (None, {})
-    kept: dict[str, bytes | None] = held if kept_for == attempt_id else {}
+    kept: dict[str, str | bytes | None] = held if kept_for == attempt_id else {}
     if any(item not in kept for item in items):
-        fresh: dict[str, bytes | None] = {}
+        fresh: dict[str, str | bytes | None] = {}
         for item in items:
             if item in kept:
                 fresh[item] = kept[item]
                 continue
             with st.spinner("Connecting the caller…"):
-                fresh[item] = practice.clip_bytes(actor=actor, attempt_id=attempt_id, item=item)
+                fresh[item] = _source(actor, attempt_id, item)
         kept = fresh
         st.session_state[PLAYING] = (attempt_id, kept)
     return [(item, kept[item]) for item in items]

@@ -54,6 +54,15 @@ def _cookie_token() -> str | None:
     return token if isinstance(token, str) else None
 
 
+def page_url() -> str | None:
+    """The browser's address of this page (None without a browser, as in page tests)."""
+    try:
+        url = st.context.url
+    except Exception:  # no browser context (bare mode)
+        return None
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
+
+
 def client_address() -> str | None:
     """The browser's address as the server saw it, for login throttling.
 

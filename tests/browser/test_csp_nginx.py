@@ -120,14 +120,14 @@ def test_a_trainee_takes_a_call_under_the_policy(browser, proxied):
             arg=before,
             timeout=5_000,
         )
-        # The caller's audio comes from this server's /media and loads.
+        # The caller's audio comes from this server's clip route and loads.
         page.wait_for_function(
             "() => { const a = document.querySelector('audio');"
             " return a && a.readyState >= 1 && !a.error; }",
             timeout=30_000,
         )
         source = page.evaluate("document.querySelector('audio').currentSrc")
-        assert source.startswith(proxied + "/media/"), source
+        assert source.startswith(proxied + "/api/clip?"), source
         assert _violations(page) == []
         page.screenshot(path=str(ARTIFACTS / "csp-trainee-call.png"))
     finally:

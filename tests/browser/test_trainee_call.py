@@ -166,6 +166,19 @@ def test_opening_audio_loads_with_a_duration(live_server, page, speech):
     )
     duration = page.evaluate("() => document.querySelector('audio').duration")
     assert duration > 0
+    # The player plays a signed link to this server's clip route, not Streamlit's media.
+    source = page.evaluate("() => document.querySelector('audio').currentSrc")
+    assert source.startswith(live_server.base_url + "/api/clip?"), source
+    answer = page.request.get(source)
+    assert answer.status == 200 and answer.headers["content-type"] == "audio/wav"
+    assert answer.body()[:4] == b"RIFF"
+    # A trainee can skip back and forth in the clip (the route answers Range requests).
+    page.evaluate(
+        "(d) => new Promise((done) => { const a = document.querySelector('audio');"
+        " a.addEventListener('seeked', done, {once: true}); a.currentTime = d / 2; })",
+        duration,
+    )
+    assert page.evaluate("() => document.querySelector('audio').currentTime") > 0
 
 
 def test_the_call_clock_counts_in_the_browser(live_server, page):

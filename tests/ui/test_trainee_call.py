@@ -269,6 +269,39 @@ def test_caller_audio_autoplays_the_opening_then_each_answer(sqlite_db, world, s
     assert answer.proto.autoplay and answer.proto.url != opening.proto.url
 
 
+def test_the_players_get_signed_links_that_serve_the_clips(knife, world, monkeypatch):
+    """In a browser the players are handed links to ``/api/clip`` (not the bytes, which
+    Streamlit would hash on every rerun); the link serves the clip the trainee heard."""
+    import app.audio
+    import app.services.practice.clips as clips
+    from app.services import accounts
+    from app.ui import call_panel
+    from tests.test_clip_route import WAV, get
+
+    monkeypatch.setattr(app.audio, "speech_available", lambda: (True, "Speech is on."))
+    monkeypatch.setattr(clips, "scenario_clip", lambda data, item, protocol: WAV)
+    call_panel._speech_status.clear()
+    trainee = world["trainee-a"]
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state["user_id"] = trainee.user_id
+    at.session_state["login_session_id"] = accounts.begin_login(actor=trainee).session_id
+    at.context = {"url": "http://127.0.0.1:8501/practice"}
+    at.run()
+    at.radio(key="practice.mode_pick").set_value("standard").run()
+    next(b for b in at.button if b.label == "Start call").click().run()
+    [opening] = at.get("audio")
+    assert opening.proto.url.startswith("http://127.0.0.1:8501/api/clip?")
+    assert get(opening.proto.url)[::2] == (200, WAV)
+    prefix = f"call{_attempt(world).id}."
+    at.checkbox(key=prefix + "dq.weapon").check().run()
+    assert at.get("audio")[0].proto.url == opening.proto.url  # a rerun: the same link
+    _ask(at, "is he armed")
+    [answer] = at.get("audio")
+    assert answer.proto.url != opening.proto.url
+    assert get(answer.proto.url)[::2] == (200, WAV)
+    call_panel._speech_status.clear()
+
+
 @pytest.fixture
 def spoken(knife, monkeypatch):
     """Speech on, without rendering any: every clip is the same few bytes."""
