@@ -43,12 +43,20 @@ def test_a_tiny_bench_runs_every_part(tmp_path, monkeypatch):
         "call_start_p95_ms",
         "next_scenario_p95_ms",
         "framework_floor_p95_ms",
+        "call_screen_cpu_p50_ms",
+        "framework_floor_cpu_p50_ms",
+        "call_start_cpu_p50_ms",
         "dashboard_p95_ms",
         "grade_per_s",
         "validate_files_per_s",
     ):
         assert isinstance(figures[key], float) and figures[key] > 0, key
     assert "cohort_overview" in figures["dashboard_views_p95_ms"]
+    # CPU time is its own figure and never mixed into the wall-clock ones.
+    assert figures["dashboard_views_cpu_p50_ms"]["cohort_overview"] > 0
+    pages = figures["dashboard_pages_p95_ms"]
+    assert pages and not any("cpu" in name for name in pages)
+    assert set(figures["dashboard_pages_cpu_p50_ms"]) == set(pages)
     assert result["machine"]["database"].startswith("SQLite")
     assert result["machine"]["cores"] >= 1
 
