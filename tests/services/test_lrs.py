@@ -31,7 +31,7 @@ from app.services.lrs import statements as xapi
 from app.services.lrs.sender import FIRST_WAIT_S, LONGEST_WAIT_S, backoff_seconds
 from app.settings import get_settings
 from app.store.db import read_session, write_session
-from app.store.models import LearningRecord, utcnow
+from app.store.models import Attempt, LearningRecord, ScenarioVersion, utcnow
 from tests.conftest import require_or_skip
 from tests.services.test_certification import passed_exam
 from tests.services.test_certification_support import build_bank, practice_ids, practise
@@ -140,7 +140,15 @@ def test_a_rolled_back_event_leaves_no_statement(database, world):
     with write_session() as session:
         session.exec(update(LearningRecord).values(event_key="moved", statement_id="moved"))
     with pytest.raises(RuntimeError), write_session() as session:
-        lrs.attempt_submitted(session, attempt_id)
+        attempt = session.get(Attempt, attempt_id)
+        lrs.attempt_submitted(
+            session,
+            attempt,
+            session.get(ScenarioVersion, attempt.scenario_version_id),
+            username=trainee.username,
+            display_name=trainee.display_name,
+            agency_slug="a",
+        )
         raise RuntimeError("the event's transaction fails")
     assert [r.event_key for r in _records()] == ["moved"]
 

@@ -66,20 +66,27 @@ def _add(
     session.flush()
 
 
-def attempt_submitted(session: Session, attempt_id: int, stored: bool = True) -> None:
-    """Record a call just submitted (``stored``: the submit's UPDATE matched a row)."""
-    if not stored:
+def attempt_submitted(
+    session: Session,
+    attempt: Attempt,
+    version: ScenarioVersion | None,
+    *,
+    username: str,
+    display_name: str,
+    agency_slug: str,
+) -> None:
+    """Record a call just submitted. ``attempt`` holds what the submit stored, and the
+    submit hands over the rows it already read: nothing is read back while the write
+    transaction (and, on SQLite, the database's write lock) is held."""
+    if attempt.id is None or attempt.status != "submitted":
         return
-    attempt = session.get(Attempt, attempt_id)
-    if attempt is None or attempt.status != "submitted":
-        return
-    version = session.get(ScenarioVersion, attempt.scenario_version_id)
-    who, slug = _who(session, attempt.user_id, attempt.agency_id)
+    attempt_id = attempt.id
+    who = xapi.actor(site_home(), username=username, display_name=display_name, agency=agency_slug)
     answer = attempt.answer or {}
     statement = xapi.attempt_statement(
         home=site_home(),
         who=who,
-        agency=slug,
+        agency=agency_slug,
         attempt_id=attempt_id,
         mode=attempt.mode,
         scenario_key=version.scenario_key if version else str(attempt.scenario_version_id),

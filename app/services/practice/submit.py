@@ -134,7 +134,15 @@ def submit_attempt(
             .values(**values)
         )
         stored = result.rowcount == 1
-        learning_records.attempt_submitted(session, attempt_id, stored)  # xAPI outbox, same txn
+        if stored:  # the xAPI statement, in the same transaction, from the rows in hand
+            learning_records.attempt_submitted(
+                session,
+                attempt.sqlmodel_update(values),
+                version,
+                username=actor.username,
+                display_name=actor.display_name,
+                agency_slug=agency.slug,
+            )
     if stored:
         return grade
     with read_session() as session:
