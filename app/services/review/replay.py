@@ -100,19 +100,22 @@ def typed_questions(events: list) -> pd.DataFrame:
     """What the trainee typed, in order: second, the words, the question it matched
     (None when it asked nothing the caller could answer) and the matcher's score."""
     rows = [
-        {
-            "t": float(e.get("t") or 0.0),
-            "typed": " ".join(str(e.get("typed")).split()),
-            "matched": e.get("value") if e.get("kind") == "ask" else None,
-            "score": e.get("score"),
-        }
+        (
+            float(e.get("t") or 0.0),
+            " ".join(str(e.get("typed")).split()),
+            e.get("value") if e.get("kind") == "ask" else None,
+            e.get("score"),
+        )
         for e in events
         if isinstance(e, dict) and e.get("typed") and e.get("kind") in ("ask", "unmatched")
     ]
-    table = pd.DataFrame(rows, columns=["t", "typed", "matched", "score"])
-    matched = table["matched"].astype(object)
-    table["matched"] = matched.where(matched.notna(), None)  # None, never NaN: not understood
-    return table
+    if not rows:
+        return pd.DataFrame(columns=["t", "typed", "matched", "score"])
+    t, typed, matched, score = (list(column) for column in zip(*rows, strict=True))
+    # "matched" is built as objects so a sentence not understood stays None, never NaN.
+    return pd.DataFrame(
+        {"t": t, "typed": typed, "matched": pd.Series(matched, dtype=object), "score": score}
+    )
 
 
 def pause_table(events: list) -> pd.DataFrame:
