@@ -68,6 +68,10 @@ def test_a_tiny_bench_runs_every_part(tmp_path, monkeypatch):
         assert level["errors"] == 0, level["error_examples"]
         assert {"open", "start"} & set(level["by_kind"]), level["by_kind"]
     assert "load_p95_ms_2" in figures and "load_max_sessions_p95_1s" in figures
+    from app.audio import speech_available
+
+    if speech_available()[0]:  # the clients fetched the players' /api/clip links (errors: 0)
+        assert any(level["by_kind"].get("media", {}).get("n") for level in load["levels"])
 
     report = format_report(result)
     assert "call_screen_p95_ms" in report and "load: level" in report

@@ -14,7 +14,9 @@ server (loopback only):
   choice widgets as strings, buttons as triggers, form fields with the submit);
 * while a call is on screen, the clock fragment's ``auto_rerun`` is honoured:
   a fragment rerun every interval, timed separately ("tick");
-* the caller's audio is fetched over HTTP from the ``/media`` URL (timed as "media").
+* the caller's audio is fetched over HTTP from the link the page gives the player, a
+  signed ``/api/clip`` link (timed as "media"); each rerun reports the page's address,
+  as a browser does.
 
 A trainee logs in once, opens *Take a call*, starts a call, asks questions with a
 think time, marks, submits, reads the feedback and takes the next call, until the

@@ -118,6 +118,9 @@ class SimTrainee:
         cs.query_string = ""
         cs.page_script_hash = self.page_hash
         cs.page_name = self.page_name
+        # A browser reports its address with every rerun; the call screen links the
+        # caller's clips (/api/clip) to it.
+        cs.context_info.url = f"{self.cfg.base_url.rstrip('/')}/{self.page_name}"
         if fragment:
             cs.fragment_id = fragment
             cs.is_auto_rerun = True
@@ -199,9 +202,11 @@ class SimTrainee:
 
     async def _fetch_media(self, url: str) -> None:
         started = time.perf_counter()
+        parts = urlsplit(url)  # a link to /api/clip is absolute; Streamlit's /media is not
+        path = f"{parts.path}?{parts.query}" if parts.query else parts.path
         try:
             status, _, size = await http_get(
-                self.cfg.base_url, url, self.cookie_header, self.cfg.timeout_s
+                self.cfg.base_url, path, self.cookie_header, self.cfg.timeout_s
             )
             ok = status == 200 and size > 44  # a WAV header alone is 44 bytes
             error = "" if ok else f"media {status}"
