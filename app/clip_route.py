@@ -36,8 +36,9 @@ from app.settings import get_settings
 
 CLIP_PATH = "/api/clip"
 _KEY = secrets.token_bytes(32)  # per process: links die with the server that made them
-_ITEM = re.compile(r"^[A-Za-z0-9_:.-]{1,80}$")
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_ITEM = re.compile(r"[A-Za-z0-9_:.-]{1,80}")
+_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() also takes "²"
+_RANGE = re.compile(r"bytes=([0-9]{0,18})-([0-9]{0,18})")
 
 
 def _signature(login_id: int, attempt_id: int, item: str) -> str:
@@ -64,7 +65,7 @@ def _signed_request(request: Request) -> tuple[int, int, str] | None:
     """(login id, attempt id, item) of a link this process made; None for anything else."""
     query = request.query_params
     login, attempt, item, sig = (query.get(k, "") for k in ("login", "attempt", "item", "sig"))
-    if not (login.isdigit() and attempt.isdigit() and _ITEM.match(item)):
+    if not (_ID.fullmatch(login) and _ID.fullmatch(attempt) and _ITEM.fullmatch(item)):
         return None
     login_id, attempt_id = int(login), int(attempt)
     if not login_id or not hmac.compare_digest(sig, _signature(login_id, attempt_id, item)):
@@ -89,7 +90,7 @@ def _clip_for(login_id: int, attempt_id: int, item: str) -> bytes | None:
 def _part(data: bytes, header: str | None) -> tuple[int, bytes, dict[str, str]]:
     """Status, body and headers for an optional single ``Range: bytes=a-b`` request."""
     size = len(data)
-    found = _RANGE.match(header.strip()) if header else None
+    found = _RANGE.fullmatch(header.strip()) if header else None
     if found is None:
         return 200, data, {}
     first, last = found.groups()

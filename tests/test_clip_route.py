@@ -112,7 +112,10 @@ def test_a_range_request_gets_that_part(call):
         {"sig": "0" * 32},
         {"sig": ""},
         {"login": "x"},
+        {"login": "\u00b2"},  # a digit to str.isdigit(), not to int()
+        {"attempt": "9" * 5000},
         {"item": "<script>"},
+        {"item": "opening\n"},
     ],
 )
 def test_a_changed_link_is_refused_with_a_bare_404(call, change):
@@ -192,5 +195,12 @@ def test_a_range_answer_is_the_slice_it_names(data, first, last):
 
 
 def test_no_range_or_a_range_it_does_not_read_gets_the_whole_clip():
-    for header in (None, "", "items=0-3", "bytes=1-2,5-6"):
+    for header in (
+        None,
+        "",
+        "items=0-3",
+        "bytes=1-2,5-6",
+        "bytes=\u00b2-",
+        "bytes=" + "9" * 5000 + "-",
+    ):
         assert clip_route._part(WAV, header) == (200, WAV, {})
