@@ -22,8 +22,8 @@ No text from a scenario, a trainer or a trainee ever goes into the style sheet o
 scripts: they hold numbers (the attempt id, counts, seconds) and fixed words only.
 Each interaction costs one small read (the view) plus, for an action, one small write
 (the event). The speech check is cached; the players get signed links to the caller's
-clips (``app/clip_route.py``), kept in the session while they play. The header, transcript and question cards are the shared call widget,
-:mod:`app.ui.call_context`.
+clips (``app/clip_route.py``), kept in the session while they play. The header,
+transcript and question cards are the shared call widget, :mod:`app.ui.call_context`.
 
 The screen is split by section: :mod:`app.ui.call_actions` (state keys and callbacks),
 :mod:`app.ui.call_assets` (style sheet, scripts, keys), :mod:`app.ui.call_clock` (clock and
