@@ -238,8 +238,8 @@ def now_playing(items: list[str], asked: str) -> str:
 def render_players(clips: list[tuple[str, str | bytes]], *, autoplay: bool) -> None:
     """One player per clip of the answer, in the order they are heard (``(item, link to
     the clip or its WAV bytes)``). Only the first starts by itself (when ``autoplay``);
-    :data:`PLAYER_JS` starts each next one when the one before it ends. With more than one, each player
-    says whose voice it is (fixed words)."""
+    :data:`PLAYER_JS` starts each next one when the one before it ends. With more than
+    one, each player says whose voice it is (fixed words)."""
     with st.container(key="cs-clips"):
         for index, (item, data) in enumerate(clips):
             if len(clips) > 1:
