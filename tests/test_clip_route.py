@@ -4,19 +4,17 @@ here (rendering speech is tested in tests/audio), so each test is about the rout
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from starlette.routing import Router
 
 from app import clip_route
 from app.clip_route import CLIP_PATH, clip_link
 from app.services import accounts, practice
 from app.settings import get_settings
+from tests.asgi import request
 from tests.services.test_practice_support import KNIFE_TEXT, store
 
 PAGE = "http://127.0.0.1:8501/practice"
@@ -39,34 +37,10 @@ def call(database, world, monkeypatch):
 def get(url: str, headers: dict | None = None) -> tuple[int, dict[str, str], bytes]:
     """(status, headers, body) of one GET through the route."""
     parts = urlsplit(url)
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": parts.path,
-        "raw_path": parts.path.encode(),
-        "root_path": "",
-        "query_string": parts.query.encode(),
-        "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8501),
-    }
-    sent: list[dict] = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        sent.append(message)
-
-    app = Router(routes=clip_route.routes())
-    with ThreadPoolExecutor(max_workers=1) as pool:  # see tests/test_session_routes.py
-        pool.submit(asyncio.run, app(scope, receive, send)).result()
-    start, *bodies = sent
-    found = {name.decode().lower(): value.decode() for name, value in start["headers"]}
-    return start["status"], found, b"".join(m.get("body", b"") for m in bodies)
+    status, pairs, body = request(
+        clip_route.routes(), "GET", parts.path, query=parts.query, headers=headers
+    )
+    return status, dict(pairs), body
 
 
 def _with(url: str, **changes) -> str:

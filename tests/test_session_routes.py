@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from starlette.routing import Router
 
 from app import session_routes
 from app.services import accounts
 from app.session_routes import COOKIE, LOGOUT_PATH, SESSION_PATH
 from app.settings import get_settings
+from tests.asgi import request
 
 HOST = "127.0.0.1:8501"
 SAME_ORIGIN = {
@@ -26,38 +24,13 @@ SAME_ORIGIN = {
 def call(path: str, headers: dict, body: dict | bytes = b"", *, scheme="http", method="POST"):
     """(status, {header: [values]}) of one request through the app's routes."""
     raw = json.dumps(body).encode() if isinstance(body, dict) else body
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": scheme,
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8501),
-    }
-    sent: list[dict] = []
-
-    async def receive():
-        return {"type": "http.request", "body": raw, "more_body": False}
-
-    async def send(message):
-        sent.append(message)
-
-    # A thread of its own: a browser test in the same worker may leave an event loop
-    # running in this one, and asyncio.run() refuses to start inside it.
-    app = Router(routes=session_routes.routes())
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, app(scope, receive, send)).result()
-    start = sent[0]
+    status, pairs, _ = request(
+        session_routes.routes(), method, path, headers=headers, body=raw, scheme=scheme
+    )
     found: dict[str, list[str]] = {}
-    for name, value in start["headers"]:
-        found.setdefault(name.decode().lower(), []).append(value.decode())
-    return start["status"], found
+    for name, value in pairs:
+        found.setdefault(name, []).append(value)
+    return status, found
 
 
 def _cookie_attributes(set_cookie: str) -> tuple[str, set[str]]:
