@@ -89,10 +89,16 @@ def submit_attempt(
     scenario = version.data or {}
     protocol = protocol_for(agency.protocol_overrides)
     clean = _clean_answer(answer, protocol)
-    if keep_alive(actor=actor, attempt_id=attempt_id) is not None:
-        with read_session() as session:  # a pause just recorded is in the events now
-            attempt, _, _ = _load(session, actor, attempt_id)
     now = utcnow()
+    _, paused = clock.settle(
+        attempt.events, clock.wall_seconds(attempt.started_at, now), mark=False
+    )
+    if paused and keep_alive(actor=actor, attempt_id=attempt_id) is not None:
+        # The screen had gone quiet: the pause goes on the record first (and out of the
+        # time on the call). Most submits find none and read the attempt only once.
+        with read_session() as session:
+            attempt, _, _ = _load(session, actor, attempt_id)
+        now = utcnow()
     # Time on the call: only while the call screen was open (pauses left out).
     seconds = clock.call_seconds(attempt.events, clock.wall_seconds(attempt.started_at, now))
     full_answer = {**clean, "questions": _asked(attempt.events), "seconds": seconds}
