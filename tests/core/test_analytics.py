@@ -298,6 +298,49 @@ def test_twin_pairs_by_hand():
     ]
 
 
+_cell = st.tuples(
+    st.integers(1, 4),  # trainee
+    st.sampled_from(["g1", "g2", "g3"]),
+    st.sampled_from(["a", "b", "c"]),  # "c" is no variant of a pair: never counted
+    st.integers(0, 3),  # attempts
+    st.integers(0, 3),  # of which sent to police (capped at attempts below)
+)
+
+
+@given(st.lists(_cell, max_size=40))
+def test_twin_pairs_are_the_police_shares_of_both_variants(raw):
+    """For any cells, by hand: a pair for each trainee and group with both variants taken,
+    each variant's share of its attempts sent to police; the counts the audit's SQL sums
+    give the same pairs."""
+    rows = [(u, g, v, n, min(p, n)) for u, g, v, n, p in raw]
+    cells = pd.DataFrame(
+        rows, columns=["user_id", "twin_group", "twin_variant", "attempts", "police"]
+    )
+    totals: dict[tuple, list[int]] = {}
+    for u, g, v, n, p in rows:
+        if v in ("a", "b"):
+            total = totals.setdefault((u, g), [0, 0, 0, 0])
+            side = 0 if v == "a" else 2
+            total[side] += n
+            total[side + 1] += p
+    expected = [
+        {
+            "user_id": u,
+            "twin_group": g,
+            "police_a": pa / na,
+            "police_b": pb / nb,
+            "diff": pa / na - pb / nb,
+        }
+        for (u, g), (na, pa, nb, pb) in sorted(totals.items())
+        if na and nb
+    ]
+    assert an.twin_pairs(cells).to_dict("records") == expected
+    counts = pd.DataFrame(
+        [(u, g, *total) for (u, g), total in sorted(totals.items())], columns=an.COUNT_COLUMNS
+    )
+    assert an.pairs_from_counts(counts).to_dict("records") == expected
+
+
 def test_paired_ci_by_hand():
     diffs = [1.0, -0.5, 0.0]
     ci = an.paired_ci(diffs)

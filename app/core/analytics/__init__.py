@@ -48,6 +48,7 @@ from app.core.analytics.common import (
     split_codes,
 )
 from app.core.analytics.equity import (
+    COUNT_COLUMNS,
     MIN_PAIRS_FOR_COHORT_FLAG,
     MIN_PAIRS_FOR_EQUITY_FLAG,
     MIN_TRAINEES_FOR_EQUITY_FLAG,
@@ -58,6 +59,7 @@ from app.core.analytics.equity import (
     equity_audit,
     equity_verdict,
     paired_ci,
+    pairs_from_counts,
     sign_test_p,
     t_critical95,
     twin_differences,
@@ -115,6 +117,8 @@ __all__ = [
     "timing_histogram",
     "timing_summary",
     "trainee_table",
+    "COUNT_COLUMNS",
+    "pairs_from_counts",
     "twin_pairs",
     "weekly_trend",
 ]

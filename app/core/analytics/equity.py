@@ -96,6 +96,10 @@ def paired_ci(diffs: Sequence[float], clusters: Sequence[object] | None = None) 
     return PairedCI(n, mean, mean - t * se, mean + t * se, se)
 
 
+PAIR_COLUMNS = ["user_id", "twin_group", "police_a", "police_b", "diff"]
+COUNT_COLUMNS = ["user_id", "twin_group", "attempts_a", "police_a", "attempts_b", "police_b"]
+
+
 def twin_pairs(cells: pd.DataFrame) -> pd.DataFrame:
     """Counterfactual twin pairs a trainee took both variants of.
 
@@ -105,19 +109,36 @@ def twin_pairs(cells: pd.DataFrame) -> pd.DataFrame:
     share of its attempts sent to police. Returns ``user_id``, ``twin_group``,
     ``police_a``, ``police_b``, ``diff`` (= police_a - police_b).
     """
-    columns = ["user_id", "twin_group", "police_a", "police_b", "diff"]
     if cells is None or cells.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=PAIR_COLUMNS)
     cells = cells[cells["twin_variant"].isin(["a", "b"]) & (cells["attempts"] > 0)]
     grouped = cells.groupby(["user_id", "twin_group", "twin_variant"])[["attempts", "police"]].sum()
-    share = (grouped["police"] / grouped["attempts"]).unstack("twin_variant")
+    wide = grouped.unstack("twin_variant", fill_value=0)
+    counts = pd.DataFrame(index=wide.index)
     for variant in ("a", "b"):
-        if variant not in share:
-            share[variant] = float("nan")
-    share = share.dropna(subset=["a", "b"]).reset_index()
-    share = share.rename(columns={"a": "police_a", "b": "police_b"})
+        for what in ("attempts", "police"):
+            counts[f"{what}_{variant}"] = wide[(what, variant)] if (what, variant) in wide else 0
+    return pairs_from_counts(counts.reset_index())
+
+
+def pairs_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`twin_pairs` from counts already summed per trainee and twin group (as one
+    SQL query gives them): ``user_id``, ``twin_group``, ``attempts_a``, ``police_a``,
+    ``attempts_b``, ``police_b`` (attempts of each variant, and of those the ones sent to
+    police). A pair needs both variants taken."""
+    if counts is None or counts.empty:
+        return pd.DataFrame(columns=PAIR_COLUMNS)
+    taken = counts[(counts["attempts_a"] > 0) & (counts["attempts_b"] > 0)]
+    share = pd.DataFrame(
+        {
+            "user_id": taken["user_id"].to_numpy(),
+            "twin_group": taken["twin_group"].to_numpy(),
+            "police_a": (taken["police_a"] / taken["attempts_a"]).to_numpy(dtype=float),
+            "police_b": (taken["police_b"] / taken["attempts_b"]).to_numpy(dtype=float),
+        }
+    )
     share["diff"] = share["police_a"] - share["police_b"]
-    return share[columns].sort_values(["user_id", "twin_group"]).reset_index(drop=True)
+    return share.sort_values(["user_id", "twin_group"]).reset_index(drop=True)
 
 
 @dataclass

@@ -182,12 +182,19 @@ class EquityView:
     verdict: an.Verdict | None = None
 
 
-def _twin_versions(cells: pd.DataFrame) -> dict[tuple[str, str], int]:
-    """(twin group, variant) -> the newest scenario version the agency's trainees took."""
-    if cells.empty:
-        return {}
-    newest = cells.dropna(subset=["version_id"]).groupby(["twin_group", "twin_variant"])
-    return {(g, v): int(sv) for (g, v), sv in newest["version_id"].max().items()}
+def _twin_versions(rows: list) -> dict[str, tuple[int, int]]:
+    """Twin group -> (version a, version b): the newest scenario version of each variant the
+    agency's trainees took (-1: none). ``rows`` are the audit query's, a row per trainee
+    and group ending in the newest version of a and of b that trainee took."""
+    newest: dict[str, tuple[int, int]] = {}
+    for row in rows:
+        group, a, b = row[1], row[-2], row[-1]
+        old_a, old_b = newest.get(group, (-1, -1))
+        newest[group] = (
+            max(old_a, -1 if a is None else int(a)),
+            max(old_b, -1 if b is None else int(b)),
+        )
+    return newest
 
 
 # (content hash of version a, of version b) -> what differs, in words. A version's content
@@ -198,14 +205,14 @@ NOT_FOUND = "The versions are not found."
 
 
 def _twin_table(
-    session, actor: Actor, versions: dict[tuple[str, str], int], pairs: pd.DataFrame
+    session, actor: Actor, versions: dict[str, tuple[int, int]], pairs: pd.DataFrame
 ) -> pd.DataFrame:
     """One row per twin pair taken by a trainee: its title, its two versions and how each
     went. What differs between them, in words, is :func:`twin_differences`."""
     columns = ["twin_group", "title", "version_a", "version_b", "trainees", "police_a", "police_b"]
     if pairs.empty:
         return pd.DataFrame(columns=columns)
-    ids = sorted(set(versions.values()))
+    ids = sorted({v for pair in versions.values() for v in pair if v >= 0})
     titles: dict[int, str] = {}
     for chunk in range(0, len(ids), 500):
         rows = session.exec(
@@ -214,32 +221,28 @@ def _twin_table(
             .where(col(ScenarioVersion.id).in_(ids[chunk : chunk + 500]))
         ).all()
         titles.update({int(i): t for i, t in rows})
-    # Three plain aggregations: pandas' named aggregation costs four times as much here.
-    by_group = pairs.groupby("twin_group")
-    per_group = pd.DataFrame(
-        {
-            "trainees": by_group["user_id"].nunique(),
-            "police_a": by_group["police_a"].mean(),
-            "police_b": by_group["police_b"].mean(),
-        }
-    ).reset_index()
+    # Summed in plain Python: a few thousand pairs into a few dozen groups, where a pandas
+    # group-by costs more in setting up than in adding. A pair is one trainee's, so the
+    # pairs of a group count its trainees.
+    sums: dict[str, list[float]] = {}
+    for group, police_a, police_b in zip(
+        pairs["twin_group"].tolist(),
+        pairs["police_a"].tolist(),
+        pairs["police_b"].tolist(),
+        strict=True,
+    ):
+        total = sums.setdefault(group, [0, 0.0, 0.0])
+        total[0] += 1
+        total[1] += police_a
+        total[2] += police_b
     out = []
-    for row in per_group.itertuples(index=False):
-        a_id, b_id = (
-            versions.get((row.twin_group, "a"), -1),
-            versions.get((row.twin_group, "b"), -1),
-        )
-        title = titles.get(a_id) or titles.get(b_id) or str(row.twin_group)
-        out.append(
-            (row.twin_group, title, a_id, b_id, int(row.trainees), row.police_a, row.police_b)
-        )
-    frame = pd.DataFrame(out, columns=columns)
-    frame["gap"] = (frame["police_a"] - frame["police_b"]).abs()
-    return (
-        frame.sort_values(["gap", "trainees"], ascending=False)
-        .drop(columns="gap")
-        .reset_index(drop=True)
-    )
+    for group, (trainees, sum_a, sum_b) in sums.items():
+        a_id, b_id = versions.get(group, (-1, -1))
+        title = titles.get(a_id) or titles.get(b_id) or str(group)
+        out.append((group, title, a_id, b_id, int(trainees), sum_a / trainees, sum_b / trainees))
+    # The pairs whose variants went to police most differently first, then the most taken.
+    out.sort(key=lambda r: (-abs(r[5] - r[6]), -r[4], r[0]))
+    return pd.DataFrame(out, columns=columns)
 
 
 def twin_differences(*, actor: Actor, pairs: Iterable[tuple[str, int, int]]) -> dict[str, str]:
@@ -299,15 +302,22 @@ def equity_audit(
     require(actor, "analytics")
     since = _as_datetime(since)
     with read_session() as session:
+        # One row per trainee and twin group: how often each variant was taken and sent to
+        # police, and the newest version of each the trainee took.
         rows = _run(
             session,
-            "SELECT user_id, twin_group, twin_variant, MAX(scenario_version_id), COUNT(*),",
-            _case(_police_in()),
+            "SELECT user_id, twin_group,",
+            _case("twin_variant = 'a'") + ",",
+            _case(f"twin_variant = 'a' AND {_police_in()}") + ",",
+            _case("twin_variant = 'b'") + ",",
+            _case(f"twin_variant = 'b' AND {_police_in()}") + ",",
+            "MAX(CASE WHEN twin_variant = 'a' THEN scenario_version_id END),",
+            "MAX(CASE WHEN twin_variant = 'b' THEN scenario_version_id END)",
             "FROM",
             _from(session, "ix_attempt_an_twin"),
             "WHERE agency_id = :agency AND twin_group IS NOT NULL AND status = :submitted",
             "AND submitted_at >= :since" if since is not None else "",
-            "GROUP BY user_id, twin_group, twin_variant",
+            "GROUP BY user_id, twin_group",
             **_params(actor, since),
         )
         names = _run(
@@ -315,11 +325,8 @@ def equity_audit(
             'SELECT id, display_name FROM "user" WHERE agency_id = :agency',
             agency=actor.agency_id,
         )
-        cells = _frame(
-            rows, ["user_id", "twin_group", "twin_variant", "version_id", "attempts", "police"]
-        )
-        pairs = an.twin_pairs(cells)
-        twins = _twin_table(session, actor, _twin_versions(cells), pairs)
+        pairs = an.pairs_from_counts(_frame([r[:6] for r in rows], an.COUNT_COLUMNS))
+        twins = _twin_table(session, actor, _twin_versions(rows), pairs)
     audit = an.equity_audit(pairs, min_pairs=min_pairs, min_pairs_cohort=min_pairs_cohort)
     name_of = dict(names)
     per_trainee = audit.per_trainee.copy()
