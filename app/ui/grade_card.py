@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-import pandas as pd
 import streamlit as st
 
 from app.core.feedback import LEVEL_LABELS, duration_text
@@ -139,7 +138,7 @@ def render_grade_card(review: Mapping) -> None:
 
     with right:
         st.subheader("The expert's answer", anchor=False)
-        st.table(_comparison(expert, answer, labels))
+        st.markdown(_comparison_table(_comparison(expert, answer, labels)))
         if expert.get("acceptable"):
             st.caption(
                 plain(
@@ -178,7 +177,9 @@ def render_grade_card(review: Mapping) -> None:
                 st.markdown(plain(note["text"]))
 
 
-def _comparison(expert: Mapping, answer: Mapping, labels: Mapping) -> pd.DataFrame:
+def _comparison(expert: Mapping, answer: Mapping, labels: Mapping) -> list[tuple]:
+    """(row, expert, yours, match) for each part of the answer."""
+
     def dq(items: list) -> str:
         return ", ".join(items) if items else "None"
 
@@ -207,8 +208,13 @@ def _comparison(expert: Mapping, answer: Mapping, labels: Mapping) -> pd.DataFra
         "Route": True if route == best else ("partly" if route in acceptable else False),
     }
     marks = {True: "✓", False: "✗", "partly": "½", None: "—"}
-    frame = pd.DataFrame(
-        [(name, exp, yours, marks[verdicts[name]]) for name, (exp, yours) in rows.items()],
-        columns=["", "Expert", "You", "Match"],
-    )
-    return frame.set_index("")
+    return [(name, exp, yours, marks[verdicts[name]]) for name, (exp, yours) in rows.items()]
+
+
+def _comparison_table(rows: list[tuple]) -> str:
+    """The expert's answer beside the trainee's as one Markdown table: one element, where a
+    table widget would build and send a data frame on the rerun that shows the grade. Every
+    cell goes through :func:`plain`, which escapes ``|`` too, so no text can break a row."""
+    lines = ["| | Expert | You | Match |", "|---|---|---|:---:|"]
+    lines += ["| " + " | ".join(plain(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -46,13 +46,23 @@ def _who(session: Session, user_id: int, agency_id: int) -> tuple[xapi.Agent, st
 
 
 def _add(
-    session: Session, *, agency_id: int, user_id: int, event_key: str, statement: xapi.Statement
+    session: Session,
+    *,
+    agency_id: int,
+    user_id: int,
+    event_key: str,
+    statement: xapi.Statement,
+    first: bool = False,
 ) -> None:
-    exists = session.exec(
-        select(LearningRecord.id).where(col(LearningRecord.event_key) == event_key)
-    ).first()
-    if exists is not None:
-        return
+    """Queue a statement once per event. ``first``: the caller's own write already made
+    this the event's only time (a conditional update that changed its row), so there is
+    nothing to look for; the unique ``event_key`` still refuses a second record."""
+    if not first:
+        exists = session.exec(
+            select(LearningRecord.id).where(col(LearningRecord.event_key) == event_key)
+        ).first()
+        if exists is not None:
+            return
     session.add(
         LearningRecord(
             agency_id=agency_id,
@@ -75,9 +85,10 @@ def attempt_submitted(
     display_name: str,
     agency_slug: str,
 ) -> None:
-    """Record a call just submitted. ``attempt`` holds what the submit stored, and the
-    submit hands over the rows it already read: nothing is read back while the write
-    transaction (and, on SQLite, the database's write lock) is held."""
+    """Record a call just submitted: called once, by the submit whose update stored the
+    grade. ``attempt`` holds what it stored, and it hands over the rows it already read:
+    nothing is read back while the write transaction (and, on SQLite, the database's
+    write lock) is held."""
     if attempt.id is None or attempt.status != "submitted":
         return
     attempt_id = attempt.id
@@ -109,6 +120,7 @@ def attempt_submitted(
         user_id=attempt.user_id,
         event_key=f"attempt:{attempt_id}:submitted",
         statement=statement,
+        first=True,  # the submit's update from in_progress changed the row: once only
     )
 
 
