@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, null
+from sqlalchemy import ColumnElement, bindparam, null
 from sqlmodel import Session, col, select
 
 from app.errors import AccessDenied
@@ -56,12 +56,41 @@ def open_exam_id(session: Session, actor: Actor) -> int | None:
     return session.exec(_open_exam(actor)).first()
 
 
+# The open exam as a column of another query, built once with the actor's ids left as
+# parameters (exam_params): the call-screen services run it on every rerun, and building
+# a query costs more than running this one.
+_OPEN_EXAM_COLUMN = (
+    select(Exam.id)
+    .where(col(Exam.user_id) == bindparam("exam_user_id"))
+    .where(col(Exam.agency_id) == bindparam("exam_agency_id"))
+    .where(Exam.status == "in_progress")
+    .order_by(col(Exam.id))
+    .limit(1)
+    .scalar_subquery()
+    .label("open_exam_id")
+)
+_NO_EXAM_COLUMN = null().label("open_exam_id")
+
+
+def takes_exams(actor: Actor) -> bool:
+    return can(actor, "exam")
+
+
+def exam_column(takes: bool) -> ColumnElement:
+    """The open exam column for an actor who can take exams (``takes``), else NULL."""
+    return _OPEN_EXAM_COLUMN if takes else _NO_EXAM_COLUMN
+
+
 def open_exam_column(actor: Actor) -> ColumnElement:
     """The actor's exam in progress as a column of another query (saves a round trip on
-    every call-screen service); NULL for roles that take no exam."""
-    if not can(actor, "exam"):
-        return null().label("open_exam_id")
-    return _open_exam(actor).scalar_subquery().label("open_exam_id")
+    every call-screen service); NULL for roles that take no exam. The query that holds
+    it runs with :func:`exam_params` among its parameters."""
+    return exam_column(takes_exams(actor))
+
+
+def exam_params(actor: Actor) -> dict[str, int]:
+    """The values :func:`open_exam_column` leaves as parameters."""
+    return {"exam_user_id": actor.user_id, "exam_agency_id": actor.agency_id}
 
 
 def refuse_unless_exam(open_id: int | None, allow_exam_id: int | None) -> None:

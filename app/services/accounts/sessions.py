@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from app.services.access import Actor
@@ -109,6 +109,14 @@ def _ended(row: LoginSession | None, user: User | None, now: dt.datetime) -> boo
     return now - (row.last_seen_at or row.created_at) > idle
 
 
+# Built once (it runs on every rerun of every page); the login's id is bound when it runs.
+_LOGIN_WITH_USER = (
+    select(LoginSession, User)
+    .join(User, col(User.id) == LoginSession.user_id, isouter=True)
+    .where(col(LoginSession.id) == bindparam("session_id"))
+)
+
+
 def check_login_session(session_id: int, *, now: dt.datetime | None = None) -> Actor | None:
     """The actor of a live login session, or None once it has ended (for any reason).
 
@@ -117,11 +125,7 @@ def check_login_session(session_id: int, *, now: dt.datetime | None = None) -> A
     """
     now = now or utcnow()
     with read_session() as session:  # one round trip: this runs on every rerun of every page
-        found = session.exec(
-            select(LoginSession, User)
-            .join(User, col(User.id) == LoginSession.user_id, isouter=True)
-            .where(col(LoginSession.id) == session_id)
-        ).first()
+        found = session.exec(_LOGIN_WITH_USER, params={"session_id": session_id}).first()
         row, user = found if found is not None else (None, None)
         if row is None or user is None or _ended(row, user, now):
             alive = None

@@ -31,7 +31,12 @@ from app.core.question_match import check_text, match_question, scenario_questio
 from app.core.scenario.kinds import call_kind
 from app.errors import AccessDenied, NotFound, UserError
 from app.services.access import Actor, require
-from app.services.exam_lock import open_exam_column, refuse_during_exam, refuse_unless_exam
+from app.services.exam_lock import (
+    exam_params,
+    open_exam_column,
+    refuse_during_exam,
+    refuse_unless_exam,
+)
 from app.services.practice import clock
 from app.services.practice.call_view import (
     AskedQuestion,
@@ -131,7 +136,8 @@ def _scenario_to_start(
     row = session.exec(
         query.join(Agency, col(Agency.id) == ScenarioVersion.agency_id)
         .where(ScenarioVersion.id == int(version_id))
-        .where(ScenarioVersion.agency_id == actor.agency_id)
+        .where(ScenarioVersion.agency_id == actor.agency_id),
+        params=exam_params(actor),
     ).first()
     if row is None:
         if exam_id is None:
@@ -273,13 +279,10 @@ def attempt_view(*, actor: Actor, attempt_id: int, alive: bool = False) -> Attem
     on most reruns, where there is nothing to write).
     """
     require(actor, "own_attempts")
-    always_column = (
-        select(User.always_show_transcripts)
-        .where(col(User.id) == Attempt.user_id)
-        .scalar_subquery()
-    )
     with read_session() as session:
-        attempt, version, agency, always = _load_with(session, actor, attempt_id, always_column)
+        attempt, version, agency, always = _load_with(
+            session, actor, attempt_id, "always_show_transcripts"
+        )
     events = list(attempt.events or [])
     if alive and attempt.status == "in_progress":
         settled, changed = clock.settle(events, clock.wall_seconds(attempt.started_at, utcnow()))
