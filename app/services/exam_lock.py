@@ -120,20 +120,29 @@ def later(a: dt.datetime | None, b: dt.datetime) -> dt.datetime:
     return b if a is None or utc(a) < utc(b) else a
 
 
-def exam_seen_keys(session: Session, actor: Actor) -> dict[str, dt.datetime]:
+def exam_seen_keys(
+    session: Session, actor: Actor, *, refuse_open: bool = False
+) -> dict[str, dt.datetime]:
     """Scenario keys the trainee met in a finished exam -> when that exam ended.
 
     Holds each planned call's key and the keys of every call in the agency that shares
     its twin group (its twin and variants), so practice counts all of them as seen.
+    ``refuse_open``: raise :class:`ExamInProgress` instead when an exam is open (as
+    :func:`refuse_during_exam`, from the same read).
     """
+    statuses = ("completed", "in_progress") if refuse_open else ("completed",)
     exams = session.exec(
-        select(Exam.plan, Exam.finished_at, Exam.started_at)
+        select(Exam.status, Exam.plan, Exam.finished_at, Exam.started_at)
         .where(Exam.user_id == actor.user_id)
         .where(Exam.agency_id == actor.agency_id)
-        .where(Exam.status == "completed")
+        .where(col(Exam.status).in_(statuses))
     ).all()
+    if refuse_open and takes_exams(actor) and any(row[0] == "in_progress" for row in exams):
+        raise ExamInProgress()
     when_by_version: dict[int, dt.datetime] = {}
-    for plan, finished, started in exams:
+    for status, plan, finished, started in exams:
+        if status != "completed":
+            continue
         ended = finished or started
         for vid in plan or []:
             if isinstance(vid, int):

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from app.core import adaptive
 from app.services.access import Actor
-from app.services.exam_lock import exam_seen_keys, later, refuse_during_exam
+from app.services.exam_lock import exam_seen_keys, later
 from app.services.practice.common import HISTORY_LIMIT, _own_submitted
 from app.services.scope import split_codes
 from app.store.models import Attempt, ScenarioVersion
@@ -111,7 +111,8 @@ def _candidates(session: Session, actor: Actor) -> list[adaptive.Candidate]:
     finished exam's calls and their twins and variants count as seen (at the exam's
     end), so practice offers calls the trainee has not met first.
     """
-    refuse_during_exam(session, actor)
+    # Read first: an open exam refuses before anything else is read.
+    exam_seen = exam_seen_keys(session, actor, refuse_open=True)
     catalogue = _catalogue(session, actor.agency_id)
     seen = session.exec(
         select(ScenarioVersion.scenario_key, func.max(Attempt.started_at), func.count())
@@ -122,7 +123,7 @@ def _candidates(session: Session, actor: Actor) -> list[adaptive.Candidate]:
         .group_by(ScenarioVersion.scenario_key)
     ).all()
     seen_by_key = {key: (last, int(count or 0)) for key, last, count in seen}
-    for key, ended in exam_seen_keys(session, actor).items():
+    for key, ended in exam_seen.items():
         last, count = seen_by_key.get(key, (None, 0))
         seen_by_key[key] = (later(last, ended), max(count, 1))
     return [

@@ -96,6 +96,12 @@ def _pause_lengths(events: list) -> list[tuple[dict, float]]:
     return out
 
 
+# Most attempts have nothing typed and no pause: their empty tables are copies of these
+# (a copy costs a twentieth of building one).
+_NO_TYPED = pd.DataFrame(columns=["t", "typed", "matched", "score"])
+_NO_PAUSES = pd.DataFrame(columns=["t", "seconds"])
+
+
 def typed_questions(events: list) -> pd.DataFrame:
     """What the trainee typed, in order: second, the words, the question it matched
     (None when it asked nothing the caller could answer) and the matcher's score."""
@@ -110,7 +116,7 @@ def typed_questions(events: list) -> pd.DataFrame:
         if isinstance(e, dict) and e.get("typed") and e.get("kind") in ("ask", "unmatched")
     ]
     if not rows:
-        return pd.DataFrame(columns=["t", "typed", "matched", "score"])
+        return _NO_TYPED.copy()
     t, typed, matched, score = (list(column) for column in zip(*rows, strict=True))
     # "matched" is built as objects so a sentence not understood stays None, never NaN.
     return pd.DataFrame(
@@ -124,7 +130,7 @@ def pause_table(events: list) -> pd.DataFrame:
         {"t": float(start.get("t") or 0.0), "seconds": seconds}
         for start, seconds in _pause_lengths(events)
     ]
-    return pd.DataFrame(rows, columns=["t", "seconds"])
+    return pd.DataFrame(rows, columns=["t", "seconds"]) if rows else _NO_PAUSES.copy()
 
 
 def replay_timeline(events: list, key: dict, questions: dict[str, str]) -> pd.DataFrame:
