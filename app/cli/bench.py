@@ -75,6 +75,20 @@ def register(subparsers) -> None:
     )
     p.add_argument("--keep", action="store_true", help="keep the database and work folder")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--against",
+        metavar="DIR",
+        help="compare with another checkout of this project (say, main before a change): "
+        "both benches run at once and take turns step by step, so a busy machine slows "
+        "both alike (core, audio, screens and dashboards; not the load test)",
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        metavar="N",
+        help="with --against: paired runs, each checkout going first in turn (default 3)",
+    )
     p.set_defaults(func=run)
 
 
@@ -171,6 +185,8 @@ def _require_bench_extra() -> None:
 def run(args) -> int:
     from app.settings import PROJECT_ROOT, get_settings
 
+    if args.against:
+        return _run_against(args)
     _require_bench_extra()
     args.database = _absolute_sqlite(args.database)
     target = Path(args.json).resolve() if args.json else None
@@ -213,4 +229,69 @@ def _run(options, target: Path) -> int:
     print(format_report(result))
     target.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"\nfigures written to {target}")
+    return 0
+
+
+def _bench_args(args) -> list[str]:
+    """The options of this command for each side of a paired run (parts already checked)."""
+    from app.bench.paired import PAIRED_PARTS
+
+    only = _parts(args.only, "--only") or set(PAIRED_PARTS)
+    parts = sorted((only - _parts(args.skip, "--skip")) & set(PAIRED_PARTS))
+    if not parts:
+        raise UsageError(f"--against compares only these parts: {', '.join(PAIRED_PARTS)}")
+    out = ["--only", ",".join(parts), "--seed", str(args.seed)]
+    out += ["--quick"] if args.quick else []
+    out += ["--size", args.size] if args.size else []
+    out += ["--calls", str(args.calls)] if args.calls else []
+    out += ["--database", args.database] if args.database else []
+    for option in args.set:
+        out += ["--set", option]
+    return out
+
+
+def _run_against(args) -> int:
+    from app.bench.paired import PairedRunError, format_comparison, run_paired
+    from app.settings import PROJECT_ROOT, get_settings
+
+    other = Path(args.against).expanduser().resolve()
+    if not (other / "app" / "__main__.py").is_file():
+        raise UsageError(f"--against: {other} is not a checkout of this project (no app/)")
+    if args.rounds < 1:
+        raise UsageError("--rounds must be at least 1")
+    if args.replicas:
+        raise UsageError("--against leaves the load test and the replicas out")
+    options_from(args)  # the same checks as a plain run
+    bench_args = _bench_args(args)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = (
+        Path(args.json).resolve()
+        if args.json
+        else get_settings().data_dir.resolve() / "bench" / f"paired-{stamp}.json"
+    )
+    work = target.with_suffix("")  # each round's figures and logs, beside the JSON
+    try:
+        work.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write {work}: {exc.strerror}") from None
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    say(f"before: {other}\nafter:  {PROJECT_ROOT}\nbench {' '.join(bench_args)}")
+    try:
+        rows, result = run_paired(
+            before=other,
+            after=PROJECT_ROOT,
+            bench_args=bench_args,
+            rounds=args.rounds,
+            out_dir=work,
+            say=say,
+        )
+    except PairedRunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(format_comparison(rows, "before", "after"))
+    target.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    print(f"\nfigures written to {target} (each round's in {work})")
     return 0
