@@ -215,6 +215,10 @@ def _comparison_table(rows: list[tuple]) -> str:
     """The expert's answer beside the trainee's as one Markdown table: one element, where a
     table widget would build and send a data frame on the rerun that shows the grade. Every
     cell goes through :func:`plain`, which escapes ``|`` too, so no text can break a row."""
-    lines = ["| | Expert | You | Match |", "|---|---|---|:---:|"]
-    lines += ["| " + " | ".join(plain(cell) for cell in row) + " |" for row in rows]
+    # Three columns, the match mark after the trainee's own answer: four do not fit the
+    # card's right-hand column on a laptop screen.
+    lines = ["| | Expert | You |", "|---|---|---|"]
+    for name, expert, yours, mark in rows:
+        you = plain(yours) + ("" if mark == "—" else f" {mark}")
+        lines.append(f"| {plain(name)} | {plain(expert)} | {you} |")
     return "\n".join(lines)

@@ -135,3 +135,15 @@ def test_the_whole_call_is_one_paragraph_a_line_whatever_was_said(opening, lines
     for _, _, asked in lines:
         starts += ["**You:**", "**Caller:**"] if asked else ["*Not asked:*", "*The caller"]
     assert all(p.startswith(s) for p, s in zip(paragraphs, starts, strict=True))
+
+
+@given(hs.lists(hs.tuples(*[hs.text(max_size=30)] * 3, hs.sampled_from("✓✗½—")), max_size=6))
+def test_the_comparison_table_keeps_its_rows_whatever_the_labels_say(rows):
+    """Protocol labels are an agency's own words: a "|" or a line break in one never adds
+    a cell or a row to the expert-versus-you table."""
+    from app.ui.grade_card import _comparison_table
+
+    lines = _comparison_table(rows).split("\n")
+    assert len(lines) == 2 + len(rows)
+    for line in lines:
+        assert len(re.findall(r"(?<!\\)\|", line)) == 4  # three cells
