@@ -214,18 +214,20 @@ def _terminated(signum, _frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def _say(message: str) -> None:
+    """Progress goes to stderr; the table (stdout) stays clean for a pipe."""
+    print(message, file=sys.stderr, flush=True)
+
+
 def _run(options, target: Path) -> int:
-    from app.bench.runner import format_report, run_bench
-
-    def say(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    # AppTest runs pages here without a server; Streamlit warns about that on every run.
     from streamlit.logger import set_log_level
 
+    from app.bench.runner import format_report, run_bench
+
+    # AppTest runs pages here without a server; Streamlit warns about that on every run.
     set_log_level("error")
 
-    result = run_bench(options, say=say, bar=_bar_factory())
+    result = run_bench(options, say=_say, bar=_bar_factory())
     print(format_report(result))
     target.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"\nfigures written to {target}")
@@ -275,10 +277,7 @@ def _run_against(args) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write {work}: {exc.strerror}") from None
 
-    def say(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    say(f"before: {other}\nafter:  {PROJECT_ROOT}\nbench {' '.join(bench_args)}")
+    _say(f"before: {other}\nafter:  {PROJECT_ROOT}\nbench {' '.join(bench_args)}")
     try:
         rows, result = run_paired(
             before=other,
@@ -286,7 +285,7 @@ def _run_against(args) -> int:
             bench_args=bench_args,
             rounds=args.rounds,
             out_dir=work,
-            say=say,
+            say=_say,
         )
     except PairedRunError as exc:
         print(f"error: {exc}", file=sys.stderr)
