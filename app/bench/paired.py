@@ -221,9 +221,9 @@ class Compared:
 def compare(rounds: Sequence[tuple[Mapping, Mapping]]) -> list[Compared]:
     """(before figures, after figures) of each round -> one row per figure both have.
 
-    ``worse``/``better``: so in every round, with the median ratio more than
-    :data:`SAME_WITHIN` from 1; anything else is ``same``. Counts (``*_steps``) and
-    figures that are 0 or missing in a round are left out."""
+    ``worse``/``better``: so in every round, with the median cost (after/before; for a
+    rate, before/after) more than :data:`SAME_WITHIN` from 1; anything else is ``same``.
+    Counts (``*_steps``) and figures that are 0 or missing in a round are left out."""
     flat = [(flat_figures(b), flat_figures(a)) for b, a in rounds]
     names = set.intersection(*(set(b) & set(a) for b, a in flat)) if flat else set()
     rows = []

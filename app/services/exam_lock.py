@@ -38,38 +38,26 @@ class ExamInProgress(AccessDenied):
         super().__init__(message)
 
 
-def _open_exam(actor: Actor):
-    return (
-        select(Exam.id)
-        .where(Exam.user_id == actor.user_id)
-        .where(Exam.agency_id == actor.agency_id)
-        .where(Exam.status == "in_progress")
-        .order_by(col(Exam.id))
-        .limit(1)
-    )
-
-
-def open_exam_id(session: Session, actor: Actor) -> int | None:
-    """The actor's exam in progress, if any (None for roles that take no exam)."""
-    if not can(actor, "exam"):
-        return None
-    return session.exec(_open_exam(actor)).first()
-
-
-# The open exam as a column of another query, built once with the actor's ids left as
-# parameters (exam_params): the call-screen services run it on every rerun, and building
-# a query costs more than running this one.
-_OPEN_EXAM_COLUMN = (
+# The actor's open exam, built once with the actor's ids left as parameters
+# (exam_params): the call-screen services run it on every rerun, as a column of their own
+# query, and building a query costs more than running this one.
+_OPEN_EXAM = (
     select(Exam.id)
     .where(col(Exam.user_id) == bindparam("exam_user_id"))
     .where(col(Exam.agency_id) == bindparam("exam_agency_id"))
     .where(Exam.status == "in_progress")
     .order_by(col(Exam.id))
     .limit(1)
-    .scalar_subquery()
-    .label("open_exam_id")
 )
+_OPEN_EXAM_COLUMN = _OPEN_EXAM.scalar_subquery().label("open_exam_id")
 _NO_EXAM_COLUMN = null().label("open_exam_id")
+
+
+def open_exam_id(session: Session, actor: Actor) -> int | None:
+    """The actor's exam in progress, if any (None for roles that take no exam)."""
+    if not takes_exams(actor):
+        return None
+    return session.exec(_OPEN_EXAM, params=exam_params(actor)).first()
 
 
 def takes_exams(actor: Actor) -> bool:
