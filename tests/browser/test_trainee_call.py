@@ -46,6 +46,7 @@ def _start_call(server, page, mode: str = "Standard") -> None:
         start.click()
     page.get_by_text("Your decision").wait_for(timeout=30_000)
     server.wait_idle(page)
+    server.ring_back_if_dead(page)  # a dropped line shows no question until rung back
 
 
 def _ask(server, page, prefix: str) -> None:
