@@ -159,6 +159,9 @@ def test_upload_and_download_work_under_the_policy(browser, proxied, tmp_path):
         import_button.click()
         # The server read the uploaded bytes (and, the file being broken, stored nothing).
         expect(page.get_by_text("Nothing was imported")).to_be_visible(timeout=30_000)
+        # The download button's file is made on click from the run that drew the button;
+        # a click while the page is still running can reach a button about to be redrawn.
+        _idle(page)
         with page.expect_download(timeout=60_000) as download:
             page.get_by_role("button", name=re.compile(r"^Download \d+ scenario")).click()
         path = tmp_path / "bank.zip"

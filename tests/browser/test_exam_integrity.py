@@ -16,8 +16,9 @@ test-artifacts/.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pytest
@@ -90,9 +91,12 @@ def _norm(text: object) -> str:
 def _strings(value: object) -> Iterator[str]:
     if isinstance(value, str):
         yield value
-    elif isinstance(value, dict):
+    elif isinstance(value, Mapping):
         for item in value.values():
             yield from _strings(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            yield from _strings(getattr(value, item.name))
     elif isinstance(value, list | tuple):
         for item in value:
             yield from _strings(item)
@@ -121,10 +125,13 @@ class Key:
     needles: set[bytes] = field(default_factory=set)
 
 
-def _key_of(scenario_key: str, data: dict) -> Key:
+def _key_of(scenario_key: str, data: dict, protocol_words: str = "") -> Key:
     expert = data["expert"]
-    # Words the trainee may hear in the call itself (a rationale can quote the caller).
-    public = _norm(" | ".join(_strings({k: v for k, v in data.items() if k != "expert"})))
+    # Words the trainee may hear in the call itself (a rationale can quote the caller),
+    # or read on every call: the protocol's labels and descriptions (a rationale can
+    # quote the definition of a disqualifier).
+    call_words = _strings({k: v for k, v in data.items() if k != "expert"})
+    public = _norm(" | ".join(call_words)) + " | " + protocol_words
     rationale = _norm(expert.get("rationale"))
     key = Key(scenario_key, _bare(rationale.encode()))
     key.needles.add(key.rationale)
@@ -150,6 +157,7 @@ def _key_of(scenario_key: str, data: dict) -> Key:
 
 def _exam_keys(live_server, plan: list[int]) -> list[Key]:
     """The keys of the exam's calls and of every call sharing a twin group with one."""
+    from app.services.scope import agency_of, agency_protocol
     from app.store.db import read_session, use_database
     from app.store.models import ScenarioVersion
 
@@ -158,6 +166,8 @@ def _exam_keys(live_server, plan: list[int]) -> list[Key]:
             select(ScenarioVersion).where(col(ScenarioVersion.id).in_(plan))
         ).all()
         assert len(planned) == len(set(plan))
+        protocol = agency_protocol(agency_of(session, planned[0].agency_id))
+        protocol_words = _norm(" | ".join(_strings(protocol)))
         twins = {row.twin_group for row in planned if row.twin_group}
         rows = {row.id: row for row in planned}
         if twins:
@@ -169,7 +179,7 @@ def _exam_keys(live_server, plan: list[int]) -> list[Key]:
                 rows.setdefault(row.id, row)
         # Planned calls first, in the order of the exam.
         ordered = [rows.pop(v) for v in plan] + list(rows.values())
-        return [_key_of(row.scenario_key, dict(row.data)) for row in ordered]
+        return [_key_of(row.scenario_key, dict(row.data), protocol_words) for row in ordered]
 
 
 # ------------------------------------------------------------------ the frames
