@@ -24,6 +24,8 @@ from tests.conftest import require_or_skip
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 DEMO_PASSWORD = "browser-test-passphrase"
+# A call in English on a live line, heard as audio (for tests about the player).
+VOICE_CALL = "unhoused-cafe-0001"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -74,6 +76,34 @@ def _wait_healthy(base_url: str, proc: subprocess.Popen, timeout: float = 60) ->
     raise RuntimeError("streamlit did not become healthy")
 
 
+def open_practice_call(
+    database_url: str, username: str, scenario_key: str, mode: str = "standard"
+) -> int:
+    """Open a practice call of ``scenario_key`` for ``username`` through the practice
+    service, on the server's database; the trainee's Take a call page resumes it.
+
+    Tests that need a particular kind of call (one with a voice, say) open it here: a
+    call the app chooses is random, and the bank holds text-to-911 chats, dropped lines
+    and callers who speak Spanish. Returns the attempt id."""
+    from sqlmodel import select
+
+    from app.services import practice
+    from app.services.accounts import actor_for
+    from app.store.db import read_session, use_database
+    from app.store.models import ScenarioVersion, User
+
+    with use_database(database_url):
+        with read_session() as session:
+            actor = actor_for(session.exec(select(User).where(User.username == username)).one())
+            version_id = session.exec(
+                select(ScenarioVersion.id)
+                .where(ScenarioVersion.agency_id == actor.agency_id)
+                .where(ScenarioVersion.scenario_key == scenario_key)
+                .where(ScenarioVersion.is_current)
+            ).one()
+        return practice.start_attempt(actor=actor, scenario_version_id=version_id, mode=mode)
+
+
 @dataclass
 class LiveServer:
     base_url: str
@@ -97,6 +127,11 @@ class LiveServer:
         call_back.click()
         page.wait_for_function(f"() => (window.csAnswers || 0) > {before}", timeout=30_000)
         self.wait_idle(page)
+
+    def open_call(self, username: str, scenario_key: str, mode: str = "standard") -> int:
+        """A practice call of ``scenario_key`` opened for ``username``
+        (:func:`open_practice_call`)."""
+        return open_practice_call(self.env["DATABASE_URL"], username, scenario_key, mode)
 
     def create_user(
         self, username: str, role: str = "trainee", agency: str = "riverside", name: str = ""

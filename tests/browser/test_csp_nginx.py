@@ -17,13 +17,14 @@ import subprocess
 import sys
 import time
 import zipfile
+from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import expect
 
 from app.bench import servers
 from app.session_routes import COOKIE
-from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD, ROOT
+from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD, ROOT, VOICE_CALL, open_practice_call
 from tests.conftest import require_or_skip
 
 pytestmark = pytest.mark.browser
@@ -41,9 +42,15 @@ document.addEventListener("securitypolicyviolation", (e) => {
 FAVICON = re.compile(r"^https://fonts\.gstatic\.com/s/i/.*/24px\.svg$")
 
 
+@dataclass(frozen=True)
+class Proxied:
+    url: str  # nginx's base URL
+    database_url: str  # the app's database behind it
+
+
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory):
-    """The seeded app behind deploy/nginx.conf; yields nginx's base URL."""
+    """The seeded app behind deploy/nginx.conf."""
     require_or_skip(servers.nginx_binary() is not None, "nginx is not installed")
     work = tmp_path_factory.mktemp("csp")
     env = servers.server_env(
@@ -61,7 +68,7 @@ def proxied(tmp_path_factory):
         port = int(app_url.rsplit(":", 1)[1])
         proxy, url = servers.start_nginx([port], work / "nginx")
         try:
-            yield url
+            yield Proxied(url, env["DATABASE_URL"])
         finally:
             proxy.stop()
     finally:
@@ -102,7 +109,8 @@ def _violations(page) -> list[dict]:
 
 
 def test_a_trainee_takes_a_call_under_the_policy(browser, proxied):
-    context, page = _open(browser, proxied, "lv-trainee")
+    open_practice_call(proxied.database_url, "lv-trainee", VOICE_CALL)  # a call with audio
+    context, page = _open(browser, proxied.url, "lv-trainee")
     try:
         page.get_by_role("link", name="Take a call").click()
         page.get_by_role("button", name=re.compile("Start call|Submit call")).wait_for()
@@ -127,7 +135,7 @@ def test_a_trainee_takes_a_call_under_the_policy(browser, proxied):
             timeout=30_000,
         )
         source = page.evaluate("document.querySelector('audio').currentSrc")
-        assert source.startswith(proxied + "/api/clip?"), source
+        assert source.startswith(proxied.url + "/api/clip?"), source
         assert _violations(page) == []
         page.screenshot(path=str(ARTIFACTS / "csp-trainee-call.png"))
     finally:
@@ -135,7 +143,7 @@ def test_a_trainee_takes_a_call_under_the_policy(browser, proxied):
 
 
 def test_supervisor_charts_draw_under_the_policy(browser, proxied):
-    context, page = _open(browser, proxied, "supervisor")
+    context, page = _open(browser, proxied.url, "supervisor")
     try:
         page.get_by_role("link", name="Cohort").click()
         _idle(page)
@@ -147,7 +155,7 @@ def test_supervisor_charts_draw_under_the_policy(browser, proxied):
 
 
 def test_upload_and_download_work_under_the_policy(browser, proxied, tmp_path):
-    context, page = _open(browser, proxied, "trainer2")
+    context, page = _open(browser, proxied.url, "trainer2")
     try:
         page.get_by_role("link", name="Import / export").click()
         _idle(page)
@@ -180,9 +188,9 @@ def test_another_site_cannot_frame_the_app(browser, proxied):
         with page.expect_console_message(
             lambda message: "frame-ancestors 'none'" in message.text, timeout=15_000
         ):
-            page.set_content(f'<iframe src="{proxied}/" width="600" height="400"></iframe>')
+            page.set_content(f'<iframe src="{proxied.url}/" width="600" height="400"></iframe>')
         framed = [frame for frame in page.frames if frame is not page.main_frame]
-        assert framed and not any(frame.url.startswith(proxied) for frame in framed)
+        assert framed and not any(frame.url.startswith(proxied.url) for frame in framed)
         assert not any(frame.query_selector("[data-testid='stApp']") for frame in framed)
     finally:
         context.close()

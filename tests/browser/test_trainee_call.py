@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD
+from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD, VOICE_CALL
 
 pytestmark = pytest.mark.browser
 
@@ -158,8 +158,10 @@ def test_page_never_holds_the_key_before_submission(live_server, page):
 
 
 def test_opening_audio_loads_with_a_duration(live_server, page, speech):
+    live_server.open_call("trainee", VOICE_CALL)  # not a text-to-911 chat, which has no audio
     _login(live_server, page, "trainee")
     _start_call(live_server, page)
+    assert _open_scenario(live_server, "trainee")["id"] == VOICE_CALL  # resumed, not replaced
     page.wait_for_selector("audio", timeout=30_000)
     page.wait_for_function(
         "() => { const a = document.querySelector('audio'); return a && a.readyState >= 1 }",
