@@ -90,9 +90,11 @@ def test_a_keyboard_only_trainee_takes_a_call_and_reads_the_feedback(
     live_server.wait_idle(page)
     page.get_by_role("button", name="Log in").wait_for(timeout=30_000)
 
-    # The skip link comes first and is seen when focused.
-    keys.press("Tab")
+    # The skip link comes first and is seen when focused. The page's script puts it in
+    # once the page has drawn; a Tab before that reaches Streamlit's own skip link.
     skip = page.locator("#cs-skip")
+    skip.wait_for(state="attached", timeout=30_000)
+    keys.press("Tab")
     expect(skip).to_be_focused()
     expect(skip).to_be_in_viewport()
     expect(skip).to_have_text("Skip to main content")
