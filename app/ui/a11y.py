@@ -4,7 +4,8 @@
   current menu item has a bar at its left and bold text; the focused control has a thick
   dark-orange outline.
 - A skip link, first in the page: "Skip to the call" on the call screen (to the question
-  box, or the first question card), "Skip to main content" elsewhere.
+  box, or the first question card), "Skip to main content" elsewhere. It replaces
+  Streamlit's own skip link, so the keyboard meets one, not two.
 - The menu's sections marked up as lists, so a screen reader counts its links.
 - Boxes of fixed height that scroll (the call's transcript) take the focus and are named,
   so a keyboard user can scroll them.
@@ -67,6 +68,9 @@ label:has(input:focus-visible) {
   border: 2px solid #1d4ed8; text-decoration: underline;
 }
 #cs-skip:focus { top: 0.75rem; }
+/* Streamlit draws a skip link of its own; with ours in the page it is a second stop
+   with the same words, so it is hidden (ours knows the call screen's question box). */
+body:has(#cs-skip) [data-testid=stSkipToContent] { display: none; }
 .st-key-cs-a11y { display: none; }
 </style>"""
 

@@ -98,6 +98,7 @@ def test_a_keyboard_only_trainee_takes_a_call_and_reads_the_feedback(
     expect(skip).to_be_focused()
     expect(skip).to_be_in_viewport()
     expect(skip).to_have_text("Skip to main content")
+    expect(page.get_by_role("link", name="Skip to")).to_have_count(1)  # not Streamlit's too
 
     # Log in.
     keys.tab_to("el.getAttribute('aria-label') === 'User name'")
