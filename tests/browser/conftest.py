@@ -76,6 +76,18 @@ def _wait_healthy(base_url: str, proc: subprocess.Popen, timeout: float = 60) ->
     raise RuntimeError("streamlit did not become healthy")
 
 
+def actor_of(database_url: str, username: str):
+    """The account ``username`` of the server's database, as the services see it."""
+    from sqlmodel import select
+
+    from app.services.accounts import actor_for
+    from app.store.db import read_session, use_database
+    from app.store.models import User
+
+    with use_database(database_url), read_session() as session:
+        return actor_for(session.exec(select(User).where(User.username == username)).one())
+
+
 def open_practice_call(
     database_url: str, username: str, scenario_key: str, mode: str = "standard"
 ) -> int:
@@ -88,13 +100,12 @@ def open_practice_call(
     from sqlmodel import select
 
     from app.services import practice
-    from app.services.accounts import actor_for
     from app.store.db import read_session, use_database
-    from app.store.models import ScenarioVersion, User
+    from app.store.models import ScenarioVersion
 
+    actor = actor_of(database_url, username)
     with use_database(database_url):
         with read_session() as session:
-            actor = actor_for(session.exec(select(User).where(User.username == username)).one())
             version_id = session.exec(
                 select(ScenarioVersion.id)
                 .where(ScenarioVersion.agency_id == actor.agency_id)

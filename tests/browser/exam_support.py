@@ -20,9 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlmodel import select
-
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, actor_of
 
 if TYPE_CHECKING:
     from app.services.access import Actor
@@ -45,12 +43,7 @@ class Trainee:
 
 def live_actor(server: LiveServer, username: str) -> Actor:
     """The account ``username`` of the live server, as the services see it."""
-    from app.services.accounts import actor_for
-    from app.store.db import read_session, use_database
-    from app.store.models import User
-
-    with use_database(server.env["DATABASE_URL"]), read_session() as session:
-        return actor_for(session.exec(select(User).where(User.username == username)).one())
+    return actor_of(server.env["DATABASE_URL"], username)
 
 
 @contextmanager
