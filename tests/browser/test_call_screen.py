@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from app.core.scenario.kinds import call_kind
 from app.services.practice import clock
 from app.services.practice.caller import _unclear, language_of
 from tests.browser.conftest import ARTIFACTS
@@ -153,7 +154,7 @@ def test_a_whole_call_by_keyboard_only(live_server, trainees, page):
     # a text-to-911 caller writes it (nothing plays).
     scenario = _open_call(live_server, "cs-keys")[1]
     expect(transcript).to_contain_text(_unclear(language_of(scenario)))
-    if scenario["call"].get("medium") == "text":
+    if call_kind(scenario).is_text:
         expect(page.locator("audio")).to_have_count(0)
     else:
         expect(page.get_by_text("Now playing: the answer to “hold on one second”")).to_be_visible()
